@@ -1,0 +1,111 @@
+"""The service catalogue (服务清单): categories and items (catalogue.toml)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from .base import Base
+from .conditions import Criteria
+
+Unit = Literal["visit", "hour", "session", "month", "trip", "day", "item", "year"]
+UNIT_NAMES: dict[str, str] = {
+    "visit": "次",
+    "hour": "小时",
+    "session": "节",
+    "month": "月",
+    "trip": "趟",
+    "day": "天",
+    "item": "件",
+    "year": "年",
+}
+
+
+class PriceChange(Base, frozen=True, kw_only=True):
+    valid_from: date
+    unit_price_fen: int
+    source: str = ""
+    illustrative: bool = False
+
+
+class Category(Base, frozen=True, kw_only=True):
+    code: str
+    name: str
+    description: str = ""
+    source: str = ""
+    illustrative: bool = False
+
+
+class Item(Base, frozen=True, kw_only=True):
+    code: str
+    name: str
+    category: str
+    unit: Unit
+    unit_price_fen: int
+    valid_from: date
+    minutes_per_unit: int = 60
+    description: str = ""
+    standard: list[str] = []  # step-by-step standard (明白纸), ticked at delivery
+    who: Criteria = Criteria()  # who may receive it, beyond the region's eligibility
+    max_per_month: int | None = None
+    max_per_year: int | None = None
+    max_fen_per_year: int | None = None
+    responsible: str = ""
+    price_changes: list[PriceChange] = []
+    source: str = ""
+    illustrative: bool = False
+    price_illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if self.unit_price_fen < 0:
+            raise ValueError(f"item {self.code}: unit_price_fen must be >= 0")
+        if self.minutes_per_unit < 0:
+            raise ValueError(f"item {self.code}: minutes_per_unit must be >= 0")
+        for name in ("max_per_month", "max_per_year", "max_fen_per_year"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"item {self.code}: {name} must be positive")
+        if not self.source and not self.illustrative:
+            raise ValueError(f"item {self.code}: name a source or mark it illustrative = true")
+
+    def price_on(self, on: date) -> int:
+        price, start = self.unit_price_fen, self.valid_from
+        if on < start:
+            raise LookupError(f"item {self.code} has no price before {start}")
+        for change in sorted(self.price_changes, key=lambda c: c.valid_from):
+            if change.valid_from <= on:
+                price = change.unit_price_fen
+        return price
+
+
+class Catalogue(Base, frozen=True, kw_only=True):
+    name: str
+    source: str = ""
+    categories: list[Category]
+    items: list[Item]
+
+    def __post_init__(self) -> None:
+        cats = [c.code for c in self.categories]
+        if len(set(cats)) != len(cats):
+            raise ValueError("category codes must be unique")
+        seen: set[str] = set()
+        for i, item in enumerate(self.items):
+            if item.category not in cats:
+                raise ValueError(
+                    f"items[{i}] ({item.code}): category {item.category!r} is not one of {cats}"
+                )
+            if item.code in seen:
+                raise ValueError(f"items[{i}]: duplicate item code {item.code!r}")
+            seen.add(item.code)
+
+    def item(self, code: str) -> Item:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def category(self, code: str) -> Category:
+        for cat in self.categories:
+            if cat.code == code:
+                return cat
+        raise KeyError(code)

@@ -1,0 +1,66 @@
+"""Entitlement schemes with tiers (budget.toml): the vocabulary, not the mechanism.
+
+The mechanism that spends tier by tier lives in jiuzhu.plugins.tiered_budget.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from .base import Base
+
+
+class Tier(Base, frozen=True, kw_only=True):
+    name: str
+    share_percent: int
+    # what opens the tier: at grant; once the previous tier is used to a share; after a
+    # stage review (a return visit or re-assessment recorded on the case).
+    opens: Literal["grant", "previous_used", "review"] = "grant"
+    min_previous_used_percent: int = 100
+    categories: list[str] = []  # empty: any category of the catalogue
+    leftover: Literal["carry", "lapse"] = "carry"
+    purpose: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.share_percent <= 100:
+            raise ValueError(f"tier {self.name}: share_percent must be 1..100")
+        if not 0 < self.min_previous_used_percent <= 100:
+            raise ValueError(f"tier {self.name}: min_previous_used_percent must be 1..100")
+
+
+class SchemeVersion(Base, frozen=True, kw_only=True):
+    valid_from: date
+    annual_fen: int
+    tiers: list[Tier]
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if self.annual_fen <= 0:
+            raise ValueError("annual_fen must be positive")
+        if not self.tiers:
+            raise ValueError("give at least one tier")
+        total = sum(t.share_percent for t in self.tiers)
+        if total != 100:
+            shares = " + ".join(str(t.share_percent) for t in self.tiers)
+            raise ValueError(f"tier shares must sum to 100%, got {shares} = {total}%")
+        if self.tiers[0].opens != "grant":
+            raise ValueError("the first tier must open at grant")
+
+    def tier_caps(self) -> list[int]:
+        """Each tier's cap in fen; rounding goes to the last tier so caps sum exactly."""
+        caps = [self.annual_fen * t.share_percent // 100 for t in self.tiers]
+        caps[-1] += self.annual_fen - sum(caps)
+        return caps
+
+
+class BudgetScheme(Base, frozen=True, kw_only=True):
+    name: str
+    period: Literal["calendar_year"] = "calendar_year"
+    versions: list[SchemeVersion]
+
+    def __post_init__(self) -> None:
+        starts = [v.valid_from for v in self.versions]
+        if len(set(starts)) != len(starts):
+            raise ValueError("two versions apply from the same date")

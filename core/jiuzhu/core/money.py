@@ -1,0 +1,43 @@
+"""Money is integer fen (分). Formatting and parsing live here, nowhere else."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+Fen = int
+
+
+def yuan(fen: Fen) -> str:
+    """1234567 -> '12,345.67元'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}元"
+
+
+def parse_yuan(text: str) -> Fen:
+    """'12.5' -> 1250; refuses more than two decimals rather than rounding money."""
+    try:
+        value = Decimal(text.strip().removesuffix("元"))
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount in yuan: {text!r}") from exc
+    fen = value * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"more than two decimals: {text!r}")
+    return int(fen)
+
+
+def split_by_shares(amount: Fen, shares: list[int]) -> list[Fen]:
+    """Split `amount` by integer weights so the parts sum exactly (largest remainder).
+
+    Ties go to the earlier share, so the split is deterministic.
+    """
+    total = sum(shares)
+    if total <= 0:
+        raise ValueError("shares must sum to a positive number")
+    raw = [amount * s for s in shares]
+    parts = [r // total for r in raw]
+    remainder = amount - sum(parts)
+    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] % total), i))
+    for i in order[:remainder]:
+        parts[i] += 1
+    return parts

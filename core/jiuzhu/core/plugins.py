@@ -1,0 +1,221 @@
+"""The plugin manager factory and the set of loaded regions.
+
+Nothing loads at import time: every app, CLI run and test builds its own manager.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .base import ConfigError
+from .facts import Population
+from .regions import Region, RegionSource, Section, load_region
+from .rules import BudgetRule, Eligibility, FundingRule
+
+GROUP = "jiuzhu"
+DISABLE_ENV = "JIUZHU_DISABLE_PLUGINS"
+DIRECT = "registered directly"
+
+
+class PluginError(RuntimeError):
+    """A plugin could not be loaded or registered; the message names it."""
+
+
+def blocked_from_env() -> set[str]:
+    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+
+
+def make_plugin_manager(
+    *,
+    entry_points: bool = True,
+    plugins: Iterable[tuple[str, object]] = (),
+    disable: Iterable[str] = (),
+) -> pluggy.PluginManager:
+    """Build a manager: block disabled names, load entry points of group ``jiuzhu``,
+    register ``plugins`` given directly, then refuse unknown hook implementations."""
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    blocked = blocked_from_env() | set(disable)
+    for name in blocked:
+        pm.set_blocked(name)
+    dists: dict[str, str] = {}
+    if entry_points:
+        seen: set[tuple[str, str]] = set()
+        for ep in md.entry_points(group=GROUP):
+            dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
+            if (ep.name, ep.value) in seen:  # the same distribution seen twice on sys.path
+                continue
+            seen.add((ep.name, ep.value))
+            if ep.name in blocked:
+                continue
+            if ep.name in dists:
+                raise PluginError(
+                    f"two plugins are named '{ep.name}': from {dists[ep.name]} and from {dist}; "
+                    f"uninstall one or block it with {DISABLE_ENV}={ep.name}"
+                )
+            try:
+                module = ep.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin '{ep.name}' ({ep.value}) from distribution {dist} failed to load: "
+                    f"{type(exc).__name__}: {exc}. Block it with {DISABLE_ENV}={ep.name}"
+                ) from exc
+            dists[ep.name] = dist
+            _register(pm, ep.name, module, dist)
+    for name, obj in plugins:
+        if name in blocked:
+            continue
+        if name in dists or pm.get_plugin(name) is not None:
+            raise PluginError(f"two plugins are named '{name}'")
+        dists[name] = DIRECT
+        _register(pm, name, obj, DIRECT)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"plugin '{pm.get_name(exc.plugin)}' ({dists.get(pm.get_name(exc.plugin) or '', '?')}) "
+            f"implements an unknown hook: {exc}"
+        ) from exc
+    pm.jiuzhu_distributions = dists  # type: ignore[attr-defined]
+    return pm
+
+
+def _register(pm: pluggy.PluginManager, name: str, obj: object, dist: str) -> None:
+    try:
+        pm.register(obj, name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginError(f"plugin '{name}' from {dist} cannot be registered: {exc}") from exc
+
+
+def plugin_dist(pm: pluggy.PluginManager, name: str) -> str:
+    dists: dict[str, str] = getattr(pm, "jiuzhu_distributions", {})
+    return dists.get(name, "")
+
+
+@dataclass
+class Regions:
+    """Every loaded region, with the hooks that apply rules to them."""
+
+    pm: pluggy.PluginManager
+    by_id: dict[str, Region] = field(default_factory=dict)
+    sources: dict[str, RegionSource] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self.by_id.values())
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def get(self, region_id: str) -> Region:
+        try:
+            return self.by_id[region_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown region {region_id!r}; known: {', '.join(sorted(self.by_id)) or 'none'}"
+            ) from None
+
+    # -- rules, with a clear error where no plugin answers ------------------------------
+    def eligibility(self, region: Region, people: Population, on: date) -> Eligibility:
+        result: Eligibility | None = self.pm.hook.jiuzhu_eligibility(
+            region=region, people=people, on=on
+        )
+        if result is None:
+            raise PluginError(f"no plugin decides eligibility for region {region.id}")
+        return result
+
+    def budget_rule(self, region: Region, on: date) -> BudgetRule:
+        rule: BudgetRule | None = self.pm.hook.jiuzhu_budget_rule(region=region, on=on)
+        if rule is None:
+            raise PluginError(f"no plugin provides a budget rule for region {region.id}")
+        return rule
+
+    def funding_rule(self, region: Region, on: date) -> FundingRule:
+        rule: FundingRule | None = self.pm.hook.jiuzhu_funding_rule(region=region, on=on)
+        if rule is None:
+            raise PluginError(f"no plugin provides a funding rule for region {region.id}")
+        return rule
+
+
+def sections(pm: pluggy.PluginManager) -> list[Section]:
+    found: list[Section] = []
+
+    def register(name: str, kind: type[Any], required: bool = False) -> None:
+        found.append(Section(name, kind, required))
+
+    pm.hook.jiuzhu_region_sections(register=register)
+    return found
+
+
+def check_region(pm: pluggy.PluginManager, region: Region, core_problems: list[str]) -> None:
+    problems = list(core_problems)
+    for result in pm.hook.jiuzhu_check_region(region=region):
+        problems.extend(result or [])
+    if problems:
+        raise ConfigError(problems)
+
+
+def load_region_dir(pm: pluggy.PluginManager, data_dir: Path, version: str = "") -> Region:
+    """Decode and check one region folder with every section the plugins register."""
+    region, problems = load_region(data_dir, sections(pm), version)
+    check_region(pm, region, problems)
+    return region
+
+
+def load_regions(pm: pluggy.PluginManager) -> Regions:
+    """Load every registered region; ConfigError lists all problems of all regions."""
+    out = Regions(pm)
+    found: list[RegionSource] = []
+    # Call each plugin's hook on its own, so every region knows the plugin (and the
+    # distribution version) that registered it.
+    for impl in pm.hook.jiuzhu_register_regions.get_hookimpls():
+        dist = plugin_dist(pm, impl.plugin_name)
+        version = "" if dist == DIRECT else dist.rsplit(" ", 1)[-1]
+
+        def register(
+            source: RegionSource, _name: str = impl.plugin_name, _v: str = version
+        ) -> None:
+            found.append(replace(source, plugin=_name, version=source.version or _v))
+
+        impl.function(register=register)
+    problems: list[str] = []
+    for source in found:
+        if source.id in out.sources:
+            raise PluginError(
+                f"region id '{source.id}' is registered twice: by "
+                f"'{out.sources[source.id].plugin or '?'}' and by '{source.plugin or '?'}'"
+            )
+        out.sources[source.id] = source
+        try:
+            region = load_region_dir(pm, source.data_dir, source.version)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if region.id != source.id:
+            problems.append(
+                f"{source.data_dir / 'region.toml'}: id: expected {source.id!r} "
+                f"(the id its plugin registers), got {region.id!r}"
+            )
+            continue
+        out.by_id[region.id] = region
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def region_source(module: ModuleType | str, region_id: str, data: str = "data") -> RegionSource:
+    """The RegionSource of a region package whose TOML files sit in its `data` folder."""
+    mod = module if isinstance(module, ModuleType) else importlib.import_module(module)
+    if mod.__file__ is None:
+        raise PluginError(f"cannot locate the files of {mod.__name__}")
+    return RegionSource(id=region_id, data_dir=Path(mod.__file__).parent / data)

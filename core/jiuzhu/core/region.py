@@ -1,0 +1,105 @@
+"""A region's identity and area hierarchy (region.toml)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import Base
+
+
+class Sourced(Base, frozen=True, kw_only=True):
+    """Every fact names its source, or says it was filled in (`illustrative`)."""
+
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.source and not self.illustrative:
+            raise ValueError("name a source, or mark the entry illustrative = true")
+
+
+class Area(Base, frozen=True, kw_only=True):
+    code: str
+    name: str
+    parent: str
+    source: str = ""
+    illustrative: bool = False
+
+
+class ServiceSettings(Base, frozen=True, kw_only=True):
+    """How the region runs its loop."""
+
+    urgent_response_hours: int = 24
+    normal_response_hours: int = 72
+    return_visit_days: int = 7
+    source: str = ""
+    illustrative: bool = False
+
+
+class RegionInfo(Base, frozen=True, kw_only=True):
+    id: str
+    name: str
+    name_en: str
+    code: str
+    version: str
+    levels: list[str]
+    summary: str = ""
+    sources: list[str] = []
+    areas: list[Area] = []
+    service: ServiceSettings = ServiceSettings(illustrative=True)
+    timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if not self.id.isidentifier() or not self.id.islower():
+            raise ValueError(f"id must be a lower-case identifier, got {self.id!r}")
+        if not (self.code.isdigit() and len(self.code) == 6):
+            raise ValueError(f"code must be a 6-digit GB/T 2260 division code, got {self.code!r}")
+        if len(self.levels) < 2:
+            raise ValueError("levels must name at least the region and one level below it")
+        known = {self.code}
+        for i, area in enumerate(self.areas):
+            if area.code in known:
+                raise ValueError(f"areas[{i}]: duplicate area code {area.code!r}")
+            if area.parent not in known:
+                raise ValueError(
+                    f"areas[{i}] ({area.name}): parent {area.parent!r} is not the region "
+                    "or an area listed before it"
+                )
+            known.add(area.code)
+        depth = {self.code: 0}
+        for i, area in enumerate(self.areas):
+            depth[area.code] = depth[area.parent] + 1
+            if depth[area.code] >= len(self.levels):
+                raise ValueError(
+                    f"areas[{i}] ({area.name}) is deeper than the {len(self.levels)} levels"
+                )
+
+    def area(self, code: str) -> Area | None:
+        return next((a for a in self.areas if a.code == code), None)
+
+    def level_of(self, code: str) -> int:
+        depth = 0
+        while code != self.code:
+            area = self.area(code)
+            if area is None:
+                raise KeyError(code)
+            code = area.parent
+            depth += 1
+        return depth
+
+    def ancestors(self, code: str) -> list[str]:
+        """Codes from `code` up to the region, inclusive."""
+        chain = [code]
+        while code != self.code:
+            area = self.area(code)
+            if area is None:
+                raise KeyError(code)
+            code = area.parent
+            chain.append(code)
+        return chain
+
+    def area_name(self, code: str) -> str:
+        if code == self.code:
+            return self.name
+        area = self.area(code)
+        return area.name if area else code

@@ -1,0 +1,517 @@
+"""Cases (一人一档): open, assess, grant the entitlement, visit, exit — each an event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import assessment as scoring
+from ..access import Actor, check_scope
+from ..base import Invalid, NotFound, Refused
+from ..domain import (
+    Assessment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Entitlement,
+    Order,
+    Person,
+    TierState,
+    Visit,
+)
+from ..facts import Population
+from ..regions import Region
+from ..storage.engine import transaction
+from ..storage.tables import (
+    assessments,
+    case_events,
+    cases,
+    entitlement_tiers,
+    entitlements,
+    orders,
+    persons,
+    visits,
+)
+from ..times import local_date
+from . import Services, append_event, fetch_one, plain
+from .people import person_facts
+
+VISIT_KINDS = {"return": "回访", "review": "阶段评估", "home": "入户走访"}
+
+
+def load_case(
+    svc: Services, conn: Connection, actor: Actor, case_id: int, lock: bool = False
+) -> tuple[Region, Case]:
+    row = fetch_one(conn, cases, "case", case_id, lock=lock, id=case_id)
+    case = msgspec.convert(row, Case)
+    region = svc.region(case.region_id)
+    check_scope(actor, region.info, "case", case_id, case.region_id, case.area_code)
+    return region, case
+
+
+def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> Case:
+    actor.require("case.write")
+    with transaction(svc.engine) as conn:
+        prow = fetch_one(conn, persons, "person", person_id, id=person_id)
+        person = msgspec.convert(prow, Person)
+        region = svc.region(person.region_id)
+        check_scope(actor, region.info, "person", person_id, person.region_id, person.area_code)
+        existing = conn.execute(
+            select(cases.c.id).where(
+                cases.c.person_id == person_id,
+                cases.c.region_id == person.region_id,
+                cases.c.status != CaseStatus.EXITED,
+            )
+        ).first()
+        if existing is not None:
+            raise Refused("case.unique", f"该对象已有在档案件 #{existing[0]}", case_id=existing[0])
+        try:
+            cid = conn.execute(
+                cases.insert().values(
+                    region_id=person.region_id,
+                    person_id=person_id,
+                    area_code=person.area_code,
+                    status=CaseStatus.OPEN,
+                    opened_at=svc.now(),
+                )
+            ).inserted_primary_key
+        except IntegrityError:
+            raise Refused("case.unique", "该对象已有在档案件") from None
+        assert cid is not None
+        append_event(
+            svc, conn, region, cid[0], actor.username, "case.opened", reason, person_id=person_id
+        )
+        case = msgspec.convert(fetch_one(conn, cases, "case", cid[0], id=cid[0]), Case)
+    svc.notify()
+    return case
+
+
+def record_assessment(
+    svc: Services, actor: Actor, case_id: int, answers: Mapping[str, int], reason: str = ""
+) -> Assessment:
+    """Score answers with the region's instrument. A re-assessment of a case that already
+    holds an entitlement also counts as a stage review (it can open the next tier)."""
+    actor.require("assess")
+    with transaction(svc.engine) as conn:
+        region, case = load_case(svc, conn, actor, case_id, lock=True)
+        if case.status == CaseStatus.EXITED:
+            raise Refused("case.exited", "案件已退出，不能再评估")
+        try:
+            result = scoring.score(region.instrument, answers)
+        except (KeyError, ValueError) as exc:
+            raise Invalid("answers", str(exc).strip("'\"")) from None
+        now = svc.now()
+        aid = conn.execute(
+            assessments.insert().values(
+                case_id=case_id,
+                instrument=result.instrument,
+                answers=dict(answers),
+                domain_scores=result.domain_scores,
+                total=result.total,
+                level=result.level,
+                recommended_items=result.recommended_items,
+                assessed_by=actor.username,
+                assessed_at=now,
+            )
+        ).inserted_primary_key
+        assert aid is not None
+        append_event(
+            svc,
+            conn,
+            region,
+            case_id,
+            actor.username,
+            "assessment.recorded",
+            reason,
+            assessment_id=aid[0],
+            total=result.total,
+            level=result.level,
+        )
+        ent = _entitlement_row(conn, case_id, local_date(now).year, lock=True)
+        if ent is not None:
+            conn.execute(
+                update(entitlements)
+                .where(entitlements.c.id == ent["id"])
+                .values(reviews=entitlements.c.reviews + 1)
+            )
+            append_event(
+                svc,
+                conn,
+                region,
+                case_id,
+                actor.username,
+                "stage.review",
+                "复评视同阶段评估",
+                entitlement_id=ent["id"],
+            )
+        row = fetch_one(conn, assessments, "assessment", aid[0], id=aid[0])
+    svc.notify()
+    return msgspec.convert(row, Assessment)
+
+
+def _entitlement_row(
+    conn: Connection, case_id: int, year: int, lock: bool = False
+) -> dict[str, Any] | None:
+    query = select(entitlements).where(
+        entitlements.c.case_id == case_id, entitlements.c.year == year
+    )
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain(row)
+
+
+def grant_entitlement(
+    svc: Services, actor: Actor, case_id: int, year: int | None = None, reason: str = ""
+) -> Entitlement:
+    """Decide eligibility with the region's rule and grant the year's tiered entitlement."""
+    actor.require("grant")
+    with transaction(svc.engine) as conn:
+        region, case = load_case(svc, conn, actor, case_id, lock=True)
+        if case.status == CaseStatus.EXITED:
+            raise Refused("case.exited", "案件已退出")
+        now = svc.now()
+        year = year or local_date(now).year
+        on = date(year, 1, 1) if year != local_date(now).year else local_date(now)
+        has_assessment = conn.execute(
+            select(func.count()).select_from(assessments).where(assessments.c.case_id == case_id)
+        ).scalar_one()
+        if not has_assessment:
+            raise Refused("entitlement.needs_assessment", "请先完成需求评估再授予服务额度")
+        if _entitlement_row(conn, case_id, year) is not None:
+            raise Refused("entitlement.unique", f"{year}年度服务额度已授予")
+        person = msgspec.convert(
+            fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
+        )
+        decision = svc.regions.eligibility(region, Population.of([person_facts(person, on)]), on)
+        reasons = decision.reasons(0)
+        if not bool(decision.eligible[0]):
+            append_event(
+                svc,
+                conn,
+                region,
+                case_id,
+                actor.username,
+                "eligibility.refused",
+                "；".join(reasons),
+                rule_version=decision.rule_version,
+            )
+            # the refusal is recorded; the transaction commits the event, then we refuse
+            conn.commit()
+            raise Refused(
+                "eligibility", "不符合服务类救助条件：" + "；".join(reasons), reasons=reasons
+            )
+        budget = svc.regions.budget_rule(region, on)
+        q = int(decision.qualifies_by[0])
+        eid = conn.execute(
+            entitlements.insert().values(
+                case_id=case_id,
+                region_id=region.id,
+                year=year,
+                annual_fen=budget.version.annual_fen,
+                spent_fen=0,
+                reviews=0,
+                rule_version=f"budget@{budget.version.valid_from.isoformat()}; "
+                f"{decision.rule_version}",
+                eligibility_rule=decision.includes[q].id,
+                reasons=reasons,
+                granted_at=now,
+                granted_by=actor.username,
+            )
+        ).inserted_primary_key
+        assert eid is not None
+        conn.execute(
+            entitlement_tiers.insert(),
+            [
+                {
+                    "entitlement_id": eid[0],
+                    "idx": i,
+                    "name": t.name,
+                    "share_percent": t.share_percent,
+                    "cap_fen": cap,
+                    "spent_fen": 0,
+                }
+                for i, (t, cap) in enumerate(zip(budget.version.tiers, budget.caps(), strict=True))
+            ],
+        )
+        conn.execute(update(cases).where(cases.c.id == case_id).values(status=CaseStatus.ACTIVE))
+        append_event(
+            svc,
+            conn,
+            region,
+            case_id,
+            actor.username,
+            "entitlement.granted",
+            reason,
+            entitlement_id=eid[0],
+            year=year,
+            annual_fen=budget.version.annual_fen,
+            reasons=reasons,
+        )
+        ent = read_entitlement(conn, eid[0])
+    svc.notify()
+    return ent
+
+
+def read_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
+    row = fetch_one(conn, entitlements, "entitlement", entitlement_id, id=entitlement_id)
+    return msgspec.convert(row, Entitlement)
+
+
+def read_tiers(conn: Connection, entitlement_id: int) -> list[TierState]:
+    rows = (
+        conn.execute(
+            select(entitlement_tiers)
+            .where(entitlement_tiers.c.entitlement_id == entitlement_id)
+            .order_by(entitlement_tiers.c.idx)
+        )
+        .mappings()
+        .all()
+    )
+    return [msgspec.convert(plain(r), TierState) for r in rows]
+
+
+class TierView(msgspec.Struct, kw_only=True):
+    idx: int
+    name: str
+    share_percent: int
+    cap_fen: int
+    spent_fen: int
+    available_fen: int
+    live: bool
+    categories: list[str]
+    opens: str
+
+
+class EntitlementView(msgspec.Struct, kw_only=True):
+    entitlement: Entitlement
+    tiers: list[TierView]
+    current_tier: int
+    available_fen: int
+
+
+def rule_date(ent: Entitlement) -> date:
+    """The day whose rules an entitlement was granted under (kept for its whole year)."""
+    granted = local_date(ent.granted_at)
+    return granted if granted.year == ent.year else date(ent.year, 1, 1)
+
+
+def entitlement_view(
+    svc: Services, actor: Actor, case_id: int, year: int | None = None
+) -> EntitlementView:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        region, _case = load_case(svc, conn, actor, case_id)
+        year = year or local_date(svc.now()).year
+        row = _entitlement_row(conn, case_id, year)
+        if row is None:
+            raise NotFound("entitlement", f"case {case_id}, {year}")
+        ent = msgspec.convert(row, Entitlement)
+        tiers = read_tiers(conn, ent.id)
+    import numpy as np
+
+    rule = svc.regions.budget_rule(region, rule_date(ent))
+    spent = np.array([[t.spent_fen for t in tiers]], dtype=np.int64)
+    reviews = np.array([ent.reviews], dtype=np.int64)
+    current, available = rule.available(spent, reviews)
+    live, _ = rule.standing(spent, reviews)
+    scheme_tiers = rule.version.tiers
+    views = [
+        TierView(
+            idx=t.idx,
+            name=t.name,
+            share_percent=t.share_percent,
+            cap_fen=t.cap_fen,
+            spent_fen=t.spent_fen,
+            available_fen=int(available[0][t.idx]),
+            live=bool(live[0][t.idx]),
+            categories=list(scheme_tiers[t.idx].categories),
+            opens=scheme_tiers[t.idx].opens,
+        )
+        for t in tiers
+    ]
+    return EntitlementView(
+        entitlement=ent,
+        tiers=views,
+        current_tier=int(current[0]),
+        available_fen=int(available[0].sum()),
+    )
+
+
+def record_visit(
+    svc: Services,
+    actor: Actor,
+    case_id: int,
+    kind: str,
+    satisfied: bool | None = None,
+    notes: str = "",
+    order_id: int | None = None,
+) -> Visit:
+    """回访 (return visit) or 阶段评估 (stage review: opens the next tier where the scheme
+    says so) or 入户走访 (home visit)."""
+    actor.require("visit")
+    if kind not in VISIT_KINDS:
+        raise Invalid("kind", f"应为 {', '.join(VISIT_KINDS)} 之一")
+    with transaction(svc.engine) as conn:
+        region, _case = load_case(svc, conn, actor, case_id, lock=True)
+        if order_id is not None:
+            orow = conn.execute(
+                select(orders).where(orders.c.id == order_id, orders.c.case_id == case_id)
+            ).first()
+            if orow is None:
+                raise Invalid("order_id", f"工单 {order_id} 不属于案件 {case_id}")
+        now = svc.now()
+        vid = conn.execute(
+            visits.insert().values(
+                case_id=case_id,
+                order_id=order_id,
+                kind=kind,
+                satisfied=satisfied,
+                notes=notes,
+                visited_by=actor.username,
+                visited_at=now,
+            )
+        ).inserted_primary_key
+        assert vid is not None
+        append_event(
+            svc,
+            conn,
+            region,
+            case_id,
+            actor.username,
+            f"visit.{kind}",
+            notes,
+            visit_id=vid[0],
+            order_id=order_id,
+            satisfied=satisfied,
+        )
+        if kind == "review":
+            ent = _entitlement_row(conn, case_id, local_date(now).year, lock=True)
+            if ent is not None:
+                conn.execute(
+                    update(entitlements)
+                    .where(entitlements.c.id == ent["id"])
+                    .values(reviews=entitlements.c.reviews + 1)
+                )
+        provider_id = None
+        if order_id is not None:
+            provider_id = conn.execute(
+                select(orders.c.provider_id).where(orders.c.id == order_id)
+            ).scalar()
+        row = fetch_one(conn, visits, "visit", vid[0], id=vid[0])
+    if provider_id is not None:
+        from .providers import refresh_light
+
+        refresh_light(svc, provider_id)
+    svc.notify()
+    return msgspec.convert(row, Visit)
+
+
+def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
+    """动态退出: cancels orders not yet started (refunding them) and closes the file."""
+    actor.require("case.write")
+    if not reason.strip():
+        raise Invalid("reason", "退出须说明原因")
+    from .orders import cancel_in_transaction
+
+    with transaction(svc.engine) as conn:
+        region, case = load_case(svc, conn, actor, case_id, lock=True)
+        if case.status == CaseStatus.EXITED:
+            raise Refused("case.exited", "案件已退出")
+        busy = conn.execute(
+            select(orders.c.id).where(orders.c.case_id == case_id, orders.c.status == "in_service")
+        ).first()
+        if busy is not None:
+            raise Refused("case.busy", f"工单 #{busy[0]} 正在服务中，结束后再办理退出")
+        open_orders = (
+            conn.execute(
+                select(orders).where(
+                    orders.c.case_id == case_id,
+                    orders.c.status.in_(["placed", "dispatched", "accepted"]),
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for o in open_orders:
+            cancel_in_transaction(
+                svc, conn, region, actor, msgspec.convert(plain(o), Order), "案件退出"
+            )
+        now = svc.now()
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(status=CaseStatus.EXITED, closed_at=now, exit_reason=reason)
+        )
+        append_event(svc, conn, region, case_id, actor.username, "case.exited", reason)
+        row = fetch_one(conn, cases, "case", case_id, id=case_id)
+    svc.notify()
+    return msgspec.convert(row, Case)
+
+
+def case_events_of(conn: Connection, case_id: int) -> list[CaseEvent]:
+    rows = (
+        conn.execute(
+            select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    return [msgspec.convert(plain(r), CaseEvent) for r in rows]
+
+
+def get_case(svc: Services, actor: Actor, case_id: int) -> Case:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        return load_case(svc, conn, actor, case_id)[1]
+
+
+__all__ = ["NotFound"]
+
+
+class CaseFile(msgspec.Struct, kw_only=True):
+    """一人一档: everything about one case, for the API and the pages."""
+
+    case: Case
+    person: Person
+    assessments: list[Assessment]
+    entitlements: list[Entitlement]
+    orders: list[Order]
+    visits: list[Visit]
+    events: list[CaseEvent]
+
+
+def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        _region, case = load_case(svc, conn, actor, case_id)
+        person = msgspec.convert(
+            fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
+        )
+
+        def rows(table: Any, order_col: Any) -> list[dict[str, Any]]:
+            return [
+                plain(r)
+                for r in conn.execute(
+                    select(table).where(table.c.case_id == case_id).order_by(order_col)
+                ).mappings()
+            ]
+
+        return CaseFile(
+            case=case,
+            person=person,
+            assessments=[
+                msgspec.convert(r, Assessment) for r in rows(assessments, assessments.c.id)
+            ],
+            entitlements=[
+                msgspec.convert(r, Entitlement) for r in rows(entitlements, entitlements.c.year)
+            ],
+            orders=[msgspec.convert(r, Order) for r in rows(orders, orders.c.id)],
+            visits=[msgspec.convert(r, Visit) for r in rows(visits, visits.c.id)],
+            events=case_events_of(conn, case_id),
+        )

@@ -1,0 +1,109 @@
+"""Persons and households."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import idcard
+from ..access import Actor, check_scope
+from ..base import Invalid, Refused
+from ..domain import NewPerson, Person
+from ..facts import COVERAGE, GROUPS, PersonFacts, age_on
+from ..storage.engine import transaction
+from ..storage.tables import persons
+from . import Services, fetch_one, plain
+
+
+def person_facts(person: Person, on: date) -> PersonFacts:
+    return PersonFacts(
+        age=age_on(person.birth_date, on),
+        groups=frozenset(person.groups),
+        disability_grade=person.disability_grade,
+        major_illness=person.major_illness,
+        chronic_illness=person.chronic_illness,
+        household_size=person.household_size,
+        income_per_capita_fen=person.income_per_capita_fen,
+        covered_by=frozenset(person.covered_by),
+        student=person.student,
+        living_alone=person.living_alone,
+        area_code=person.area_code,
+    )
+
+
+def validate_new_person(svc: Services, data: NewPerson) -> str:
+    region = svc.region(data.region_id)
+    try:
+        number = idcard.validate(data.id_number)
+    except ValueError as exc:
+        raise Invalid("id_number", str(exc)) from None
+    if not data.name.strip():
+        raise Invalid("name", "姓名不能为空")
+    if data.area_code != region.info.code and region.info.area(data.area_code) is None:
+        raise Invalid("area_code", f"{data.area_code} 不是{region.info.name}的区划代码")
+    for name, values, vocab in (
+        ("groups", data.groups, GROUPS),
+        ("covered_by", data.covered_by, COVERAGE),
+    ):
+        unknown = [v for v in values if v not in vocab]
+        if unknown:
+            raise Invalid(name, f"未知取值 {unknown}；可选：{'、'.join(vocab)}")
+    if not 0 <= data.disability_grade <= 4:
+        raise Invalid("disability_grade", "残疾等级应为0（无）或1–4级")
+    if data.household_size < 1:
+        raise Invalid("household_size", "家庭人口至少为1")
+    if data.income_per_capita_fen < 0:
+        raise Invalid("income_per_capita_fen", "收入不能为负数")
+    if data.sex not in ("", "男", "女"):
+        raise Invalid("sex", "性别应为“男”或“女”")
+    return number
+
+
+def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
+    actor.require("case.write")
+    number = validate_new_person(svc, data)
+    region = svc.region(data.region_id)
+    check_scope(actor, region.info, "area", data.area_code, data.region_id, data.area_code)
+    values = msgspec.to_builtins(data)
+    values.update(id_number=number, birth_date=idcard.birth_date(number), created_at=svc.now())
+    try:
+        with transaction(svc.engine) as conn:
+            pid = conn.execute(persons.insert().values(**values)).inserted_primary_key
+            assert pid is not None
+            row = fetch_one(conn, persons, "person", pid[0], id=pid[0])
+    except IntegrityError:
+        raise Refused("person.unique", f"身份证号 {idcard.mask(number)} 在本地区已登记") from None
+    return msgspec.convert(row, Person)
+
+
+def get_person(svc: Services, actor: Actor, person_id: int) -> Person:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        row = fetch_one(conn, persons, "person", person_id, id=person_id)
+    person = msgspec.convert(row, Person)
+    check_scope(
+        actor,
+        svc.region(person.region_id).info,
+        "person",
+        person_id,
+        person.region_id,
+        person.area_code,
+    )
+    return person
+
+
+def find_person(svc: Services, region_id: str, id_number: str) -> Person | None:
+    with svc.engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(persons).where(
+                    persons.c.region_id == region_id, persons.c.id_number == id_number.upper()
+                )
+            )
+            .mappings()
+            .first()
+        )
+    return None if row is None else msgspec.convert(plain(row), Person)

@@ -1,0 +1,185 @@
+"""Providers (服务机构), their workers, and their traffic light."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select, update
+
+from ..access import Actor
+from ..base import Invalid, Refused
+from ..domain import Provider, Worker
+from ..storage.engine import transaction
+from ..storage.tables import orders, providers, ratings, visits, workers
+from ..supervision import Light, ProviderStats
+from . import Services, fetch_one, plain
+
+
+def create_provider(
+    svc: Services, actor: Actor, region_id: str, name: str, area_code: str
+) -> Provider:
+    actor.require("provider.write")
+    region = svc.region(region_id)
+    if actor.region_id != region_id:
+        raise Refused("access", "只能管理本地区的服务机构")
+    if not name.strip():
+        raise Invalid("name", "机构名称不能为空")
+    if area_code != region.info.code and region.info.area(area_code) is None:
+        raise Invalid("area_code", f"{area_code} 不是{region.info.name}的区划代码")
+    with transaction(svc.engine) as conn:
+        if conn.execute(
+            select(providers.c.id).where(
+                providers.c.region_id == region_id, providers.c.name == name
+            )
+        ).first():
+            raise Refused("provider.unique", f"服务机构「{name}」已存在")
+        pid = conn.execute(
+            providers.insert().values(
+                region_id=region_id,
+                name=name,
+                area_code=area_code,
+                light="green",
+                light_reason="新机构",
+                active=True,
+            )
+        ).inserted_primary_key
+        assert pid is not None
+        return msgspec.convert(fetch_one(conn, providers, "provider", pid[0], id=pid[0]), Provider)
+
+
+def create_worker(
+    svc: Services,
+    actor: Actor,
+    provider_id: int,
+    name: str,
+    qualifications: list[str] | None = None,
+    phone: str = "",
+) -> Worker:
+    actor.require("provider.write")
+    with transaction(svc.engine) as conn:
+        prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
+        if prow["region_id"] != actor.region_id:
+            raise Refused("access", "只能管理本地区的服务机构")
+        wid = conn.execute(
+            workers.insert().values(
+                provider_id=provider_id,
+                name=name,
+                phone=phone,
+                qualifications=qualifications or [],
+                active=True,
+            )
+        ).inserted_primary_key
+        assert wid is not None
+        return msgspec.convert(fetch_one(conn, workers, "worker", wid[0], id=wid[0]), Worker)
+
+
+def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
+    with svc.engine.connect() as conn:
+        r = conn.execute(
+            select(
+                func.count(),
+                func.avg(ratings.c.score),
+                func.sum(func.cast(ratings.c.satisfied, _int())),
+            )
+            .select_from(ratings.join(orders, orders.c.id == ratings.c.order_id))
+            .where(orders.c.provider_id == provider_id)
+        ).one()
+        v = conn.execute(
+            select(func.count(), func.sum(func.cast(visits.c.satisfied == False, _int())))  # noqa: E712
+            .select_from(visits.join(orders, orders.c.id == visits.c.order_id))
+            .where(orders.c.provider_id == provider_id, visits.c.satisfied.is_not(None))
+        ).one()
+        done = conn.execute(
+            select(func.count()).where(
+                orders.c.provider_id == provider_id, orders.c.status.in_(["delivered", "rated"])
+            )
+        ).scalar_one()
+        late = conn.execute(
+            select(func.count()).where(
+                orders.c.provider_id == provider_id,
+                orders.c.status.in_(["delivered", "rated"]),
+                orders.c.accepted_at > orders.c.due_at,
+            )
+        ).scalar_one()
+    count = int(r[0] or 0)
+    return ProviderStats(
+        provider_id=provider_id,
+        ratings=count,
+        mean_score=float(r[1] or 0.0),
+        satisfied_share=(int(r[2] or 0) / count) if count else 0.0,
+        visits=int(v[0] or 0),
+        visits_unsatisfied=int(v[1] or 0),
+        orders_done=int(done),
+        orders_overdue=int(late),
+    )
+
+
+def _int() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer
+
+
+def refresh_light(svc: Services, provider_id: int) -> Light:
+    """Recompute the light from ratings and return visits, via the region's rule."""
+    with svc.engine.connect() as conn:
+        prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
+    region = svc.region(prow["region_id"])
+    stats = provider_stats(svc, provider_id)
+    light: Light | None = svc.regions.pm.hook.jiuzhu_provider_light(region=region, stats=stats)
+    light = light or Light.GREEN
+    reason = (
+        f"评价{stats.ratings}条，平均{stats.mean_score:.2f}分，满意率"
+        f"{stats.satisfied_share:.0%}；回访{stats.visits}次，不满意{stats.visits_unsatisfied}次"
+    )
+    with transaction(svc.engine) as conn:
+        conn.execute(
+            update(providers)
+            .where(providers.c.id == provider_id)
+            .values(light=light.value, light_reason=reason)
+        )
+    return light
+
+
+class ProviderView(msgspec.Struct, kw_only=True):
+    provider: Provider
+    stats: ProviderStats
+    workers: list[Worker]
+
+
+def get_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
+        if prow["region_id"] != actor.region_id:
+            from ..base import NotFound
+
+            raise NotFound("provider", provider_id)
+        wrows = (
+            conn.execute(
+                select(workers).where(workers.c.provider_id == provider_id).order_by(workers.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    return ProviderView(
+        provider=msgspec.convert(prow, Provider),
+        stats=provider_stats(svc, provider_id),
+        workers=[msgspec.convert(plain(w), Worker) for w in wrows],
+    )
+
+
+def list_providers(svc: Services, actor: Actor) -> list[Provider]:
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(providers)
+                .where(providers.c.region_id == actor.region_id)
+                .order_by(providers.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    return [msgspec.convert(plain(r), Provider) for r in rows]

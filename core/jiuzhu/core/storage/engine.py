@@ -1,0 +1,59 @@
+"""Engines and transactions on SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+DEFAULT_URL = "sqlite:///jiuzhu.db"
+URL_ENV = "JIUZHU_DATABASE_URL"
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialise_sqlite_writers(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """pysqlite defers BEGIN; take the write lock at BEGIN (IMMEDIATE) so a read-check-write
+    sequence (is there budget left?) cannot interleave with another writer."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One unit of work: commits on success, rolls back on any error (nothing half-written)."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None

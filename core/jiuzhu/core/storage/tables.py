@@ -1,0 +1,356 @@
+"""The storage shape of the domain types in jiuzhu.core.domain (one table per concept)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from .types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Money = BigInteger  # fen
+
+households = Table(
+    "households",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False, index=True),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("address", String(200), nullable=False, server_default=""),
+    Column("size", Integer, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False),
+    Column("household_id", ForeignKey("households.id"), nullable=True),
+    Column("id_number", String(18), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("sex", String(4), nullable=False, server_default=""),
+    Column("birth_date", Date, nullable=False),
+    Column("phone", String(20), nullable=False, server_default=""),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("groups", JSON, nullable=False),
+    Column("disability_grade", Integer, nullable=False, server_default="0"),
+    Column("major_illness", Boolean, nullable=False, server_default=text("false")),
+    Column("chronic_illness", Boolean, nullable=False, server_default=text("false")),
+    Column("covered_by", JSON, nullable=False),
+    Column("student", Boolean, nullable=False, server_default=text("false")),
+    Column("living_alone", Boolean, nullable=False, server_default=text("false")),
+    Column("household_size", Integer, nullable=False, server_default="1"),
+    Column("income_per_capita_fen", Money, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("region_id", "id_number", name="uq_persons_region_id_number"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False),
+    Column("person_id", ForeignKey("persons.id"), nullable=False, index=True),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("status", String(12), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("exit_reason", Text, nullable=False, server_default=""),
+)
+# one open case per person and region
+Index(
+    "uq_cases_one_open",
+    cases.c.region_id,
+    cases.c.person_id,
+    unique=True,
+    sqlite_where=text("status != 'exited'"),
+    postgresql_where=text("status != 'exited'"),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("instrument", String(60), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("domain_scores", JSON, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("level", String(40), nullable=False),
+    Column("recommended_items", JSON, nullable=False),
+    Column("assessed_by", String(60), nullable=False),
+    Column("assessed_at", UTCDateTime, nullable=False),
+)
+
+entitlements = Table(
+    "entitlements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False),
+    Column("region_id", String(40), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("annual_fen", Money, nullable=False),
+    Column("spent_fen", Money, nullable=False, server_default="0"),
+    Column("reviews", Integer, nullable=False, server_default="0"),
+    Column("rule_version", String(80), nullable=False),
+    Column("eligibility_rule", String(80), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("granted_by", String(60), nullable=False),
+    UniqueConstraint("case_id", "year", name="uq_entitlements_case_year"),
+)
+
+entitlement_tiers = Table(
+    "entitlement_tiers",
+    metadata,
+    Column("entitlement_id", ForeignKey("entitlements.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("name", String(40), nullable=False),
+    Column("share_percent", Integer, nullable=False),
+    Column("cap_fen", Money, nullable=False),
+    Column("spent_fen", Money, nullable=False, server_default="0"),
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("area_code", String(12), nullable=False),
+    Column("light", String(8), nullable=False, server_default="green"),
+    Column("light_reason", Text, nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    UniqueConstraint("region_id", "name", name="uq_providers_region_name"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False, index=True),
+    Column("name", String(60), nullable=False),
+    Column("phone", String(20), nullable=False, server_default=""),
+    Column("qualifications", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=False, index=True),
+    Column("item_code", String(40), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_fen", Money, nullable=False),
+    Column("amount_fen", Money, nullable=False),
+    Column("tier_idx", Integer, nullable=False),
+    Column("urgent", Boolean, nullable=False, server_default=text("false")),
+    Column("status", String(12), nullable=False, index=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("provider_id", ForeignKey("providers.id"), nullable=True, index=True),
+    Column("worker_id", ForeignKey("workers.id"), nullable=True),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("placed_by", String(60), nullable=False),
+    Column("dispatched_at", UTCDateTime, nullable=True),
+    Column("accepted_at", UTCDateTime, nullable=True),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    Column("escalated_to", String(12), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("rule_version", String(120), nullable=False, server_default=""),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("checkin_at", UTCDateTime, nullable=False),
+    Column("checkout_at", UTCDateTime, nullable=True),
+    Column("minutes", Integer, nullable=False, server_default="0"),
+    Column("steps_done", JSON, nullable=False),
+    Column("confirmed_by", String(60), nullable=False, server_default=""),
+    Column("confirmation", Text, nullable=False, server_default=""),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("satisfied", Boolean, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("rated_at", UTCDateTime, nullable=False),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=True),
+    Column("kind", String(12), nullable=False),
+    Column("satisfied", Boolean, nullable=True),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("visited_by", String(60), nullable=False),
+    Column("visited_at", UTCDateTime, nullable=False),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(60), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("detail", JSON, nullable=False),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=False, index=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("tier_idx", Integer, nullable=False),
+    Column("source_code", String(40), nullable=False),
+    Column("amount_fen", Money, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# --- the one-form application (jiuzhu.plugins.one_form) ---------------------------------
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receipt", String(32), nullable=False, unique=True),
+    Column("region_id", String(40), nullable=False),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("person_id", ForeignKey("persons.id"), nullable=False),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("form", JSON, nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("accepted_at", UTCDateTime, nullable=False),
+    Column("accepted_by", String(60), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+)
+
+application_policies = Table(
+    "application_policies",
+    metadata,
+    Column("application_id", ForeignKey("applications.id"), primary_key=True),
+    Column("policy_code", String(40), primary_key=True),
+    Column("region_id", String(40), nullable=False),
+    Column("person_id", ForeignKey("persons.id"), nullable=False),
+    Column("department", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+)
+# a household member cannot have two pending applications for one policy
+Index(
+    "uq_application_policies_pending",
+    application_policies.c.region_id,
+    application_policies.c.person_id,
+    application_policies.c.policy_code,
+    unique=True,
+    sqlite_where=text("status = 'pending'"),
+    postgresql_where=text("status = 'pending'"),
+)
+
+application_tasks = Table(
+    "application_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("application_id", ForeignKey("applications.id"), nullable=False, index=True),
+    Column("region_id", String(40), nullable=False),
+    Column("department", String(40), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(60), nullable=False, server_default=""),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decisions", JSON, nullable=False),
+)
+
+# --- access (web) ----------------------------------------------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(60), nullable=False, unique=True),
+    Column("display_name", String(60), nullable=False, server_default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("region_id", String(40), nullable=False),
+    Column("area_code", String(12), nullable=False),
+    Column("provider_id", ForeignKey("providers.id"), nullable=True),
+    Column("worker_id", ForeignKey("workers.id"), nullable=True),
+    Column("department", String(40), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(60), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("username", String(60), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("case_id", Integer, nullable=True, index=True),
+    Column("path", String(200), nullable=False, server_default=""),
+    Column("detail", JSON, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(60), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+)

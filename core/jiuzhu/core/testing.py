@@ -1,0 +1,80 @@
+"""Helpers for plugin authors: load one plugin alone and check it.
+
+from jiuzhu.core.testing import load_alone, check_region_plugin
+
+def test_my_region():
+    regions = load_alone("myregion", my_region_module)
+    problems = check_region_plugin(regions)
+    assert problems == []
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+from datetime import date
+from types import ModuleType
+
+import numpy as np
+import pluggy
+
+from .facts import PersonFacts, Population
+from .plugins import Regions, load_regions, make_plugin_manager
+
+
+def capability_plugins(distribution: str = "jiuzhu") -> list[tuple[str, ModuleType]]:
+    """The capability plugins (not regions) a distribution registers, imported."""
+    out = []
+    for ep in md.distribution(distribution).entry_points:
+        if ep.group == "jiuzhu" and ".plugins." in ep.value:
+            out.append((ep.name, importlib.import_module(ep.value)))
+    return out
+
+
+def all_builtin_plugins(distribution: str = "jiuzhu") -> list[tuple[str, ModuleType]]:
+    return [
+        (ep.name, importlib.import_module(ep.value))
+        for ep in md.distribution(distribution).entry_points
+        if ep.group == "jiuzhu"
+    ]
+
+
+def plugin_manager(*plugins: tuple[str, object]) -> pluggy.PluginManager:
+    """A manager with the built-in capabilities and the given plugins, no entry points."""
+    return make_plugin_manager(entry_points=False, plugins=[*capability_plugins(), *plugins])
+
+
+def load_alone(name: str, module: object) -> Regions:
+    """Load one region plugin with the built-in capabilities and nothing else."""
+    return load_regions(plugin_manager((name, module)))
+
+
+def check_region_plugin(regions: Regions, on: date | None = None) -> list[str]:
+    """Problems a region author should fix: items without a funding rule, tiers nothing can
+    be bought in, eligibility that no one passes, items whose price is not in force."""
+    problems: list[str] = []
+    for region in regions:
+        on_day = on or max(v.valid_from for v in region.budget.versions)
+        funding = regions.funding_rule(region, on_day)
+        budget = regions.budget_rule(region, on_day)
+        for item in region.catalogue.items:
+            parts = funding.split(np.array([item.unit_price_fen]), np.array([item.category]))
+            if int(parts.sum()) != item.unit_price_fen:
+                problems.append(f"{region.id}: item {item.code}: funding split loses money")
+            if not any(budget.allows(item.category)):
+                problems.append(f"{region.id}: item {item.code}: no tier may buy it")
+            try:
+                item.price_on(on_day)
+            except LookupError as exc:
+                problems.append(f"{region.id}: item {item.code}: {exc}")
+        everyone = Population.of(
+            [
+                PersonFacts(age=a, groups=frozenset({g}), disability_grade=d)
+                for a in (8, 45, 70)
+                for g in ("低保", "特困", "分散供养特困")
+                for d in (0, 2, 4)
+            ]
+        )
+        if not regions.eligibility(region, everyone, on_day).eligible.any():
+            problems.append(f"{region.id}: eligibility admits none of the typical test people")
+    return problems

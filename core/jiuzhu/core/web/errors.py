@@ -1,0 +1,70 @@
+"""Errors as people read them: 422 names the field, 409 names the rule, 404 the id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+
+from ..base import Invalid, NotFound, Refused
+from ..plugins import PluginError
+
+
+def invalid(_: Request[Any, Any, Any], exc: Invalid) -> Response[dict[str, Any]]:
+    return Response({"error": "invalid", "field": exc.field, "detail": exc.detail}, status_code=422)
+
+
+def validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    field = ""
+    detail = str(exc.detail)
+    if extra and isinstance(extra[0], dict):
+        field = str(extra[0].get("key", "")).removeprefix("$.")
+        detail = str(extra[0].get("message", detail))
+    return Response(
+        {"error": "invalid", "field": field or "body", "detail": detail}, status_code=422
+    )
+
+
+def refused(_: Request[Any, Any, Any], exc: Refused) -> Response[dict[str, Any]]:
+    status = 403 if exc.rule == "access" else 409
+    facts = {k: v for k, v in exc.facts.items() if isinstance(v, (int, str, bool, list))}
+    return Response(
+        {"error": "refused", "rule": exc.rule, "detail": exc.detail, **facts}, status_code=status
+    )
+
+
+def not_found(_: Request[Any, Any, Any], exc: NotFound) -> Response[dict[str, Any]]:
+    return Response(
+        {"error": "not_found", "detail": f"{exc.kind} {exc.key} 不存在"}, status_code=404
+    )
+
+
+def unauthorized(_: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    return Response(
+        {"error": "unauthorized", "detail": "请先登录或提供有效的令牌"}, status_code=401
+    )
+
+
+def forbidden(_: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    return Response({"error": "forbidden", "detail": str(exc.detail)}, status_code=403)
+
+
+def plugin_error(_: Request[Any, Any, Any], exc: PluginError) -> Response[Any]:
+    return Response({"error": "plugin", "detail": str(exc)}, status_code=500)
+
+
+HANDLERS: dict[Any, Any] = {
+    Invalid: invalid,
+    ValidationException: validation,
+    Refused: refused,
+    NotFound: not_found,
+    NotAuthorizedException: unauthorized,
+    PermissionDeniedException: forbidden,
+    PluginError: plugin_error,
+}

@@ -1,0 +1,1 @@
+"""Reusable capabilities that regions compose, each configured by the region's data."""

@@ -1,0 +1,29 @@
+"""One-form combined application (一类事一次办): one form, many policies, many departments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jiuzhu.core import Region, hookimpl
+
+from .config import PolicyList
+
+
+@hookimpl
+def jiuzhu_region_sections(register: Callable[..., None]) -> None:
+    register("policies", PolicyList)
+
+
+@hookimpl
+def jiuzhu_check_region(region: Region) -> list[str] | None:
+    policies = region.section("policies", PolicyList)
+    if policies is None:
+        return None
+    items = {i.code for i in region.catalogue.items}
+    path = region.data_dir / "policies.toml"
+    return [
+        f"{path}: policies[{i}].opens_items: {code!r} is not a catalogue item"
+        for i, p in enumerate(policies.policies)
+        for code in p.opens_items
+        if code not in items
+    ]

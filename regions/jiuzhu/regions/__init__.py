@@ -1,0 +1,1 @@
+"""The built-in pilot regions, each a plugin registered through the `jiuzhu` entry points."""

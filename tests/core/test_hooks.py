@@ -1,0 +1,176 @@
+"""Each hook, exercised through a small plugin registered next to the built-ins."""
+
+from __future__ import annotations
+
+import types
+from datetime import date
+
+import click
+import numpy as np
+from click.testing import CliRunner
+from litestar import get
+from litestar.testing import TestClient
+
+from jiuzhu.core import hookimpl
+from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.base import Base
+from jiuzhu.core.facts import PersonFacts, Population
+from jiuzhu.core.plugins import load_regions, make_plugin_manager
+from jiuzhu.core.services import Services
+from jiuzhu.core.services.users import add_user, create_token
+from jiuzhu.core.supervision import Light, ProviderStats
+from jiuzhu.core.testing import all_builtin_plugins
+
+
+def manager_with(**hooks: object):
+    mod = types.ModuleType("extra")
+    for name, fn in hooks.items():
+        setattr(mod, name, fn)
+    return make_plugin_manager(entry_points=False, plugins=[*all_builtin_plugins(), ("extra", mod)])
+
+
+def test_jiuzhu_register_regions_and_jiuzhu_region_sections(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import jiuzhu.regions.binzhou as binzhou
+    from jiuzhu.core import RegionSource
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(binzhou.__file__).parent / "data", data)
+    text = (data / "region.toml").read_text(encoding="utf-8")
+    (data / "region.toml").write_text(
+        text.replace('id = "binzhou"', 'id = "copyland"', 1), encoding="utf-8"
+    )
+    (data / "warnings.toml").write_text("medical_expense_fen = 600000\n", encoding="utf-8")
+
+    class Warnings(Base, kw_only=True):
+        medical_expense_fen: int
+
+    @hookimpl
+    def jiuzhu_register_regions(register):
+        register(RegionSource(id="copyland", data_dir=data))
+
+    @hookimpl
+    def jiuzhu_region_sections(register):
+        register("warnings", Warnings)
+
+    regions = load_regions(
+        manager_with(
+            jiuzhu_register_regions=jiuzhu_register_regions,
+            jiuzhu_region_sections=jiuzhu_region_sections,
+        )
+    )
+    assert regions.get("copyland").sections["warnings"].medical_expense_fen == 600000
+
+
+def test_jiuzhu_check_region_problems_are_reported():
+    import pytest
+
+    from jiuzhu.core.base import ConfigError
+
+    @hookimpl
+    def jiuzhu_check_region(region):
+        return (
+            [f"{region.data_dir}/catalogue.toml: items: too few"] if region.id == "ordos" else None
+        )
+
+    with pytest.raises(ConfigError, match=r"catalogue\.toml: items: too few"):
+        load_regions(manager_with(jiuzhu_check_region=jiuzhu_check_region))
+
+
+def test_jiuzhu_eligibility_override_wins_over_the_builtin():
+    from jiuzhu.core.rules import Eligibility, RuleLabel
+
+    @hookimpl(tryfirst=True)
+    def jiuzhu_eligibility(region, people, on):
+        n = len(people)
+        return Eligibility(
+            eligible=np.ones(n, bool),
+            qualifies_by=np.zeros(n, np.int64),
+            excluded_by=np.full(n, -1, np.int64),
+            includes=(RuleLabel("all", "人人有份"),),
+            excludes=(),
+            rule_version="test",
+        )
+
+    regions = load_regions(manager_with(jiuzhu_eligibility=jiuzhu_eligibility))
+    result = regions.eligibility(
+        regions.get("ordos"), Population.of([PersonFacts(age=80)]), date(2025, 1, 1)
+    )
+    assert result.eligible[0] and result.reasons(0) == ["符合：人人有份"]
+
+
+def test_jiuzhu_budget_rule_and_jiuzhu_funding_rule_builtins(regions):
+    ordos = regions.get("ordos")
+    budget = regions.pm.hook.jiuzhu_budget_rule(region=ordos, on=date(2025, 1, 1))
+    assert budget.caps() == [40000, 40000, 20000]
+    funding = regions.pm.hook.jiuzhu_funding_rule(region=ordos, on=date(2025, 1, 1))
+    parts = funding.split(np.array([12345, 1]), np.array(["basic", "basic"]))
+    assert parts.sum(axis=1).tolist() == [12345, 1]
+
+
+def test_jiuzhu_provider_light_builtin_and_override(regions):
+    region = regions.get("binzhou")
+    bad = ProviderStats(provider_id=1, ratings=50, mean_score=2.0, satisfied_share=0.3)
+    assert regions.pm.hook.jiuzhu_provider_light(region=region, stats=bad) == Light.RED
+
+    @hookimpl(tryfirst=True)
+    def jiuzhu_provider_light(region, stats):
+        return Light.YELLOW
+
+    pm = manager_with(jiuzhu_provider_light=jiuzhu_provider_light)
+    assert pm.hook.jiuzhu_provider_light(region=region, stats=bad) == Light.YELLOW
+
+
+def test_jiuzhu_case_event_sees_committed_events(engine, regions):
+    seen: list[str] = []
+
+    @hookimpl
+    def jiuzhu_case_event(region, event):
+        seen.append(event.kind)
+
+    regs = load_regions(manager_with(jiuzhu_case_event=jiuzhu_case_event))
+    svc = Services(engine=engine, regions=regs)
+    from jiuzhu.core.services.cases import open_case
+    from tests.loop.helpers import new_person
+
+    actor = Actor(username="t", role=Role.ADMIN, region_id="ordos", area_code="150600")
+    pid = new_person(svc, actor, regs.get("ordos"))
+    open_case(svc, actor, pid)
+    assert seen == ["case.opened"]
+
+
+def test_jiuzhu_cli_commands_adds_a_command():
+    from jiuzhu.core.cli import cli
+
+    @hookimpl
+    def jiuzhu_cli_commands(cli):
+        @cli.command("hello-test")
+        def hello() -> None:
+            click.echo("你好")
+
+    group = click.Group(commands=dict(cli.commands))
+    manager_with(jiuzhu_cli_commands=jiuzhu_cli_commands).hook.jiuzhu_cli_commands(cli=group)
+    assert CliRunner().invoke(group, ["hello-test"]).output == "你好\n"
+
+
+def test_jiuzhu_web_routes_mounts_under_api_with_access(engine):
+    @get("/extra/ping", sync_to_thread=False)
+    def ping(actor: Actor) -> dict[str, str]:
+        return {"user": actor.username}
+
+    @hookimpl
+    def jiuzhu_web_routes(register):
+        register(ping)
+
+    from jiuzhu.core.web.app import create_app
+
+    regs = load_regions(manager_with(jiuzhu_web_routes=jiuzhu_web_routes))
+    svc = Services(engine=engine, regions=regs)
+    add_user(svc, "hooktester", "a-long-password", "officer", "ordos")
+    token = create_token(svc, "hooktester")
+    with TestClient(create_app(svc)) as client:
+        assert client.get("/api/extra/ping").status_code == 401
+        ok = client.get("/api/extra/ping", headers={"Authorization": f"Bearer {token}"})
+        assert ok.json() == {"user": "hooktester"}

@@ -271,7 +271,7 @@ def test_ordos_stage_categories_and_carry(ordos_pm: Any, ordos: Region) -> None:
     assert rule.allows("quality") == [False, False, True]
     refused = _one(rule, [0, 0, 0], 0, 200 * YUAN, "quality")
     assert int(refused.tier[0]) == -1
-    assert "不可用于该类服务" in str(refused.refusal[0])
+    assert "不可用于「增质效」类服务（限保基本、去困扰）" in str(refused.refusal[0])
     # stage 3 does not buy 去困扰 items
     late = _one(rule, [400 * YUAN, 400 * YUAN, 0], 2, 80 * YUAN, "relief")
     assert int(late.tier[0]) == -1

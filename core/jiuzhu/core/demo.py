@@ -58,6 +58,7 @@ def _region_demo(svc: Services, region: Region) -> Iterator[str]:
         ).first()
     if exists is not None:
         yield f"{region.id}: demo data already loaded"
+        yield from _demo_users(svc, region, int(exists[0]), _first_worker(svc, int(exists[0])))
         return
     community = max(region.info.areas, key=lambda a: len(a.code)).code
     provider = create_provider(svc, actor, region.id, name, region.info.areas[0].code)
@@ -141,6 +142,20 @@ def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int)
             _first_department(region) if role == Role.APPROVER else "",
         )
         yield f"  user {username:<28} password {password}  ({role.label})"
+
+
+def _first_worker(svc: Services, provider_id: int) -> int:
+    from .storage.tables import workers
+
+    with svc.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(workers.c.id)
+                .where(workers.c.provider_id == provider_id)
+                .order_by(workers.c.id)
+                .limit(1)
+            ).scalar_one()
+        )
 
 
 def _first_department(region: Region) -> str:

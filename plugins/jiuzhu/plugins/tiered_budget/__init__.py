@@ -33,8 +33,11 @@ def opens_text(tier: Tier, prev: Tier | None, index: int) -> str:
 class TieredBudget:
     """The BudgetRule for one scheme version."""
 
-    def __init__(self, version: SchemeVersion) -> None:
+    def __init__(
+        self, version: SchemeVersion, category_names: dict[str, str] | None = None
+    ) -> None:
         self.version = version
+        self._names = category_names or {}
         self.tiers = version.tiers
         self._caps = np.array(version.tier_caps(), dtype=np.int64)
 
@@ -111,7 +114,8 @@ class TieredBudget:
             allowed = not tier.categories or category in tier.categories
             state = f"{tier.name}（{tier.share_percent}%）剩余{yuan(int(available[t]))}"
             if not allowed:
-                state += f"，不可用于该类服务（限{'、'.join(tier.categories)}）"
+                limited = "、".join(self._names.get(c, c) for c in tier.categories)
+                state += f"，不可用于「{self._names.get(category, category)}」类服务（限{limited}）"
             parts.append(state)
         msg = f"本单{yuan(amount)}超出当前可用额度：" + "；".join(parts or ["无开放的阶段"])
         nxt = next((t for t in range(len(self.tiers)) if not live[t] and t > _last(live)), None)
@@ -130,4 +134,5 @@ def _last(live: BoolArray) -> int:
 
 @hookimpl
 def jiuzhu_budget_rule(region: Region, on: date) -> TieredBudget | None:
-    return TieredBudget(in_force(region.budget.versions, on))
+    names = {c.code: c.name for c in region.catalogue.categories}
+    return TieredBudget(in_force(region.budget.versions, on), names)

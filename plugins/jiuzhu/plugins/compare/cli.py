@@ -1,0 +1,190 @@
+"""``jiuzhu compare``: one population through every region's model, side by side."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jiuzhu.core.base import Invalid
+from jiuzhu.core.cli import Context, friendly, pass_ctx
+from jiuzhu.core.plugins import load_regions
+
+from .engine import PlanSettings, compare
+from .population import People, PopulationSettings, generate, load_settings
+from .report import print_table, render_html, render_json
+from .results import Comparison
+
+LONG_RUN = 1_000_000  # person x regions: a run this long shows progress even without a TTY
+
+
+def build_people(
+    people: int | None,
+    seed: int | None,
+    config: Path | None,
+    roster: Path | None,
+) -> People:
+    """The population the options describe (a roster, or the synthetic generator)."""
+    if roster is not None:
+        if people is not None or seed is not None or config is not None:
+            raise click.UsageError(
+                "--roster gives the population; do not combine it with --people, --seed "
+                "or --population-config"
+            )
+        from .roster import read_roster
+
+        return read_roster(roster)
+    settings = load_settings(config) if config is not None else PopulationSettings()
+    changes: dict[str, int] = {}
+    if people is not None:
+        changes["people"] = people
+    if seed is not None:
+        changes["seed"] = seed
+    if changes:
+        try:
+            settings = msgspec.structs.replace(settings, **changes)
+            settings.__post_init__()
+        except ValueError as exc:
+            raise Invalid("--people/--seed", str(exc)) from None
+    return generate(settings)
+
+
+def run(
+    ctx: Context,
+    people: People,
+    region_ids: list[str] | None,
+    plan: PlanSettings,
+) -> Comparison:
+    regions = load_regions(ctx.pm)
+    ids = region_ids or sorted(regions.by_id)
+    for rid in ids:
+        if rid not in regions.by_id:
+            raise click.UsageError(
+                f"--regions: unknown region {rid!r}; known: {', '.join(sorted(regions.by_id))}"
+            )
+    work = len(people) * len(ids)
+    if not (work >= LONG_RUN or (sys.stderr.isatty() and work >= 10_000)):
+        return compare(regions, people, region_ids=ids, settings=plan)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("比较 comparing", total=len(people) * len(ids))
+
+        def step(region_id: str, done: int) -> None:
+            bar.update(task, advance=done, description=f"比较 comparing: {region_id}")
+
+        return compare(regions, people, region_ids=ids, settings=plan, progress=step)
+
+
+@click.command("compare")
+@click.option(
+    "--people",
+    type=click.IntRange(0, 50_000_000),
+    default=None,
+    help="Size of the synthetic population (default 10,000).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=None,
+    help="Seed of the synthetic population (default 0): same seed, same people.",
+)
+@click.option(
+    "--population-config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML file of population settings (distributions).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="An anonymised roster (.csv or .xlsx) instead of a synthetic population.",
+)
+@click.option(
+    "--regions",
+    "regions_opt",
+    default=None,
+    help="Comma-separated region ids (default: every region).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "html"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--on",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Day whose rules and prices apply (default: today).",
+)
+@click.option(
+    "--reviews",
+    type=click.IntRange(0),
+    default=None,
+    help="Stage reviews per person over the year (default: enough to open all).",
+)
+@pass_ctx
+@friendly
+def compare_command(
+    ctx: Context,
+    people: int | None,
+    seed: int | None,
+    config: Path | None,
+    roster: Path | None,
+    regions_opt: str | None,
+    fmt: str,
+    output: Path | None,
+    on: datetime | None,
+    reviews: int | None,
+) -> None:
+    """Run one population through every region's model and show the results side by side.
+
+    \b
+    Examples:
+      jiuzhu compare --people 100000 --seed 7
+      jiuzhu compare --roster people.xlsx --regions ordos,changji --format html --output r.html
+    """
+    pop = build_people(people, seed, config, roster)
+    region_ids = [r.strip() for r in regions_opt.split(",") if r.strip()] if regions_opt else None
+    if regions_opt is not None and not region_ids:
+        raise click.UsageError("--regions: give at least one region id")
+    plan = PlanSettings(on=on.date() if on is not None else None, reviews=reviews)
+    result = run(ctx, pop, region_ids, plan)
+    if fmt == "json":
+        text = render_json(result) + "\n"
+    elif fmt == "html":
+        text = render_html(result)
+    else:
+        if output is None:
+            print_table(result, Console())
+            return
+        with output.open("w", encoding="utf-8") as fh:
+            print_table(result, Console(file=fh, width=160, color_system=None))
+        return
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,165 @@
+"""What a comparison reports: msgspec Structs, encoded as JSON as they are.
+
+Money is integer fen; shares and hours are floats rounded for reading. Every result
+records the jiuzhu version, each region plugin's version and the population's provenance.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+
+from .population import PopulationInfo
+
+
+class Result(msgspec.Struct, kw_only=True, frozen=True):
+    """Plain result records (not region data: unknown fields are not a concern here)."""
+
+
+class PlanSettingsInfo(Result, frozen=True):
+    on: date
+    reviews: int | None
+    kind_order: list[str]
+    kinds: dict[str, dict[str, str]]
+
+
+class RuleCount(Result, frozen=True):
+    id: str
+    label: str
+    people: int  # for includes: qualified first by this rule; for excludes: removed by it
+    matched: int = 0  # excludes: everyone the rule matches, qualified or not
+
+
+class EligibilityResult(Result, frozen=True):
+    rule_version: str
+    people: int
+    eligible: int
+    not_qualified: int  # no include rule holds
+    excluded: int  # qualified but excluded
+    includes: list[RuleCount]
+    excludes: list[RuleCount]
+
+
+class TierResult(Result, frozen=True):
+    name: str
+    share_percent: int
+    cap_fen: int  # per person
+    spent_fen: int  # all eligible people
+    categories: list[str]
+    opens: str
+
+
+class EntitlementResult(Result, frozen=True):
+    scheme: str
+    valid_from: date
+    annual_fen: int  # per person
+    total_fen: int  # eligible x annual_fen
+    spent_fen: int
+    used_share: float  # spent / total
+    spent_per_eligible_fen: int
+    spent_per_served_fen: int
+    full_use: int  # people whose plan used the whole entitlement
+    tiers: list[TierResult]
+    illustrative: bool
+
+
+class SourceResult(Result, frozen=True):
+    code: str
+    name: str
+    level: str
+    spent_fen: int
+    share: float
+
+
+class NeedResult(Result, frozen=True):
+    kind: str
+    items: list[str]  # the region's items that meet this kind (codes)
+    need_units: int  # all people of the population
+    eligible_need_units: int
+    met_units: int
+    unmet_units: int  # eligible people's need not met
+    met_share: float  # met / eligible need
+    people_in_need: int  # eligible people with the need
+    people_fully_met: int
+
+
+class CategoryResult(Result, frozen=True):
+    code: str
+    name: str
+    spent_fen: int
+    persons: int
+    person_times: int
+    hours: float
+
+
+class ItemResult(Result, frozen=True):
+    code: str
+    name: str
+    category: str
+    kind: str
+    unit: str
+    unit_price_fen: int
+    units: int
+    spent_fen: int
+    persons: int
+    hours: float
+
+
+class StaffingResult(Result, frozen=True):
+    hours: float
+    hours_per_worker_per_year: int
+    workers: int  # full-time workers the hours need
+    teams: int  # provider teams, each of at least min_team_size
+    staff: int  # max(workers, teams x min_team_size)
+    intermediate_social_workers: int
+    junior_social_workers: int
+    min_team_size: int
+    max_recipients_per_team: int | None
+    source: str
+    illustrative: bool
+    defaulted: bool  # the region has no staffing.toml: defaults used
+
+
+class RegionResult(Result, frozen=True):
+    id: str
+    name: str
+    name_en: str
+    plugin: str
+    plugin_version: str
+    data_version: str
+    rule_versions: dict[str, str]
+    eligibility: EligibilityResult
+    entitlement: EntitlementResult
+    funding: list[SourceResult]
+    needs: list[NeedResult]
+    categories: list[CategoryResult]
+    items: list[ItemResult]
+    staffing: StaffingResult
+    persons_served: int
+    person_times: int
+    hours: float
+    notes: list[str] = []
+
+
+class Comparison(Result, frozen=True):
+    jiuzhu_version: str
+    population: PopulationInfo
+    plan: PlanSettingsInfo
+    kinds: list[str]
+    regions: list[RegionResult]
+    seconds: float = 0.0  # wall time; not part of the model's answer
+
+    def region(self, region_id: str) -> RegionResult:
+        for r in self.regions:
+            if r.id == region_id:
+                return r
+        raise KeyError(region_id)
+
+
+def to_json(result: Comparison) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(result), indent=2)
+
+
+def from_json(data: bytes | str) -> Comparison:
+    return msgspec.json.decode(data, type=Comparison)

@@ -1,0 +1,123 @@
+"""Rosters: CSV and Excel in, the same people out; bad cells named by row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+from jiuzhu.core.base import Invalid
+from jiuzhu.core.facts import bitmask
+from jiuzhu.plugins.compare.kinds import KINDS
+from jiuzhu.plugins.compare.population import PopulationSettings, generate
+from jiuzhu.plugins.compare.roster import read_roster, write_roster
+
+FACTS = (
+    "age",
+    "groups",
+    "disability_grade",
+    "major_illness",
+    "chronic_illness",
+    "household_size",
+    "income_per_capita_fen",
+    "covered_by",
+    "student",
+    "living_alone",
+    "area_code",
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_round_trip(tmp_path: Path, suffix: str) -> None:
+    people = generate(PopulationSettings(people=300, seed=17, area_code="150602"))
+    path = tmp_path / f"roster{suffix}"
+    write_roster(people, path)
+    back = read_roster(path)
+    assert len(back) == 300
+    for fact in FACTS:
+        assert np.array_equal(people.population.column(fact), back.population.column(fact)), fact
+    assert np.array_equal(people.needs, back.needs)
+    assert back.info.source == "roster" and back.info.roster == path.name
+    assert len(back.info.roster_sha256) == 64
+    assert back.ids[:2] == ["1", "2"]
+
+
+def test_chinese_headers_and_yuan(tmp_path: Path) -> None:
+    path = tmp_path / "名册.csv"
+    path.write_text(
+        "编号,年龄,群体,残疾等级,重大疾病,独居,人均月收入（元）,已享服务,需求:助餐,康复\n"
+        "A1,45,低保、分散供养特困,4,是,否,512.5,,30,4\n"
+        "\n"
+        "A2,70,低保边缘,,否,是,,居家养老,,\n",
+        encoding="utf-8",
+    )
+    people = read_roster(path)
+    pop = people.population
+    assert people.ids == ["A1", "A2"]
+    assert pop.age.tolist() == [45, 70]
+    assert pop.groups[0] == bitmask("groups", ["低保", "分散供养特困"])
+    assert pop.disability_grade.tolist() == [4, 0]
+    assert pop.major_illness.tolist() == [True, False]
+    assert pop.living_alone.tolist() == [False, True]
+    assert pop.income_per_capita_fen.tolist() == [51250, 0]
+    assert pop.covered_by[1] == bitmask("covered_by", ["居家养老"])
+    assert people.needs[0, KINDS.index("助餐")] == 30
+    assert people.needs[0, KINDS.index("康复")] == 4
+    assert people.needs[1].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "what"),
+    [
+        ("age,groups\n45,低保\nabc,低保\n", "row 3, column A (age)", "'abc'"),
+        ("age,groups\n45,低宝\n", "row 2, column B (groups)", "'低宝'"),
+        ("age,disability_grade\n45,7\n", "row 2, column B (disability_grade)", "0 to 4"),
+        ("age,living_alone\n45,maybe\n", "row 2, column B (living_alone)", "yes or no"),
+        ("age,助餐\n45,-1\n", "row 2, column B (助餐)", "'-1'"),
+        ("age,income_per_capita_yuan\n45,1.234\n", "row 2, column B", "yuan"),
+        ("age,groups\n,低保\n", "row 2, column A (age)", "required"),
+        ("age,height\n45,170\n", "row 1, column B", "unknown column 'height'"),
+        ("groups\n低保\n", "row 1", "'age'"),
+        ("age,年龄\n1,2\n", "row 1, column B", "repeats column A"),
+    ],
+)
+def test_bad_cells_name_row_and_column(tmp_path: Path, rows: str, where: str, what: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(rows, encoding="utf-8")
+    with pytest.raises(Invalid) as err:
+        read_roster(path)
+    assert where in str(err.value)
+    assert what in str(err.value)
+    assert "bad.csv" in str(err.value)
+
+
+def test_bad_cell_in_excel(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["年龄", "群体", "残疾等级"])
+    sheet.append([45, "低保", 3])
+    sheet.append([52, "低保", 2.5])
+    book.save(path)
+    with pytest.raises(Invalid) as err:
+        read_roster(path)
+    assert "bad.xlsx: row 3, column C (残疾等级)" in str(err.value)
+
+
+def test_not_a_roster(tmp_path: Path) -> None:
+    with pytest.raises(Invalid, match="no such file"):
+        read_roster(tmp_path / "missing.csv")
+    other = tmp_path / "people.txt"
+    other.write_text("age\n1\n", encoding="utf-8")
+    with pytest.raises(Invalid, match=r"\.csv or \.xlsx"):
+        read_roster(other)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(Invalid, match="xlsx"):
+        read_roster(broken)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("age,groups\n45,低保\n".encode("gbk"))
+    with pytest.raises(Invalid, match="UTF-8"):
+        read_roster(latin)

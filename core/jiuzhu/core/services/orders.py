@@ -207,22 +207,21 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             )
         ).inserted_primary_key
         assert oid is not None
-        conn.execute(
-            ledger.insert(),
-            [
-                {
-                    "entitlement_id": ent.id,
-                    "order_id": oid[0],
-                    "tier_idx": tier,
-                    "source_code": src,
-                    "amount_fen": int(part),
-                    "kind": "spend",
-                    "at": now,
-                }
-                for src, part in zip(funding.sources, parts, strict=True)
-                if part
-            ],
-        )
+        spends = [
+            {
+                "entitlement_id": ent.id,
+                "order_id": oid[0],
+                "tier_idx": tier,
+                "source_code": src,
+                "amount_fen": int(part),
+                "kind": "spend",
+                "at": now,
+            }
+            for src, part in zip(funding.sources, parts, strict=True)
+            if part
+        ]
+        if spends:  # a free item (price 0) books nothing; an empty executemany would fail
+            conn.execute(ledger.insert(), spends)
         _add_spent(conn, ent.id, tier, amount)
         append_event(
             svc,
@@ -280,21 +279,20 @@ def cancel_in_transaction(
     ).first()
     now = svc.now()
     entries = conn.execute(select(ledger).where(ledger.c.order_id == order.id)).mappings().all()
-    conn.execute(
-        ledger.insert(),
-        [
-            {
-                "entitlement_id": e["entitlement_id"],
-                "order_id": order.id,
-                "tier_idx": e["tier_idx"],
-                "source_code": e["source_code"],
-                "amount_fen": -e["amount_fen"],
-                "kind": "refund",
-                "at": now,
-            }
-            for e in entries
-        ],
-    )
+    refunds = [
+        {
+            "entitlement_id": e["entitlement_id"],
+            "order_id": order.id,
+            "tier_idx": e["tier_idx"],
+            "source_code": e["source_code"],
+            "amount_fen": -e["amount_fen"],
+            "kind": "refund",
+            "at": now,
+        }
+        for e in entries
+    ]
+    if refunds:
+        conn.execute(ledger.insert(), refunds)
     _add_spent(conn, order.entitlement_id, order.tier_idx, -order.amount_fen)
     conn.execute(
         update(orders)

@@ -2,32 +2,79 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from .. import __version__
 from ..plugins import Regions
 from ..services import Services
 from .api import api_router
+from .auth import SESSION_IDLE
 from .errors import HANDLERS
+from .pages import FILTERS, page_router
+from .pages.secret import derive, load_secret
+
+HERE = Path(__file__).parent
 
 
 def create_app(
-    svc: Services, extra_routes: list[Any] | None = None, debug: bool = False
+    svc: Services,
+    extra_routes: list[Any] | None = None,
+    debug: bool = False,
+    secret_key: bytes | None = None,
 ) -> Litestar:
+    """`secret_key` signs sessions, CSRF tokens and rating links; by default it comes from
+    JIUZHU_SECRET_KEY or a file next to the SQLite database (see pages/secret.py)."""
+    key = secret_key or load_secret(svc.engine)
     plugin_routes: list[Any] = []
     svc.regions.pm.hook.jiuzhu_web_routes(register=plugin_routes.append)
+    sessions = CookieBackendConfig(
+        secret=derive(key, "session"),
+        key="jiuzhu_session",
+        max_age=int(SESSION_IDLE.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        exclude=["/api", "/static", "/schema"],
+    )
+    csrf = CSRFConfig(
+        secret=derive(key, "csrf").hex(),
+        cookie_name="jiuzhu_csrf",
+        cookie_samesite="lax",
+        exclude=["/api", "/schema"],
+    )
     return Litestar(
-        route_handlers=[api_router(plugin_routes), *(extra_routes or [])],
+        route_handlers=[
+            api_router(plugin_routes),
+            page_router(key),
+            create_static_files_router(path="/static", directories=[HERE / "static"]),
+            *(extra_routes or []),
+        ],
         dependencies={"svc": Provide(lambda: svc, use_cache=True, sync_to_thread=False)},
+        middleware=[sessions.middleware],
+        csrf_config=csrf,
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=_add_filters,
+        ),
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(title="jiuzhu", version=__version__, path="/schema"),
         debug=debug,
     )
+
+
+def _add_filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters.update(FILTERS)
 
 
 def make_services(engine: Engine, regions: Regions) -> Services:

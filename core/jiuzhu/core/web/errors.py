@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -26,9 +27,20 @@ def validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[
     if extra and isinstance(extra[0], dict):
         field = str(extra[0].get("key", "")).removeprefix("$.")
         detail = str(extra[0].get("message", detail))
+        if field == "data":  # the whole body: name the field msgspec's message points at
+            field = _field_in(detail)
     return Response(
         {"error": "invalid", "field": field or "body", "detail": detail}, status_code=422
     )
+
+
+_FIELD = re.compile(r"(?:at `\$\.([A-Za-z_][\w.\[\]]*)`|field `([^`]+)`)")
+
+
+def _field_in(message: str) -> str:
+    """`... - at `$.quantity`` or `unknown field `nickname`` -> the field; else "body"."""
+    match = _FIELD.search(message)
+    return (match.group(1) or match.group(2)) if match else "body"
 
 
 def refused(_: Request[Any, Any, Any], exc: Refused) -> Response[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from jiuzhu.core import Region, hookimpl
 
@@ -27,3 +28,11 @@ def jiuzhu_check_region(region: Region) -> list[str] | None:
         for code in p.opens_items
         if code not in items
     ]
+
+
+@hookimpl
+def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
+    from .web import ROUTES
+
+    for route in ROUTES:
+        register(route)

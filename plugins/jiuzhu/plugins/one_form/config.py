@@ -11,7 +11,7 @@ from jiuzhu.core.conditions import Criteria
 class Department(Base, frozen=True, kw_only=True):
     code: str
     name: str
-    deadline_days: int = 15  # working days to decide a task
+    deadline_days: int = 15  # days to decide a task (counted as calendar days)
     source: str = ""
     illustrative: bool = False
 
@@ -22,6 +22,8 @@ class FormField(Base, frozen=True, kw_only=True):
     kind: Literal["text", "int", "money", "bool", "date", "choice"] = "text"
     choices: list[str] = []
     help: str = ""
+    # a chosen policy that lists this field cannot be submitted without it; false: a warning
+    required: bool = True
 
     def __post_init__(self) -> None:
         if (self.kind == "choice") != bool(self.choices):
@@ -52,6 +54,10 @@ class PolicyList(Base, frozen=True, kw_only=True):
     summary: str = ""
     source: str = ""
     verification_visit: bool = True  # a grid worker verifies at home
+    verification_department: str = "grid"  # the queue of the verification-visit task
+    verification_name: str = "网格员入户核实"
+    verification_days: int = 3
+    receipt_prefix: str = ""  # e.g. "SZS"; the region id in capitals when empty
     departments: list[Department]
     fields: list[FormField] = []
     policies: list[Policy]
@@ -60,6 +66,19 @@ class PolicyList(Base, frozen=True, kw_only=True):
         depts = [d.code for d in self.departments]
         if len(set(depts)) != len(depts):
             raise ValueError("department codes must be unique")
+        if self.verification_visit and self.verification_department in depts:
+            raise ValueError(
+                f"verification_department {self.verification_department!r} "
+                "is also a deciding department"
+            )
+        if self.verification_days < 0 or any(d.deadline_days < 0 for d in self.departments):
+            raise ValueError("deadlines must not be negative")
+        if self.receipt_prefix and not (
+            self.receipt_prefix.isascii()
+            and self.receipt_prefix.isalnum()
+            and len(self.receipt_prefix) <= 12
+        ):
+            raise ValueError("receipt_prefix must be at most 12 ASCII letters and digits")
         field_codes = [f.code for f in self.fields]
         if len(set(field_codes)) != len(field_codes):
             raise ValueError("field codes must be unique")

@@ -1,0 +1,77 @@
+"""`/cases/{id}`: 一人一档 — the person, assessments, entitlement, orders, visits, timeline.
+
+Every view writes an audit_log row (who looked at whose file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import litestar
+from litestar import Request
+from litestar.response import Template
+from sqlalchemy import select
+
+from ... import idcard
+from ...access import Actor
+from ...base import NotFound
+from ...domain import OrderStatus
+from ...services import Services, plain
+from ...services.cases import VISIT_KINDS, case_file, entitlement_view
+from ...storage.tables import providers, ratings
+from .common import audit, page
+from .secret import rating_token
+
+
+@litestar.get("/cases/{case_id:int}", sync_to_thread=True)
+def case_page(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    secret_key: bytes,
+    case_id: int,
+) -> Template:
+    file = case_file(svc, actor, case_id)  # checks case.read and the area scope
+    region = svc.region(file.case.region_id)
+    try:
+        ent = entitlement_view(svc, actor, case_id)
+    except NotFound:
+        ent = None
+    order_ids = [o.id for o in file.orders]
+    with svc.engine.connect() as conn:
+        rated = {
+            int(r["order_id"]): plain(r)
+            for r in conn.execute(
+                select(ratings).where(ratings.c.order_id.in_(order_ids))
+            ).mappings()
+        }
+        names = {
+            int(r[0]): str(r[1])
+            for r in conn.execute(
+                select(providers.c.id, providers.c.name).where(providers.c.region_id == region.id)
+            )
+        }
+    now = svc.now().timestamp()
+    links = {
+        o.id: str(request.url_for("rating_page", token=rating_token(secret_key, o.id, now)))
+        for o in file.orders
+        if o.status == OrderStatus.DELIVERED and actor.can("order.rate")
+    }
+    item_names = {i.code: i.name for i in region.catalogue.items}
+    audit(svc, actor, "case.view", request.url.path, case_id)
+    person = file.person
+    return page(
+        request,
+        actor,
+        "case.html",
+        file=file,
+        person=person,
+        id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        area_name=region.info.area_name(person.area_code),
+        ent=ent,
+        ratings=rated,
+        providers=names,
+        links=links,
+        item_names=item_names,
+        visit_kinds=VISIT_KINDS,
+        region=region,
+    )

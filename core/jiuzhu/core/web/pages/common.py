@@ -1,0 +1,165 @@
+"""What every page shares: the signed-in actor, rendering, errors as pages, scoped queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Redirect, Template
+from sqlalchemy import ColumnElement, Connection, select
+
+from ...access import Actor, area_subtree
+from ...base import Invalid, NotFound, Refused
+from ...domain import OrderStatus
+from ...money import yuan
+from ...services import Services, plain
+from ...services.orders import STATUS_LABELS
+from ...storage.tables import audit_log, cases, orders, persons, providers, workers
+from ...times import SHANGHAI
+from ..auth import session_user
+
+
+class SignInRequired(NotAuthorizedException):
+    """A page asked for by someone not signed in (or whose session has expired)."""
+
+
+def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
+    user = session_user(request, svc)
+    if user is None:
+        raise SignInRequired("sign in first")
+    return user.actor()
+
+
+NAV = (
+    ("/", "待办", None),
+    ("/dispatch", "派单", "order.dispatch"),
+    ("/work", "我的工单", "order.work"),
+    ("/supervision", "监管", "stats.read"),
+    ("/stats", "统计", "stats.read"),
+    ("/config", "地区配置", None),
+)
+
+
+def page(
+    request: Request[Any, Any, Any],
+    actor: Actor | None,
+    name: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    nav = [
+        (href, label) for href, label, perm in NAV if actor and (perm is None or actor.can(perm))
+    ]
+    return Template(
+        template_name=name,
+        context={"actor": actor, "nav": nav, "path": request.url.path, **context},
+        status_code=status_code,
+    )
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Any:
+    return page(request, None, "error.html", status, title=title, detail=detail)
+
+
+def sign_in_first(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
+    return Redirect(path="/login", status_code=303)
+
+
+def refused(request: Request[Any, Any, Any], exc: Refused) -> Any:
+    if exc.rule == "access":
+        return _error_page(request, 403, "无权访问", exc.detail)
+    return _error_page(request, 409, "操作未执行", exc.detail)
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
+    return _error_page(request, 404, "未找到", "您要找的记录不存在，或不在您的管辖范围内。")
+
+
+def invalid(request: Request[Any, Any, Any], exc: Invalid) -> Any:
+    return _error_page(request, 422, "填写有误", f"{exc.field}：{exc.detail}")
+
+
+PAGE_HANDLERS: dict[Any, Any] = {
+    NotAuthorizedException: sign_in_first,
+    Refused: refused,
+    NotFound: not_found,
+    Invalid: invalid,
+}
+
+
+# --- formatting (Jinja filters) ------------------------------------------------------------
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+FILTERS: dict[str, Any] = {
+    "yuan": yuan,
+    "local": local_time,
+    "status": lambda s: STATUS_LABELS.get(OrderStatus(s), s),
+}
+
+
+# --- scoped queries --------------------------------------------------------------------------
+def scope_of(svc: Services, actor: Actor) -> list[str]:
+    return sorted(area_subtree(svc.region(actor.region_id).info, actor.area_code))
+
+
+def order_rows(
+    svc: Services, conn: Connection, actor: Actor, *where: ColumnElement[bool], limit: int = 200
+) -> list[dict[str, Any]]:
+    """Orders in the actor's region and area subtree, with names for display."""
+    region = svc.region(actor.region_id)
+    query = (
+        select(
+            orders,
+            persons.c.name.label("person_name"),
+            cases.c.area_code.label("area_code"),
+            providers.c.name.label("provider_name"),
+            providers.c.light.label("provider_light"),
+            workers.c.name.label("worker_name"),
+        )
+        .select_from(
+            orders.join(cases, cases.c.id == orders.c.case_id)
+            .join(persons, persons.c.id == cases.c.person_id)
+            .outerjoin(providers, providers.c.id == orders.c.provider_id)
+            .outerjoin(workers, workers.c.id == orders.c.worker_id)
+        )
+        .where(
+            orders.c.region_id == actor.region_id,
+            cases.c.area_code.in_(scope_of(svc, actor)),
+            *where,
+        )
+        .order_by(orders.c.urgent.desc(), orders.c.due_at)
+        .limit(limit)
+    )
+    out = []
+    for r in conn.execute(query).mappings():
+        row = plain(r)
+        try:
+            item = region.catalogue.item(row["item_code"])
+            row["item_name"], row["standard"] = item.name, list(item.standard)
+        except KeyError:
+            row["item_name"], row["standard"] = row["item_code"], []
+        row["area_name"] = region.info.area_name(row["area_code"])
+        out.append(row)
+    return out
+
+
+def audit(
+    svc: Services, actor: Actor, action: str, path: str, case_id: int | None = None, **detail: Any
+) -> None:
+    """Who looked at or changed what, from the pages (one row per view or change)."""
+    with svc.engine.begin() as conn:
+        conn.execute(
+            audit_log.insert().values(
+                at=svc.now(),
+                user_id=actor.user_id,
+                username=actor.username,
+                action=action,
+                case_id=case_id,
+                path=path[:200],
+                detail=detail,
+            )
+        )

@@ -1,0 +1,107 @@
+"""`/`: what this person has to do today, by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import litestar
+from litestar import Request
+from litestar.response import Template
+from sqlalchemy import Connection, exists, select
+
+from ...access import Actor, Role
+from ...domain import CaseStatus, OrderStatus
+from ...services import Services, plain
+from ...services.providers import list_providers
+from ...storage.tables import (
+    application_tasks,
+    assessments,
+    cases,
+    entitlements,
+    orders,
+    persons,
+)
+from .common import order_rows, page, scope_of
+
+OPEN_WORK = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE)
+
+
+def _cases_waiting(svc: Services, conn: Connection, actor: Actor) -> dict[str, list[Any]]:
+    assessed = exists().where(assessments.c.case_id == cases.c.id)
+    granted = exists().where(entitlements.c.case_id == cases.c.id)
+    base = (
+        select(cases.c.id, cases.c.opened_at, persons.c.name)
+        .join(persons, persons.c.id == cases.c.person_id)
+        .where(
+            cases.c.region_id == actor.region_id,
+            cases.c.area_code.in_(scope_of(svc, actor)),
+            cases.c.status == CaseStatus.OPEN,
+        )
+        .order_by(cases.c.opened_at)
+        .limit(100)
+    )
+    return {
+        "assess": [plain(r) for r in conn.execute(base.where(~assessed)).mappings()],
+        "grant": [plain(r) for r in conn.execute(base.where(assessed, ~granted)).mappings()],
+    }
+
+
+def _tasks(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(application_tasks)
+        .where(
+            application_tasks.c.region_id == actor.region_id,
+            application_tasks.c.department == actor.department,
+            application_tasks.c.status == "pending",
+        )
+        .order_by(application_tasks.c.due_at)
+        .limit(100)
+    ).mappings()
+    return [plain(r) for r in rows]
+
+
+@litestar.get("/", sync_to_thread=True)
+def home(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
+    now = svc.now()
+    ctx: dict[str, Any] = {"now": now}
+    overdue = (
+        orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
+        orders.c.due_at < now,
+    )
+    with svc.engine.connect() as conn:
+        if actor.role in (Role.OFFICER, Role.CLERK, Role.ADMIN):
+            ctx["waiting"] = _cases_waiting(svc, conn, actor)
+            ctx["to_dispatch"] = order_rows(svc, conn, actor, orders.c.status == OrderStatus.PLACED)
+            ctx["overdue"] = order_rows(svc, conn, actor, *overdue)
+            ctx["delivered"] = order_rows(
+                svc, conn, actor, orders.c.status == OrderStatus.DELIVERED
+            )
+        if actor.role == Role.WORKER:
+            ctx["mine"] = order_rows(
+                svc,
+                conn,
+                actor,
+                orders.c.provider_id == actor.provider_id,
+                orders.c.status.in_(OPEN_WORK),
+                (orders.c.worker_id == actor.worker_id)
+                | (orders.c.status == OrderStatus.DISPATCHED),
+            )
+        if actor.role == Role.PROVIDER_ADMIN:
+            ctx["provider_orders"] = order_rows(
+                svc,
+                conn,
+                actor,
+                orders.c.provider_id == actor.provider_id,
+                orders.c.status.in_(OPEN_WORK),
+            )
+        if actor.role == Role.SUPERVISOR:
+            ctx["overdue"] = order_rows(svc, conn, actor, *overdue)
+        if actor.role == Role.APPROVER:
+            ctx["tasks"] = _tasks(conn, actor)
+    if actor.role in (Role.SUPERVISOR, Role.PROVIDER_ADMIN):
+        ctx["providers"] = [
+            p
+            for p in list_providers(svc, actor)
+            if actor.role == Role.SUPERVISOR or p.id == actor.provider_id
+        ]
+    return page(request, actor, "home.html", **ctx)

@@ -1,0 +1,133 @@
+"""`/supervision`, `/stats` (inline SVG charts, drawn here) and `/config` (region data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import litestar
+from litestar import Request
+from litestar.response import Template
+from sqlalchemy import Integer, cast, func, select
+
+from ...access import Actor
+from ...describe import region_data
+from ...domain import OrderStatus
+from ...money import yuan
+from ...services import Services, stats
+from ...services.providers import list_providers
+from ...storage.tables import cases, orders, providers, ratings
+from .common import order_rows, page, scope_of
+
+
+def _satisfaction(svc: Services, actor: Actor, key: Any) -> list[dict[str, Any]]:
+    query = (
+        select(
+            key.label("key"),
+            func.count(),
+            func.avg(ratings.c.score),
+            func.sum(cast(ratings.c.satisfied, Integer)),
+        )
+        .select_from(
+            ratings.join(orders, orders.c.id == ratings.c.order_id).join(
+                cases, cases.c.id == orders.c.case_id
+            )
+        )
+        .where(orders.c.region_id == actor.region_id, cases.c.area_code.in_(scope_of(svc, actor)))
+        .group_by(key)
+        .order_by(key)
+    )
+    with svc.engine.connect() as conn:
+        return [
+            {
+                "key": r[0],
+                "count": int(r[1]),
+                "mean": float(r[2] or 0),
+                "share": int(r[3] or 0) / int(r[1]) if r[1] else 0.0,
+            }
+            for r in conn.execute(query)
+        ]
+
+
+@litestar.get("/supervision", sync_to_thread=True)
+def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
+    actor.require("stats.read")
+    region = svc.region(actor.region_id)
+    now = svc.now()
+    with svc.engine.connect() as conn:
+        overdue = order_rows(
+            svc,
+            conn,
+            actor,
+            orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
+            orders.c.due_at < now,
+        )
+        active = order_rows(
+            svc,
+            conn,
+            actor,
+            orders.c.status.in_(
+                [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
+            ),
+        )
+    names = {p.id: p.name for p in list_providers(svc, actor)}
+    items = {i.code: i.name for i in region.catalogue.items}
+    by_provider = _satisfaction(svc, actor, orders.c.provider_id)
+    for r in by_provider:
+        r["label"] = names.get(r["key"], str(r["key"]))
+    by_item = _satisfaction(svc, actor, orders.c.item_code)
+    for r in by_item:
+        r["label"] = items.get(r["key"], str(r["key"]))
+    return page(
+        request,
+        actor,
+        "supervision.html",
+        overdue=overdue,
+        active=active,
+        providers=list_providers(svc, actor),
+        by_provider=by_provider,
+        by_item=by_item,
+        now=now,
+    )
+
+
+def bar_chart(rows: list[tuple[str, float]], unit: str = "", fmt: Any = None) -> dict[str, Any]:
+    """Horizontal bars as plain numbers for an inline SVG (no JavaScript)."""
+    top = max((v for _, v in rows), default=0) or 1
+    height = 28
+    bars = [
+        {
+            "y": i * height,
+            "label": label,
+            "width": round(300 * value / top, 1),
+            "text": fmt(value) if fmt else f"{value:g}{unit}",
+        }
+        for i, (label, value) in enumerate(rows)
+    ]
+    return {"bars": bars, "height": max(len(bars), 1) * height}
+
+
+@litestar.get("/stats", sync_to_thread=True)
+def stats_page(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, by: str = "item"
+) -> Template:
+    result = stats.statistics(svc, actor, by)
+    charts = [
+        ("人次", bar_chart([(r.label, r.person_times) for r in result.rows], "人次")),
+        ("金额", bar_chart([(r.label, r.amount_fen) for r in result.rows], fmt=yuan)),
+        ("服务时长", bar_chart([(r.label, r.hours) for r in result.rows], "小时")),
+        (
+            "资金来源",
+            bar_chart([(result.funding_names[k], v) for k, v in result.funding.items()], fmt=yuan),
+        ),
+    ]
+    return page(request, actor, "stats.html", result=result, charts=charts, by=by)
+
+
+@litestar.get("/config", sync_to_thread=True)
+def config_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
+    region = svc.region(actor.region_id)
+    data = region_data(region)
+    return page(request, actor, "config.html", region=region, data=data)
+
+
+__all__ = ["providers"]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu.core.web.pages.secret import load_secret
+
+from .conftest import PASSWORD, csrf, sign_in
+
+
+def test_anonymous_pages_redirect_to_login(client: Any) -> None:
+    for path in ("/", "/cases/1", "/dispatch", "/work", "/supervision", "/stats", "/config"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["location"] == "/login"
+
+
+def test_login_page_is_chinese_and_mobile(client: Any) -> None:
+    r = client.get("/login")
+    assert r.status_code == 200
+    assert 'lang="zh-CN"' in r.text and "登录" in r.text
+    assert 'name="viewport"' in r.text
+    assert client.get("/static/jiuzhu.css").status_code == 200
+
+
+def test_sign_in_and_out(client: Any) -> None:
+    r = sign_in(client, "ordos-officer")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and "今日待办" in home.text
+    r = client.post("/logout", data={"_csrf_token": csrf(home.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_and_throttle(client: Any) -> None:
+    for _ in range(5):
+        r = sign_in(client, "ordos-officer", "wrong-password")
+        assert r.status_code == 401
+        assert "用户名或密码错误" in r.text
+    r = sign_in(client, "ordos-officer", PASSWORD)
+    assert r.status_code == 429
+    assert "15分钟" in r.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_post_without_csrf_token_is_refused(client: Any) -> None:
+    client.get("/login")
+    r = client.post("/login", data={"username": "ordos-officer", "password": PASSWORD})
+    assert r.status_code == 403
+    sign_in(client, "ordos-officer")
+    r = client.post("/dispatch/1", data={"provider_id": "1"}, follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_api_is_exempt_from_csrf_but_ignores_cookies(client: Any) -> None:
+    sign_in(client, "ordos-officer")
+    r = client.post("/api/cases", json={"person_id": 1})
+    assert r.status_code == 401  # bearer token needed; the session cookie does not count
+
+
+def test_session_expires_when_idle(client: Any, clock: Any) -> None:
+    sign_in(client, "ordos-officer")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    clock.advance(hours=7)
+    assert client.get("/", follow_redirects=False).status_code == 200
+    clock.advance(hours=7)  # 7 h since the last request: still within 8 h
+    assert client.get("/", follow_redirects=False).status_code == 200
+    clock.advance(hours=8, minutes=1)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_secret_is_kept_next_to_the_sqlite_database(engine: Any, monkeypatch: Any) -> None:
+    monkeypatch.delenv("JIUZHU_SECRET_KEY", raising=False)
+    first = load_secret(engine)
+    assert load_secret(engine) == first and len(first) == 32
+    monkeypatch.setenv("JIUZHU_SECRET_KEY", "x" * 40)
+    assert load_secret(engine) != first

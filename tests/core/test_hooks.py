@@ -174,3 +174,31 @@ def test_jiuzhu_web_routes_mounts_under_api_with_access(engine):
         assert client.get("/api/extra/ping").status_code == 401
         ok = client.get("/api/extra/ping", headers={"Authorization": f"Bearer {token}"})
         assert ok.json() == {"user": "hooktester"}
+
+
+def test_jiuzhu_case_event_never_sees_rolled_back_events(engine):
+    """A unit of work that fails notifies nothing, even for events it appended first."""
+    import pytest
+
+    from jiuzhu.core.base import Refused
+    from jiuzhu.core.services import append_event
+
+    seen: list[str] = []
+
+    @hookimpl
+    def jiuzhu_case_event(region, event):
+        seen.append(event.kind)
+
+    regs = load_regions(manager_with(jiuzhu_case_event=jiuzhu_case_event))
+    svc = Services(engine=engine, regions=regs)
+    from jiuzhu.core.services.cases import open_case
+    from tests.loop.helpers import new_person
+
+    actor = Actor(username="t", role=Role.ADMIN, region_id="ordos", area_code="150600")
+    case = open_case(svc, actor, new_person(svc, actor, regs.get("ordos")))
+    with pytest.raises(Refused), svc.transaction() as conn:
+        append_event(svc, conn, regs.get("ordos"), case.id, "t", "note.added")
+        raise Refused("test", "refused after appending")
+    assert seen == ["case.opened"]
+    with pytest.raises(RuntimeError, match="unit of work"), engine.begin() as conn:
+        append_event(svc, conn, regs.get("ordos"), case.id, "t", "note.added")

@@ -69,9 +69,13 @@ def test_session_expires_when_idle(client: Any, clock: Any) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_secret_is_kept_next_to_the_sqlite_database(engine: Any, monkeypatch: Any) -> None:
+def test_secret_is_kept_next_to_the_sqlite_database(tmp_path: Any, monkeypatch: Any) -> None:
+    from jiuzhu.core.storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'secret.db'}")  # the fallback is SQLite's
     monkeypatch.delenv("JIUZHU_SECRET_KEY", raising=False)
     first = load_secret(engine)
+    assert (tmp_path / "secret.secret").exists()
     assert load_secret(engine) == first and len(first) == 32
     monkeypatch.setenv("JIUZHU_SECRET_KEY", "x" * 40)
     assert load_secret(engine) != first

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,28 +17,38 @@ from ..regions import Region
 from ..storage.tables import case_events
 from ..times import utcnow
 
+EVENTS = "jiuzhu.events"  # key in Connection.info: the events of the open unit of work
+
 
 @dataclass
 class Services:
     engine: Engine
     regions: Regions
     clock: Callable[[], datetime] = utcnow
-    pending_events: list[tuple[Region, CaseEvent]] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on any error (nothing
+        half-written). Events appended inside reach plugins only once it has committed,
+        and only this unit's events: each request thread has its own list."""
+        events: list[tuple[Region, CaseEvent]] = []
+        with self.engine.begin() as conn:
+            conn.info[EVENTS] = events
+            try:
+                yield conn
+            finally:
+                conn.info.pop(EVENTS, None)
+        for region, event in events:
+            self.regions.pm.hook.jiuzhu_case_event(region=region, event=event)
 
     def region(self, region_id: str) -> Region:
         try:
             return self.regions.get(region_id)
         except KeyError:
             raise NotFound("region", region_id) from None
-
-    def notify(self) -> None:
-        """Hand committed events to plugins (jiuzhu_case_event)."""
-        events, self.pending_events = self.pending_events, []
-        for region, event in events:
-            self.regions.pm.hook.jiuzhu_case_event(region=region, event=event)
 
 
 def append_event(
@@ -59,7 +70,10 @@ def append_event(
     )
     pk = result.inserted_primary_key
     assert pk is not None
-    svc.pending_events.append(
+    events = conn.info.get(EVENTS)
+    if events is None:
+        raise RuntimeError("append_event needs a Services.transaction() unit of work")
+    events.append(
         (
             region,
             CaseEvent(
@@ -80,9 +94,14 @@ def plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {str(k): v for k, v in row.items()}
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+
+
 def fetch_one(
     conn: Connection, table: Table, kind: str, key: object, lock: bool = False, **where: Any
 ) -> dict[str, Any]:
+    if any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in where.values()):
+        raise NotFound(kind, key)  # beyond any id column: absent, not a database error
     query = select(table).filter_by(**where)
     if lock:
         query = query.with_for_update()

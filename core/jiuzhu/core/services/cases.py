@@ -26,7 +26,7 @@ from ..domain import (
 )
 from ..facts import Population
 from ..regions import Region
-from ..storage.engine import transaction
+from ..rules import Eligibility
 from ..storage.tables import (
     assessments,
     case_events,
@@ -56,7 +56,7 @@ def load_case(
 
 def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> Case:
     actor.require("case.write")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         prow = fetch_one(conn, persons, "person", person_id, id=person_id)
         person = msgspec.convert(prow, Person)
         region = svc.region(person.region_id)
@@ -87,7 +87,6 @@ def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> 
             svc, conn, region, cid[0], actor.username, "case.opened", reason, person_id=person_id
         )
         case = msgspec.convert(fetch_one(conn, cases, "case", cid[0], id=cid[0]), Case)
-    svc.notify()
     return case
 
 
@@ -97,7 +96,7 @@ def record_assessment(
     """Score answers with the region's instrument. A re-assessment of a case that already
     holds an entitlement also counts as a stage review (it can open the next tier)."""
     actor.require("assess")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出，不能再评估")
@@ -150,7 +149,6 @@ def record_assessment(
                 entitlement_id=ent["id"],
             )
         row = fetch_one(conn, assessments, "assessment", aid[0], id=aid[0])
-    svc.notify()
     return msgspec.convert(row, Assessment)
 
 
@@ -171,7 +169,9 @@ def grant_entitlement(
 ) -> Entitlement:
     """Decide eligibility with the region's rule and grant the year's tiered entitlement."""
     actor.require("grant")
-    with transaction(svc.engine) as conn:
+    refused: list[str] | None = None
+    granted: Entitlement | None = None
+    with svc.transaction() as conn:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出")
@@ -191,6 +191,7 @@ def grant_entitlement(
         decision = svc.regions.eligibility(region, Population.of([person_facts(person, on)]), on)
         reasons = decision.reasons(0)
         if not bool(decision.eligible[0]):
+            # the refusal is part of the history: it commits with this unit, then we refuse
             append_event(
                 svc,
                 conn,
@@ -201,61 +202,75 @@ def grant_entitlement(
                 "；".join(reasons),
                 rule_version=decision.rule_version,
             )
-            # the refusal is recorded; the transaction commits the event, then we refuse
-            conn.commit()
-            raise Refused(
-                "eligibility", "不符合服务类救助条件：" + "；".join(reasons), reasons=reasons
-            )
-        budget = svc.regions.budget_rule(region, on)
-        q = int(decision.qualifies_by[0])
-        eid = conn.execute(
-            entitlements.insert().values(
-                case_id=case_id,
-                region_id=region.id,
-                year=year,
-                annual_fen=budget.version.annual_fen,
-                spent_fen=0,
-                reviews=0,
-                rule_version=f"budget@{budget.version.valid_from.isoformat()}; "
-                f"{decision.rule_version}",
-                eligibility_rule=decision.includes[q].id,
-                reasons=reasons,
-                granted_at=now,
-                granted_by=actor.username,
-            )
-        ).inserted_primary_key
-        assert eid is not None
-        conn.execute(
-            entitlement_tiers.insert(),
-            [
-                {
-                    "entitlement_id": eid[0],
-                    "idx": i,
-                    "name": t.name,
-                    "share_percent": t.share_percent,
-                    "cap_fen": cap,
-                    "spent_fen": 0,
-                }
-                for i, (t, cap) in enumerate(zip(budget.version.tiers, budget.caps(), strict=True))
-            ],
-        )
-        conn.execute(update(cases).where(cases.c.id == case_id).values(status=CaseStatus.ACTIVE))
-        append_event(
-            svc,
-            conn,
-            region,
-            case_id,
-            actor.username,
-            "entitlement.granted",
-            reason,
-            entitlement_id=eid[0],
+            refused = reasons
+        else:
+            granted = _grant(svc, conn, region, actor, case_id, year, on, decision, reason)
+    if refused is not None:
+        raise Refused("eligibility", "不符合服务类救助条件：" + "；".join(refused), reasons=refused)
+    assert granted is not None
+    return granted
+
+
+def _grant(
+    svc: Services,
+    conn: Connection,
+    region: Region,
+    actor: Actor,
+    case_id: int,
+    year: int,
+    on: date,
+    decision: Eligibility,
+    reason: str,
+) -> Entitlement:
+    now = svc.now()
+    reasons = decision.reasons(0)
+    budget = svc.regions.budget_rule(region, on)
+    q = int(decision.qualifies_by[0])
+    eid = conn.execute(
+        entitlements.insert().values(
+            case_id=case_id,
+            region_id=region.id,
             year=year,
             annual_fen=budget.version.annual_fen,
+            spent_fen=0,
+            reviews=0,
+            rule_version=f"budget@{budget.version.valid_from.isoformat()}; {decision.rule_version}",
+            eligibility_rule=decision.includes[q].id,
             reasons=reasons,
+            granted_at=now,
+            granted_by=actor.username,
         )
-        ent = read_entitlement(conn, eid[0])
-    svc.notify()
-    return ent
+    ).inserted_primary_key
+    assert eid is not None
+    conn.execute(
+        entitlement_tiers.insert(),
+        [
+            {
+                "entitlement_id": eid[0],
+                "idx": i,
+                "name": t.name,
+                "share_percent": t.share_percent,
+                "cap_fen": cap,
+                "spent_fen": 0,
+            }
+            for i, (t, cap) in enumerate(zip(budget.version.tiers, budget.caps(), strict=True))
+        ],
+    )
+    conn.execute(update(cases).where(cases.c.id == case_id).values(status=CaseStatus.ACTIVE))
+    append_event(
+        svc,
+        conn,
+        region,
+        case_id,
+        actor.username,
+        "entitlement.granted",
+        reason,
+        entitlement_id=eid[0],
+        year=year,
+        annual_fen=budget.version.annual_fen,
+        reasons=reasons,
+    )
+    return read_entitlement(conn, eid[0])
 
 
 def read_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
@@ -357,7 +372,7 @@ def record_visit(
     actor.require("visit")
     if kind not in VISIT_KINDS:
         raise Invalid("kind", f"应为 {', '.join(VISIT_KINDS)} 之一")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         region, _case = load_case(svc, conn, actor, case_id, lock=True)
         if order_id is not None:
             orow = conn.execute(
@@ -408,7 +423,6 @@ def record_visit(
         from .providers import refresh_light
 
         refresh_light(svc, provider_id)
-    svc.notify()
     return msgspec.convert(row, Visit)
 
 
@@ -419,7 +433,7 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
         raise Invalid("reason", "退出须说明原因")
     from .orders import cancel_in_transaction
 
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出")
@@ -450,7 +464,6 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
         )
         append_event(svc, conn, region, case_id, actor.username, "case.exited", reason)
         row = fetch_one(conn, cases, "case", case_id, id=case_id)
-    svc.notify()
     return msgspec.convert(row, Case)
 
 

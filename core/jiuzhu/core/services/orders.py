@@ -22,7 +22,6 @@ from ..domain import CaseStatus, Entitlement, Order, OrderStatus, Person
 from ..facts import Population
 from ..money import yuan
 from ..regions import Region
-from ..storage.engine import transaction
 from ..storage.tables import (
     deliveries,
     entitlement_tiers,
@@ -35,7 +34,7 @@ from ..storage.tables import (
     workers,
 )
 from ..times import SHANGHAI, local_date
-from . import Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, append_event, fetch_one, plain
 from .cases import load_case, read_tiers, rule_date
 from .people import person_facts
 
@@ -132,7 +131,9 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
         raise Invalid("quantity", "数量至少为1")
     if data.quantity > 1000:
         raise Invalid("quantity", "数量过大")
-    with transaction(svc.engine) as conn:
+    if len(data.note) > 500 or "\x00" in data.note:
+        raise Invalid("note", "备注不超过500字，且不含控制字符")
+    with svc.transaction() as conn:
         region, case = load_case(svc, conn, actor, data.case_id, lock=True)
         try:
             item = region.catalogue.item(data.item_code)
@@ -239,7 +240,6 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             urgent=data.urgent,
         )
         order = msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
-    svc.notify()
     return order
 
 
@@ -314,11 +314,10 @@ def cancel_in_transaction(
 
 def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
     actor.require("order.cancel")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         region, order = _load_order(svc, conn, actor, order_id)
         cancel_in_transaction(svc, conn, region, actor, order, reason)
         result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    svc.notify()
     return result
 
 
@@ -335,7 +334,7 @@ def _transition(
     **values: Any,
 ) -> Order:
     actor.require(permission)
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         region, order = _load_order(svc, conn, actor, order_id)
         if order.status not in allowed:
             raise _illegal(order, action, allowed)
@@ -357,7 +356,6 @@ def _transition(
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
         result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    svc.notify()
     return result
 
 
@@ -367,6 +365,8 @@ def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int)
     def check(conn: Connection, region: Region, order: Order) -> dict[str, Any]:
         prow = (
             conn.execute(select(providers).where(providers.c.id == provider_id)).mappings().first()
+            if 0 < provider_id <= MAX_ID
+            else None
         )
         if prow is None or prow["region_id"] != region.id:
             raise Invalid("provider_id", f"服务机构 {provider_id} 不存在或不属于本地区")
@@ -401,7 +401,11 @@ def accept_order(svc: Services, actor: Actor, order_id: int, worker_id: int | No
         raise Invalid("worker_id", "请指定接单社工")
 
     def check(conn: Connection, region: Region, order: Order) -> dict[str, Any]:
-        wrow = conn.execute(select(workers).where(workers.c.id == worker_id)).mappings().first()
+        wrow = (
+            conn.execute(select(workers).where(workers.c.id == worker_id)).mappings().first()
+            if 0 < worker_id <= MAX_ID
+            else None
+        )
         if wrow is None or not wrow["active"]:
             raise Invalid("worker_id", f"社工 {worker_id} 不存在或已停用")
         if actor.worker_id is not None and actor.worker_id != worker_id:
@@ -572,7 +576,7 @@ def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]
     region = svc.region(region_id)
     now = svc.now()
     escalated: list[Order] = []
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         for o in overdue_rows(conn, region_id, now):
             order = msgspec.convert(o, Order)
             hours = (
@@ -606,7 +610,6 @@ def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]
             escalated.append(
                 msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
             )
-    svc.notify()
     return escalated
 
 

@@ -10,11 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import idcard
 from ..access import Actor, check_scope
-from ..base import Invalid, Refused
+from ..base import Invalid, NotFound, Refused
 from ..domain import NewPerson, Person
 from ..facts import COVERAGE, GROUPS, PersonFacts, age_on
-from ..storage.engine import transaction
-from ..storage.tables import persons
+from ..storage.tables import households, persons
 from . import Services, fetch_one, plain
 
 
@@ -53,10 +52,13 @@ def validate_new_person(svc: Services, data: NewPerson) -> str:
             raise Invalid(name, f"未知取值 {unknown}；可选：{'、'.join(vocab)}")
     if not 0 <= data.disability_grade <= 4:
         raise Invalid("disability_grade", "残疾等级应为0（无）或1–4级")
-    if data.household_size < 1:
-        raise Invalid("household_size", "家庭人口至少为1")
-    if data.income_per_capita_fen < 0:
-        raise Invalid("income_per_capita_fen", "收入不能为负数")
+    if not 1 <= data.household_size <= 100:
+        raise Invalid("household_size", "家庭人口应为1至100")
+    if not 0 <= data.income_per_capita_fen <= 10**12:
+        raise Invalid("income_per_capita_fen", "收入应为0至100亿元（单位：分）")
+    for name, value, limit in (("name", data.name, 60), ("phone", data.phone, 20)):
+        if len(value) > limit or "\x00" in value:
+            raise Invalid(name, f"不超过{limit}个字符，且不含控制字符")
     if data.sex not in ("", "男", "女"):
         raise Invalid("sex", "性别应为“男”或“女”")
     return number
@@ -70,7 +72,16 @@ def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
     values = msgspec.to_builtins(data)
     values.update(id_number=number, birth_date=idcard.birth_date(number), created_at=svc.now())
     try:
-        with transaction(svc.engine) as conn:
+        with svc.transaction() as conn:
+            if data.household_id is not None:
+                try:
+                    home = fetch_one(
+                        conn, households, "household", data.household_id, id=data.household_id
+                    )
+                except NotFound:
+                    raise Invalid("household_id", f"户 {data.household_id} 不存在") from None
+                if home["region_id"] != data.region_id:
+                    raise Invalid("household_id", f"户 {data.household_id} 不属于本地区")
             pid = conn.execute(persons.insert().values(**values)).inserted_primary_key
             assert pid is not None
             row = fetch_one(conn, persons, "person", pid[0], id=pid[0])

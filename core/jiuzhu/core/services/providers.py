@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 from ..access import Actor
 from ..base import Invalid, Refused
 from ..domain import Provider, Worker
-from ..storage.engine import transaction
 from ..storage.tables import orders, providers, ratings, visits, workers
 from ..supervision import Light, ProviderStats
 from . import Services, fetch_one, plain
@@ -27,7 +26,7 @@ def create_provider(
         raise Invalid("name", "机构名称不能为空")
     if area_code != region.info.code and region.info.area(area_code) is None:
         raise Invalid("area_code", f"{area_code} 不是{region.info.name}的区划代码")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         if conn.execute(
             select(providers.c.id).where(
                 providers.c.region_id == region_id, providers.c.name == name
@@ -57,7 +56,7 @@ def create_worker(
     phone: str = "",
 ) -> Worker:
     actor.require("provider.write")
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
         if prow["region_id"] != actor.region_id:
             raise Refused("access", "只能管理本地区的服务机构")
@@ -133,7 +132,7 @@ def refresh_light(svc: Services, provider_id: int) -> Light:
         f"评价{stats.ratings}条，平均{stats.mean_score:.2f}分，满意率"
         f"{stats.satisfied_share:.0%}；回访{stats.visits}次，不满意{stats.visits_unsatisfied}次"
     )
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         conn.execute(
             update(providers)
             .where(providers.c.id == provider_id)

@@ -83,7 +83,7 @@ def statistics(
     joined = orders.join(cases, cases.c.id == orders.c.case_id).join(
         deliveries, deliveries.c.order_id == orders.c.id
     )
-    key = _key(group_by, region)
+    key = _key(group_by, region, svc.engine.dialect.name)
     q = (
         select(
             key.label("key"),
@@ -157,7 +157,7 @@ def _row(key: str, label: str, r: Any) -> StatRow:
     )
 
 
-def _key(group_by: str, region: Any) -> Any:
+def _key(group_by: str, region: Any, dialect: str = "sqlite") -> Any:
     from sqlalchemy import case, literal
 
     if group_by == "region":
@@ -172,6 +172,11 @@ def _key(group_by: str, region: Any) -> Any:
         )
     if group_by == "provider":
         return func.coalesce(orders.c.provider_id, 0)
+    # the month in Shanghai (stored times are UTC), as the start/end bounds are
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", orders.c.finished_at), "YYYY-MM")
+    if dialect == "sqlite":  # Shanghai keeps no daylight saving: UTC+8 all year
+        return func.strftime("%Y-%m", orders.c.finished_at, "+8 hours")
     return func.substr(func.cast(orders.c.finished_at, _text()), 1, 7)
 
 

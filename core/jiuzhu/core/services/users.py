@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import Actor, Role
 from ..base import Invalid, NotFound, Refused
-from ..storage.engine import transaction
 from ..storage.tables import api_tokens, login_attempts, users
 from . import Services, fetch_one, plain
 
@@ -79,7 +78,7 @@ def add_user(
     if role_ == Role.APPROVER and not department:
         raise Invalid("department", "部门审批账号须指定部门")
     try:
-        with transaction(svc.engine) as conn:
+        with svc.transaction() as conn:
             uid = conn.execute(
                 users.insert().values(
                     username=username,
@@ -111,7 +110,7 @@ def get_user(svc: Services, username: str) -> User:
 def authenticate(svc: Services, username: str, password: str) -> User:
     """Refuses after MAX_FAILURES failed attempts in the window; every attempt is logged."""
     now = svc.now()
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         failures = conn.execute(
             select(func.count()).where(
                 login_attempts.c.username == username,
@@ -142,7 +141,7 @@ def create_token(svc: Services, username: str, label: str = "") -> str:
     """A new bearer token; only its hash is stored, so it is shown once."""
     user = get_user(svc, username)
     token = "jz_" + secrets.token_urlsafe(32)
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         conn.execute(
             api_tokens.insert().values(
                 user_id=user.id, token_hash=_digest(token), label=label, created_at=svc.now()
@@ -153,7 +152,7 @@ def create_token(svc: Services, username: str, label: str = "") -> str:
 
 def revoke_tokens(svc: Services, username: str) -> int:
     user = get_user(svc, username)
-    with transaction(svc.engine) as conn:
+    with svc.transaction() as conn:
         result = conn.execute(
             update(api_tokens)
             .where(api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None))

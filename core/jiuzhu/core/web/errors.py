@@ -11,6 +11,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from sqlalchemy.exc import DataError
 
 from ..base import Invalid, NotFound, Refused
 from ..plugins import PluginError
@@ -67,6 +68,15 @@ def forbidden(_: Request[Any, Any, Any], exc: PermissionDeniedException) -> Resp
     return Response({"error": "forbidden", "detail": str(exc.detail)}, status_code=403)
 
 
+def out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold (a number beyond its column, a NUL character) is
+    bad input, not a server error: the services check fields first; this is the backstop."""
+    return Response(
+        {"error": "invalid", "field": "body", "detail": "取值超出允许范围或含有不允许的字符"},
+        status_code=422,
+    )
+
+
 def plugin_error(_: Request[Any, Any, Any], exc: PluginError) -> Response[Any]:
     return Response({"error": "plugin", "detail": str(exc)}, status_code=500)
 
@@ -79,4 +89,6 @@ HANDLERS: dict[Any, Any] = {
     NotAuthorizedException: unauthorized,
     PermissionDeniedException: forbidden,
     PluginError: plugin_error,
+    DataError: out_of_range,
+    OverflowError: out_of_range,
 }

@@ -13,7 +13,6 @@ Deadlines are calendar days from acceptance (``Department.deadline_days``,
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -30,7 +29,6 @@ from jiuzhu.core.facts import Population
 from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
 from jiuzhu.core.services.people import person_facts
-from jiuzhu.core.storage.engine import transaction
 from jiuzhu.core.storage.tables import (
     application_policies,
     application_tasks,
@@ -442,12 +440,6 @@ def _dept_name(plist: PolicyList, code: str) -> str:
         return code
 
 
-def _own_events(svc: Services) -> Services:
-    """The same services with a private list of pending events: a rolled-back attempt drops
-    its events, and parallel requests never hand each other's events to plugins."""
-    return dataclasses.replace(svc, pending_events=[])
-
-
 # --- accept ---------------------------------------------------------------------------------
 def receipt_prefix(region: Region, plist: PolicyList) -> str:
     return plist.receipt_prefix or region.id.upper()[:12]
@@ -561,14 +553,13 @@ def submit_application(
     chosen, clean, docs = validate_submission(plist, list(policies), merged, list(documents))
     codes = [p.code for p in chosen]
     for attempt in range(ATTEMPTS):
-        work = _own_events(svc)
         try:
-            with transaction(work.engine) as conn:
+            with svc.transaction() as conn:
                 _serialise_numbering(conn, receipt_prefix(region, plist), local_date(svc.now()))
                 _pending_clash(conn, region_id, person_id, codes)
-                receipt = _accept(work, conn, region, plist, actor, person, chosen, clean, docs)
+                receipt = _accept(svc, conn, region, plist, actor, person, chosen, clean, docs)
                 app = fetch_one(conn, applications, "application", receipt, receipt=receipt)
-                view = _load_view(work, conn, region, app)
+                view = _load_view(svc, conn, region, app)
         except IntegrityError as exc:
             if "application_policies" in str(exc.orig):
                 raise Refused(
@@ -577,7 +568,6 @@ def submit_application(
             if attempt == ATTEMPTS - 1:
                 raise Refused("application.busy", "受理编号冲突，请重试") from None
             continue  # receipt number or case taken by a concurrent acceptance: retry
-        work.notify()
         return view
     raise AssertionError("unreachable")
 
@@ -758,11 +748,9 @@ def decide_task(
             raise Invalid(f"decisions.{code}.approve", "应为 true（批准）或 false（不批准）")
         if not reason.strip():
             raise Invalid(f"decisions.{code}.reason", "批准或不批准都须说明理由")
-    work = _own_events(svc)
-    with transaction(work.engine) as conn:
-        region, app = _load_application(work, conn, actor, receipt, lock=True)
-        result = _decide(work, conn, region, actor, app, task_id, decisions)
-    work.notify()
+    with svc.transaction() as conn:
+        region, app = _load_application(svc, conn, actor, receipt, lock=True)
+        result = _decide(svc, conn, region, actor, app, task_id, decisions)
     entitlement = ""
     if result.entitlement == "open":
         entitlement = _open_service_loop(svc, actor, region, result.application.case_id)

@@ -21,6 +21,8 @@ class Tier(Base, frozen=True, kw_only=True):
     categories: list[str] = []  # empty: any category of the catalogue
     leftover: Literal["carry", "lapse"] = "carry"
     purpose: str = ""
+    source: str = ""  # where the trigger and categories come from, if sourced
+    illustrative: bool = False  # the trigger or the categories were filled in
 
     def __post_init__(self) -> None:
         if not 0 < self.share_percent <= 100:

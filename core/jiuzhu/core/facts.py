@@ -63,7 +63,7 @@ class PersonFacts(Base, frozen=True, kw_only=True):
     major_illness: bool = False
     chronic_illness: bool = False
     household_size: int = 1
-    income_per_capita_fen: int = 0
+    income_per_capita_fen: int = 0  # household income per member per month, in fen
     covered_by: frozenset[str] = frozenset()
     student: bool = False
     living_alone: bool = False

@@ -1,4 +1,6 @@
-"""End to end in headless Chromium: sign-in → case → dispatch → worker → rating → supervision.
+"""End to end in headless Chromium, through pages only: sign-in → case → dispatch → worker →
+rating → supervision, and the whole loop from the front desk: intake → approval → assessment
+→ entitlement → order → dispatch → worker → rating → supervision.
 
 Screenshots of each page go to test-artifacts/ (gitignored)."""
 
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD, World
+from .conftest import DONGSHENG, PASSWORD, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -147,3 +149,166 @@ def test_walk_through_the_loop(page: Any, world: World) -> None:
     shot(page, "11-stats")
     page.goto("/config")
     shot(page, "12-config")
+
+
+def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> None:
+    """The one-form front desk to the supervisor's page, a phone-sized browser throughout."""
+    from datetime import date
+
+    from jiuzhu.core import idcard
+    from jiuzhu.core.services.users import add_user
+
+    for dept in ("mz", "grid"):
+        add_user(world.svc, f"ordos-approver-{dept}", PASSWORD, "approver", "ordos", "150600",
+                 department=dept)  # fmt: skip
+    number = idcard.make("150602", date(1982, 6, 15), 77)
+
+    def snap(name: str) -> None:
+        shot(page, f"intake-{name}")
+
+    # 1. the clerk: find → register → the joint form → 检查 → 提交 → the receipt
+    sign_in(page, "ordos-clerk")
+    page.click("nav >> text=一表受理")
+    page.fill("#id_number", number[:-1] + ("0" if number[-1] != "0" else "1"))
+    page.click("#find-person button")
+    assert "校验位" in page.locator(".field-error").inner_text()
+    snap("01-id-refused")
+    page.fill("#id_number", number)
+    page.click("#find-person button")
+    assert number not in page.url  # ID numbers stay out of URLs and access logs
+    page.fill("#p-name", "孙桂芳")
+    page.select_option("#p-area", DONGSHENG)
+    page.check("#person-form input[name=groups][value=低保]")
+    page.select_option("#p-grade", "3")
+    page.fill("#p-income", "480")
+    snap("02-register")
+    page.click("#person-form button[type=submit]")
+    page.wait_for_url("**/apply/*")
+    assert page.locator("input[name=policies][value=service_relief]").is_checked()
+    snap("03-joint-form")
+    page.click("#check")
+    warning = page.locator("#warn-service_relief").inner_text()
+    assert "必填未填" in warning and "缺少材料" in warning
+    snap("04-checked")
+    for box in page.locator("input[name=policies]").all():  # only what she asks for
+        if box.get_attribute("value") != "service_relief":
+            box.set_checked(False)
+    page.fill("#f-phone", "13900000000")
+    page.fill("#f-address", "永兴社区3号楼2单元")
+    page.select_option("#f-disability_grade", "三级")
+    page.check("input[name='form.major_illness'][value=no]")
+    page.fill("#f-service_needs", "助浴、保洁")
+    page.check("input[name=documents][value=身份证]")
+    page.check("input[name=documents][value=残疾人证或重大疾病诊断证明]")
+    page.click("#check")
+    assert "齐全" in page.locator("#check-summary").inner_text()
+    page.click("#submit")
+    page.wait_for_url("**/applications/*")
+    receipt = page.locator("#receipt-no").inner_text()
+    assert receipt.startswith("ORD-") and page.locator("#print").is_visible()
+    snap("05-receipt")
+    page.emulate_media(media="print")
+    snap("06-receipt-print")
+    page.emulate_media(media="screen")
+    sign_out(page)
+
+    # 2. the officer: the file from the receipt, the assessment with the instrument
+    sign_in(page, "ordos-officer")
+    page.click("nav >> text=办理进度")
+    page.fill("#receipt", receipt)
+    page.click("form >> text=查询")
+    page.click("text=一人一档")
+    page.click("#assess-link")
+    for fieldset in page.locator("fieldset[id^=ind-]").all():
+        fieldset.locator("input[type=radio]").nth(1).check()
+    snap("07-assessment")
+    page.click("text=保存评估")
+    assert "需求评估已记录" in page.locator("#notice").inner_text()
+    case_url = page.url.split("?")[0]
+    sign_out(page)
+
+    # 3. the departments: the grid worker verifies, 民政 approves the service policy
+    sign_in(page, "ordos-approver-grid")
+    page.click("nav >> text=部门审批")
+    page.click(f"text={receipt}")
+    page.check("input[name='d.verification'][value=approve]")
+    page.fill("#r-verification", "入户核实，情况属实")
+    page.click("text=提交决定")
+    sign_out(page)
+    sign_in(page, "ordos-approver-mz")
+    page.click("nav >> text=部门审批")
+    snap("08-department-queue")
+    page.click(f"text={receipt}")
+    page.check("input[name='d.service_relief'][value=approve]")
+    snap("09-decide")
+    page.click("text=提交决定")
+    assert "须说明理由" in page.locator("#err-decisions-service_relief-reason").inner_text()
+    page.fill("#r-service_relief", "低保、三级残疾，符合条件")
+    page.click("text=提交决定")
+    assert "服务额度已自动授予" in page.locator("#entitlement-note").inner_text()
+    assert "批准 1 项" in page.locator("#outcome").inner_text()
+    snap("10-outcome")
+    sign_out(page)
+
+    # 4. the officer orders from the catalogue (a refusal first) and dispatches
+    sign_in(page, "ordos-officer")
+    page.goto(case_url)
+    assert "轻度残疾" in page.locator("#eligibility").inner_text()
+    snap("11-case-granted")
+    page.click("#order-link")
+    page.check("#item-job_training input")
+    page.click("#order button[type=submit]")
+    assert "不可用于「促发展」类服务" in page.locator("#refusal").inner_text()
+    snap("12-order-refused")
+    page.check("#item-bath_assist input")
+    page.click("#order button[type=submit]")
+    assert "已下单" in page.locator("#notice").inner_text()
+    page.click("nav >> text=派单")
+    card = page.locator("section.card", has_text="孙桂芳")
+    order_id = card.get_attribute("id").removeprefix("order-")  # type: ignore[union-attr]
+    card.locator("select").select_option(str(world.provider))
+    card.locator("button").click()
+    assert "已派出" in page.locator(".notice").inner_text()
+    snap("13-dispatched")
+    sign_out(page)
+
+    # 5. the worker on the phone
+    sign_in(page, "ordos-worker")
+    page.click("nav >> text=我的工单")
+    page.locator(f"#order-{order_id} button").click()
+    page.locator(f"#order-{order_id} button").click()
+    card = page.locator(f"#order-{order_id}")
+    for box in card.locator("input[type=checkbox]").all():
+        box.check()
+    card.locator("input[name=confirmed_by]").fill("孙桂芳")
+    snap("14-worker-checkout")
+    card.locator("button").click()
+    assert "服务完成" in page.locator(".notice").inner_text()
+    sign_out(page)
+
+    # 6. the rating link, then a return visit
+    sign_in(page, "ordos-officer")
+    page.goto(case_url)
+    link = page.locator("a.rating-link").first.get_attribute("href")
+    assert link
+    sign_out(page)
+    page.goto(link)
+    page.click("button[value='4']")
+    assert "谢谢" in page.locator(".notice").inner_text()
+    snap("15-rated")
+    sign_in(page, "ordos-officer")
+    page.goto(case_url)
+    page.select_option("#v-kind", "return")
+    page.select_option("#v-order", order_id)
+    page.check("#visit input[name=satisfied][value=yes]")
+    page.fill("#v-notes", "回访：对助浴服务满意")
+    page.click("text=保存走访记录")
+    assert "走访记录已保存" in page.locator("#notice").inner_text()
+    snap("16-case-after-visit")
+    sign_out(page)
+
+    # 7. supervision
+    sign_in(page, "ordos-supervisor")
+    page.click("nav >> text=监管")
+    assert "东胜阳光社工服务中心" in page.content()
+    snap("17-supervision")

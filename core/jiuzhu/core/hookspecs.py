@@ -113,3 +113,22 @@ def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
     are mounted under ``/api`` and receive the same ``actor`` and ``svc`` dependencies (and
     so the same access checks) as the built-in API.
     """
+
+
+@hookspec
+def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
+    """Add server-rendered pages (Litestar route handlers or routers) to the web app.
+
+    Called once when the app is built. Call ``register`` with each handler or Router; they are
+    mounted beside the built-in pages, not under ``/api`` (a path under ``/api``, ``/static``
+    or ``/schema`` is refused), with the same dependencies: ``actor`` (the signed-in user of
+    the page session; anonymous visitors are sent to ``/login``), ``svc`` and ``secret_key``.
+    Forms must carry the CSRF token (``{{ csrf_input | safe }}``); refusals, unknown and
+    out-of-scope records become the built-in Chinese error pages.
+
+    Handlers render with ``jiuzhu.core.web.pages.common.page(request, actor, name, ...)``;
+    a template named ``"<package>:<path>"`` is read from that package's files (so a plugin
+    ships its templates beside its code) and may extend ``"base.html"``. A handler created
+    with ``nav="label"`` (and optionally ``permission="…"``) is linked from the menu of
+    signed-in users holding that permission.
+    """

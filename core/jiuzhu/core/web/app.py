@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
@@ -22,6 +24,7 @@ from .api import api_router
 from .auth import SESSION_IDLE
 from .errors import HANDLERS
 from .pages import FILTERS, page_router
+from .pages.plugin import PackageTemplates, check_pages
 from .pages.secret import derive, load_secret
 
 HERE = Path(__file__).parent
@@ -38,6 +41,9 @@ def create_app(
     key = secret_key or load_secret(svc.engine)
     plugin_routes: list[Any] = []
     svc.regions.pm.hook.jiuzhu_web_routes(register=plugin_routes.append)
+    plugin_pages: list[Any] = []
+    svc.regions.pm.hook.jiuzhu_web_pages(register=plugin_pages.append)
+    nav = check_pages(plugin_pages)
     sessions = CookieBackendConfig(
         secret=derive(key, "session"),
         key="jiuzhu_session",
@@ -55,12 +61,13 @@ def create_app(
     return Litestar(
         route_handlers=[
             api_router(plugin_routes),
-            page_router(key),
+            page_router(key, plugin_pages),
             create_static_files_router(path="/static", directories=[HERE / "static"]),
             *(extra_routes or []),
         ],
         dependencies={"svc": Provide(lambda: svc, use_cache=True, sync_to_thread=False)},
         middleware=[sessions.middleware],
+        state=State({"jiuzhu_nav": nav}),
         csrf_config=csrf,
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -75,6 +82,10 @@ def create_app(
 
 def _add_filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(FILTERS)
+    # core templates by plain name; plugin templates as "<package>:<path>"
+    core = engine.engine.loader
+    assert core is not None
+    engine.engine.loader = ChoiceLoader([core, PackageTemplates()])
 
 
 def make_services(engine: Engine, regions: Regions) -> Services:

@@ -36,3 +36,11 @@ def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
 
     for route in ROUTES:
         register(route)
+
+
+@hookimpl
+def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
+    from .pages import PAGES
+
+    for handler in PAGES:
+        register(handler)

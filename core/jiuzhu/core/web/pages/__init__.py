@@ -6,14 +6,18 @@ refusals and out-of-scope records become Chinese error pages (403/404/409)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Router
 from litestar.di import Provide
 
-from . import case, dispatch, home, oversight, rating, signin, work
+from . import case, casework, dispatch, home, oversight, people, rating, signin, work
 from .common import FILTERS, PAGE_HANDLERS, page_actor
 
 
-def page_router(secret_key: bytes) -> Router:
+def page_router(secret_key: bytes, plugin_pages: list[Any] | None = None) -> Router:
+    """The built-in pages and those plugins add (jiuzhu_web_pages), with one set of
+    dependencies and error pages."""
     return Router(
         path="/",
         route_handlers=[
@@ -22,6 +26,12 @@ def page_router(secret_key: bytes) -> Router:
             signin.logout,
             home.home,
             case.case_page,
+            people.persons_page,
+            people.persons_search,
+            people.register,
+            people.person_page,
+            people.open_case_page,
+            *casework.ROUTES,
             dispatch.dispatch_board,
             dispatch.dispatch,
             work.work_list,
@@ -33,6 +43,7 @@ def page_router(secret_key: bytes) -> Router:
             oversight.supervision,
             oversight.stats_page,
             oversight.config_page,
+            *(plugin_pages or []),
         ],
         dependencies={
             "actor": Provide(page_actor, sync_to_thread=False),

@@ -21,6 +21,17 @@ from ...storage.tables import providers, ratings
 from .common import audit, page
 from .secret import rating_token
 
+DONE = {
+    "opened": "已立案，一人一档已建立。下一步：需求评估。",
+    "exists": "该对象已有在档案件，已为您打开。",
+    "assessed": "需求评估已记录。",
+    "granted": "服务额度已授予。",
+    "ordered": "已下单，等待派单。",
+    "cancelled": "工单已取消，金额已退回额度。",
+    "visited": "走访记录已保存。",
+    "exited": "案件已退出，未开始的工单已取消并退回额度。",
+}
+
 
 @litestar.get("/cases/{case_id:int}", sync_to_thread=True)
 def case_page(
@@ -29,7 +40,22 @@ def case_page(
     actor: Actor,
     secret_key: bytes,
     case_id: int,
+    done: str = "",
 ) -> Template:
+    return render_case(request, svc, actor, secret_key, case_id, notice=DONE.get(done, ""))
+
+
+def render_case(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    secret_key: bytes,
+    case_id: int,
+    status: int = 200,
+    **extra: Any,
+) -> Template:
+    """The file, with the actions the actor may take; `extra` carries a notice or the
+    errors of a refused action (shown next to its form)."""
     file = case_file(svc, actor, case_id)  # checks case.read and the area scope
     region = svc.region(file.case.region_id)
     try:
@@ -59,10 +85,12 @@ def case_page(
     item_names = {i.code: i.name for i in region.catalogue.items}
     audit(svc, actor, "case.view", request.url.path, case_id)
     person = file.person
+    ctx: dict[str, Any] = {"notice": "", "errors": {}, "grant_error": "", "error": "", **extra}
     return page(
         request,
         actor,
         "case.html",
+        status,
         file=file,
         person=person,
         id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
@@ -74,4 +102,9 @@ def case_page(
         item_names=item_names,
         visit_kinds=VISIT_KINDS,
         region=region,
+        cancellable=CANCELLABLE,
+        **ctx,
     )
+
+
+CANCELLABLE = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)

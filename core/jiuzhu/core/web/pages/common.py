@@ -9,6 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy.exc import DataError
 
 from ...access import Actor, area_subtree
 from ...base import Invalid, NotFound, Refused
@@ -34,6 +35,7 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
 
 NAV = (
     ("/", "待办", None),
+    ("/persons", "对象", "case.write"),
     ("/dispatch", "派单", "order.dispatch"),
     ("/work", "我的工单", "order.work"),
     ("/supervision", "监管", "stats.read"),
@@ -49,8 +51,11 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
+    entries = [*NAV, *request.app.state.get("jiuzhu_nav", ())]
     nav = [
-        (href, label) for href, label, perm in NAV if actor and (perm is None or actor.can(perm))
+        (href, label)
+        for href, label, perm in entries
+        if actor and (perm is None or actor.can(perm))
     ]
     return Template(
         template_name=name,
@@ -81,11 +86,18 @@ def invalid(request: Request[Any, Any, Any], exc: Invalid) -> Any:
     return _error_page(request, 422, "填写有误", f"{exc.field}：{exc.detail}")
 
 
+def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    """A value the database cannot hold: bad input, not a server error (the backstop)."""
+    return _error_page(request, 422, "填写有误", "取值超出允许范围或含有不允许的字符。")
+
+
 PAGE_HANDLERS: dict[Any, Any] = {
     NotAuthorizedException: sign_in_first,
     Refused: refused,
     NotFound: not_found,
     Invalid: invalid,
+    DataError: out_of_range,
+    OverflowError: out_of_range,
 }
 
 
@@ -94,10 +106,16 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+OPENS = {  # what opens a tier of the entitlement (entitlement.Tier.opens)
+    "grant": "授予时即开放",
+    "review": "阶段评估（回访或复评）后开放",
+    "previous_used": "前一阶段用到规定比例后开放",
+}
 FILTERS: dict[str, Any] = {
     "yuan": yuan,
     "local": local_time,
     "status": lambda s: STATUS_LABELS.get(OrderStatus(s), s),
+    "opens": lambda s: OPENS.get(s, s),
 }
 
 

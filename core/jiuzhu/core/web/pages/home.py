@@ -15,6 +15,7 @@ from ...services import Services, plain
 from ...services.providers import list_providers
 from ...storage.tables import (
     application_tasks,
+    applications,
     assessments,
     cases,
     entitlements,
@@ -48,7 +49,8 @@ def _cases_waiting(svc: Services, conn: Connection, actor: Actor) -> dict[str, l
 
 def _tasks(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
     rows = conn.execute(
-        select(application_tasks)
+        select(application_tasks, applications.c.receipt)
+        .join(applications, applications.c.id == application_tasks.c.application_id)
         .where(
             application_tasks.c.region_id == actor.region_id,
             application_tasks.c.department == actor.department,
@@ -98,6 +100,10 @@ def home(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Templa
             ctx["overdue"] = order_rows(svc, conn, actor, *overdue)
         if actor.role == Role.APPROVER:
             ctx["tasks"] = _tasks(conn, actor)
+            # a plugin (one_form) serves the task pages: link to them when it is loaded
+            ctx["task_pages"] = any(
+                n[0] == "/tasks" for n in request.app.state.get("jiuzhu_nav", ())
+            )
     if actor.role in (Role.SUPERVISOR, Role.PROVIDER_ADMIN):
         ctx["providers"] = [
             p

@@ -1,0 +1,599 @@
+"""The one-form pages (mounted through jiuzhu_web_pages): the front desk's joint form, the
+receipt and progress by receipt number, and each department's queue of tasks.
+
+Every page goes through the same services as the API (service.py), so permissions, the
+area scope and "nothing half-written" hold here as there. Templates live in
+templates/pages/ and extend the core's base.html.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Any
+
+import litestar
+from litestar import MediaType, Request, Response
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from jiuzhu.core import idcard
+from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.base import Invalid, NotFound, Refused
+from jiuzhu.core.domain import Person
+from jiuzhu.core.money import yuan
+from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services.people import get_person
+from jiuzhu.core.storage.tables import applications, persons
+from jiuzhu.core.times import local_date
+from jiuzhu.core.web.pages import forms
+from jiuzhu.core.web.pages.common import audit, page, scope_of
+from jiuzhu.core.web.pages.people import lookup, person_form_context
+
+from . import service
+from .config import FormField, PolicyList
+from .render import render_form, render_receipt
+
+get = partial(litestar.get, sync_to_thread=True)
+post = partial(litestar.post, sync_to_thread=True)
+
+T = "jiuzhu.plugins.one_form:templates/pages/"
+ENTITLEMENT_NOTES = {
+    "granted": "服务类救助已获批，本年度服务额度已自动授予，可以点单。",
+    "exists": "服务类救助已获批；该对象本年度已有服务额度。",
+    "needs_assessment": "服务类救助已获批；请民政干部完成需求评估后授予服务额度。",
+    "refused": "服务类救助已获批，但按本地区资格规则未能授予服务额度，详见档案办理记录。",
+}
+PRINT_BAR = (
+    '<div style="margin:0 0 6mm" class="no-print">'
+    "<style>@media print{{.no-print{{display:none}}}}</style>"
+    '<button type="button" onclick="window.print()" style="font-size:14pt;padding:2mm 6mm">'
+    '打印</button> <a href="{back}">返回</a></div>'
+)
+
+
+def _plist(svc: Services, actor: Actor) -> PolicyList:
+    return service.policy_list(svc.region(actor.region_id))
+
+
+def _printable(html: str, back: str) -> Response[str]:
+    """A printable A4 page from render.py, with a print button that does not print."""
+    html = html.replace("<body>", "<body>\n" + PRINT_BAR.format(back=back), 1)
+    return Response(html, media_type=MediaType.HTML)
+
+
+# --- the front desk: find or register, then the joint form ---------------------------------
+@get("/apply", nav="一表受理", permission="application.accept")
+def apply_start(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor
+) -> Template | Redirect:
+    """Step 1: the applicant's ID number."""
+    return _find(request, svc, actor, "")
+
+
+@post("/apply/find")
+def apply_find(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, data: forms.FormData
+) -> Template | Redirect:
+    """Known here: on to the form; unknown: register first. A POST, so that ID numbers stay
+    out of URLs (access logs, browser history)."""
+    return _find(request, svc, actor, forms.text(data, "id_number"))
+
+
+def _find(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, id_number: str
+) -> Template | Redirect:
+    actor.require("application.accept")
+    plist = _plist(svc, actor)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    offer = False
+    if id_number.strip():
+        try:
+            number = idcard.validate(id_number[:40])
+        except ValueError as exc:
+            errors["id_number"] = str(exc)
+        else:
+            found = lookup(svc, actor, number)
+            if found is not None:
+                return Redirect(path=f"/apply/{found.id}", status_code=303)
+            values, offer = {"id_number": number}, True
+    return page(
+        request,
+        actor,
+        T + "start.html",
+        422 if errors else 200,
+        form_name=plist.name,
+        id_number=id_number.strip()[:40],
+        errors=errors,
+        values=values,
+        offer=offer,
+        next="/apply/{id}",
+        **person_form_context(svc, actor),
+    )
+
+
+def shown_value(f: FormField, value: Any) -> str:
+    """A stored form value as the input shows it (money in yuan, bools as yes/no)."""
+    if value is None:
+        return ""
+    if f.kind == "money" and isinstance(value, int):
+        return f"{value / 100:.2f}".removesuffix(".00")
+    if f.kind == "bool":
+        return "yes" if value else "no"
+    return str(value)
+
+
+def read_fields(
+    plist: PolicyList, data: dict[str, Any], errors: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The typed form values (empty ones left out) and the texts to show again."""
+    typed: dict[str, Any] = {}
+    texts: dict[str, str] = {}
+    for f in plist.fields:
+        key = f"form.{f.code}"
+        raw = forms.text(data, key)
+        texts[f.code] = raw
+        if not raw:
+            continue
+        local_errors: dict[str, str] = {}
+        value: Any = raw
+        if f.kind == "int":
+            value = forms.integer(data, key, local_errors)
+        elif f.kind == "money":
+            value = forms.fen(data, key, local_errors)
+        elif f.kind == "bool":
+            if raw not in ("yes", "no"):
+                local_errors[key] = "请选择“是”或“否”"
+            value = raw == "yes"
+        elif f.kind == "date":
+            try:
+                value = date.fromisoformat(raw).isoformat()
+            except ValueError:
+                local_errors[key] = "应为日期（年-月-日）"
+        elif f.kind == "choice" and raw not in f.choices:
+            local_errors[key] = f"应为 {'、'.join(f.choices)} 之一"
+        elif f.kind == "text" and len(raw) > 500:
+            local_errors[key] = "最多500字"
+        if local_errors:
+            errors.update({k: f"「{f.label}」{v}" for k, v in local_errors.items()})
+        else:
+            typed[f.code] = value
+    return typed, texts
+
+
+def blocking(plist: PolicyList, chosen: list[str], form: dict[str, Any]) -> dict[str, list[str]]:
+    """Per chosen policy, the required fields still empty: these stop the submission."""
+    labels = {f.code: f for f in plist.fields}
+    out: dict[str, list[str]] = {}
+    for code in chosen:
+        try:
+            p = plist.policy(code)
+        except KeyError:
+            continue
+        missing = [labels[f].label for f in p.fields if labels[f].required and f not in form]
+        if missing:
+            out[code] = missing
+    return out
+
+
+def _pending_receipts(svc: Services, person_id: int) -> list[str]:
+    with svc.engine.connect() as conn:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                select(applications.c.receipt)
+                .where(
+                    applications.c.person_id == person_id,
+                    applications.c.status == service.PENDING,
+                )
+                .order_by(applications.c.id)
+            )
+        ]
+
+
+def _form_page(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    person: Person,
+    status: int = 200,
+    *,
+    chosen: list[str],
+    texts: dict[str, str],
+    documents: list[str],
+    errors: dict[str, str],
+    warnings: dict[str, list[str]] | None = None,
+    blocked: dict[str, list[str]] | None = None,
+    refusal: str = "",
+    checked: bool = False,
+) -> Template:
+    region = svc.region(person.region_id)
+    schema = service.form_schema(region)
+    suggested = service.suggest(region, person, local_date(svc.now()))
+    by_code = {p.code: p for p in schema.policies}
+    all_docs: list[str] = []
+    for p in schema.policies:
+        all_docs += [d for d in p.documents if d not in all_docs]
+    return page(
+        request,
+        actor,
+        T + "form.html",
+        status,
+        schema=schema,
+        person=person,
+        shown_id=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        area_name=region.info.area_name(person.area_code),
+        by_code=by_code,
+        suggested=suggested,
+        chosen=set(chosen),
+        texts=texts,
+        all_docs=all_docs,
+        documents=set(documents),
+        errors=errors,
+        warnings=warnings or {},
+        blocked=blocked or {},
+        refusal=refusal,
+        checked=checked,
+        pending=_pending_receipts(svc, person.id),
+    )
+
+
+@get("/apply/{person_id:int}")
+def apply_form(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, person_id: int
+) -> Template:
+    """The joint form for one person: suggested policies pre-ticked, fields from the file."""
+    actor.require("application.accept")
+    person = get_person(svc, actor, person_id)  # the area scope
+    region = svc.region(person.region_id)
+    plist = service.policy_list(region)
+    fields = {f.code: f for f in plist.fields}
+    texts = {
+        code: shown_value(fields[code], value)
+        for code, value in service.prefill(plist, person).items()
+    }
+    chosen = service.suggest(region, person, local_date(svc.now()))
+    return _form_page(
+        request, svc, actor, person, chosen=chosen, texts=texts, documents=[], errors={}
+    )
+
+
+@post("/apply/{person_id:int}")
+def apply_submit(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    person_id: int,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """检查 (action=check): warnings per policy, nothing written. 提交 (action=submit): the
+    application is accepted in one transaction, or nothing is written and the error is shown
+    next to its field."""
+    actor.require("application.accept")
+    person = get_person(svc, actor, person_id)
+    region = svc.region(person.region_id)
+    plist = service.policy_list(region)
+    errors: dict[str, str] = {}
+    form, texts = read_fields(plist, data, errors)
+    chosen = forms.many(data, "policies")
+    documents = forms.many(data, "documents")
+    merged = {**service.prefill(plist, person), **form}
+    ctx: dict[str, Any] = {
+        "chosen": chosen,
+        "texts": texts,
+        "documents": documents,
+        "errors": errors,
+        "warnings": service.check_form(plist, chosen, merged, documents),
+        "blocked": blocking(plist, chosen, merged),
+    }
+    if forms.text(data, "action") != "submit":
+        if not chosen:
+            errors["policies"] = "请至少勾选一项救助事项"
+        return _form_page(request, svc, actor, person, 200, checked=True, **ctx)
+    if errors:
+        return _form_page(request, svc, actor, person, 422, **ctx)
+    try:
+        view = service.submit_application(svc, actor, region.id, person_id, chosen, form, documents)
+    except Invalid as exc:
+        errors[exc.field] = exc.detail
+        return _form_page(request, svc, actor, person, 422, **ctx)
+    except Refused as exc:
+        if exc.rule == "access":
+            raise
+        return _form_page(request, svc, actor, person, 409, refusal=exc.detail, **ctx)
+    audit(svc, actor, "application.accept", request.url.path, view.case_id, receipt=view.receipt)
+    return Redirect(path=f"/applications/{view.receipt}?new=1", status_code=303)
+
+
+@get("/apply/print")
+def print_blank(svc: Services, actor: Actor) -> Response[str]:
+    """The blank joint form, A4, to fill in by hand."""
+    return _printable(render_form(svc.region(actor.region_id)), "/apply")
+
+
+@get("/apply/{person_id:int}/print")
+def print_ticked(svc: Services, actor: Actor, person_id: int) -> Response[str]:
+    """The joint form with the person's suggested policies ticked."""
+    actor.require("application.accept")
+    person = get_person(svc, actor, person_id)
+    region = svc.region(person.region_id)
+    ticks = service.suggest(region, person, local_date(svc.now()))
+    return _printable(render_form(region, ticks), f"/apply/{person_id}")
+
+
+# --- progress by receipt number ------------------------------------------------------------
+@get("/applications", nav="办理进度", permission="application.read")
+def applications_page(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str = ""
+) -> Template | Redirect:
+    actor.require("application.read")
+    receipt = receipt.strip().upper()[:32]
+    error = ""
+    if receipt:
+        try:
+            service.get_application(svc, actor, receipt)
+        except NotFound:
+            error = f"没有找到受理编号 {receipt}（或不在您的管辖范围内）"
+        else:
+            return Redirect(path=f"/applications/{receipt}", status_code=303)
+    with svc.engine.connect() as conn:
+        rows = [
+            plain(r)
+            for r in conn.execute(
+                select(applications, persons.c.name)
+                .join(persons, persons.c.id == applications.c.person_id)
+                .where(
+                    applications.c.region_id == actor.region_id,
+                    applications.c.area_code.in_(scope_of(svc, actor)),
+                )
+                .order_by(applications.c.id.desc())
+                .limit(50)
+            ).mappings()
+        ]
+    return page(
+        request,
+        actor,
+        T + "applications.html",
+        404 if error else 200,
+        receipt=receipt,
+        error=error,
+        rows=rows,
+        labels=service.STATUS_LABELS,
+    )
+
+
+@get("/applications/{receipt:str}")
+def application_page(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    new: int = 0,
+    decided: int | None = None,
+    ent: str = "",
+) -> Template:
+    """The receipt and the combined outcome: every policy, department, deadline, result."""
+    view = service.get_application(svc, actor, receipt)  # application.read and the scope
+    events = service.application_events(svc, actor, receipt)
+    plist = _plist(svc, actor)
+    due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
+    audit(svc, actor, "application.view", request.url.path, view.case_id, receipt=receipt)
+    return page(
+        request,
+        actor,
+        T + "application.html",
+        app=view,
+        form_name=plist.name,
+        due=due,
+        events=events,
+        labels=service.STATUS_LABELS,
+        new=bool(new),
+        decided=decided,
+        ent_note=ENTITLEMENT_NOTES.get(ent, ""),
+        approved=[p for p in view.policies if p.status == service.APPROVED],
+        rejected=[p for p in view.policies if p.status == service.REJECTED],
+        can_decide={t.id for t in view.tasks if _may_decide(actor, t)},
+        now=svc.now(),
+    )
+
+
+@get("/applications/{receipt:str}/receipt")
+def receipt_print(svc: Services, actor: Actor, receipt: str) -> Response[str]:
+    """The A4 receipt (受理回执) to print and hand to the applicant."""
+    return _printable(render_receipt(svc, actor, receipt), f"/applications/{receipt}")
+
+
+# --- department queue ----------------------------------------------------------------------
+def _may_decide(actor: Actor, task: service.TaskView) -> bool:
+    """The service's rule, to offer the form only to those it will accept it from."""
+    if not actor.can("task.decide") or task.status != service.PENDING:
+        return False
+    return actor.department == task.department or (
+        actor.role != Role.APPROVER and not actor.department
+    )
+
+
+def _departments(plist: PolicyList) -> list[tuple[str, str]]:
+    out = [(d.code, d.name) for d in plist.departments]
+    if plist.verification_visit:
+        out.insert(0, (plist.verification_department, plist.verification_name))
+    return out
+
+
+@get("/tasks", nav="部门审批", permission="task.decide")
+def tasks_page(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, department: str = ""
+) -> Template:
+    """A department's queue: overdue first, then by deadline; decided ones below."""
+    actor.require("task.decide")
+    plist = _plist(svc, actor)
+    depts = _departments(plist)
+    dept = actor.department or department
+    known = dict(depts)
+    tasks: list[service.TaskView] = []
+    error = ""
+    if dept and dept not in known:
+        error = f"部门「{dept}」不在本地区联办表的部门中，请联系系统管理员。"
+    elif dept:
+        tasks = service.department_tasks(svc, actor, dept)
+    pending = [t for t in tasks if t.status == service.PENDING]
+    return page(
+        request,
+        actor,
+        T + "tasks.html",
+        dept=dept,
+        dept_name=known.get(dept, dept),
+        depts=depts,
+        chooser=not actor.department,
+        error=error,
+        overdue=[t for t in pending if t.overdue],
+        waiting=[t for t in pending if not t.overdue],
+        done=[t for t in tasks if t.status != service.PENDING][:30],
+        names=_applicants(svc, {t.receipt for t in tasks}),
+        now=svc.now(),
+    )
+
+
+def _applicants(svc: Services, receipts: set[str]) -> dict[str, str]:
+    if not receipts:
+        return {}
+    with svc.engine.connect() as conn:
+        return {
+            str(r[0]): str(r[1])
+            for r in conn.execute(
+                select(applications.c.receipt, persons.c.name)
+                .join(persons, persons.c.id == applications.c.person_id)
+                .where(applications.c.receipt.in_(sorted(receipts)))
+            )
+        }
+
+
+def _task_page(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    task_id: int,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    entered: dict[str, tuple[str, str]] | None = None,
+    refusal: str = "",
+) -> Template:
+    view = service.get_application(svc, actor, receipt)
+    task = next((t for t in view.tasks if t.id == task_id), None)
+    if task is None:
+        raise NotFound("task", f"{receipt}/{task_id}")
+    plist = _plist(svc, actor)
+    fields = [
+        (f, shown_form_value(f, view.form[f.code])) for f in plist.fields if f.code in view.form
+    ]
+    return page(
+        request,
+        actor,
+        T + "task.html",
+        status,
+        app=view,
+        task=task,
+        policies={p.code: p for p in view.policies},
+        fields=fields,
+        errors=errors or {},
+        entered=entered or {},
+        refusal=refusal,
+        may_decide=_may_decide(actor, task),
+        labels=service.STATUS_LABELS,
+        verify_key=service.VERIFY,
+        now=svc.now(),
+    )
+
+
+def shown_form_value(f: FormField, value: Any) -> str:
+    if f.kind == "money" and isinstance(value, int):
+        return yuan(value)
+    if f.kind == "bool":
+        return "是" if value else "否"
+    return str(value)
+
+
+@get("/applications/{receipt:str}/tasks/{task_id:int}")
+def task_page(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str, task_id: int
+) -> Template:
+    return _task_page(request, svc, actor, receipt, task_id)
+
+
+@post("/applications/{receipt:str}/tasks/{task_id:int}")
+def task_decide(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    task_id: int,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """Approve or reject each policy with a reason (`d.<policy>` = approve / reject,
+    `r.<policy>` = the reason); policies left open stay pending for later."""
+    actor.require("task.decide")
+    view = service.get_application(svc, actor, receipt)
+    task = next((t for t in view.tasks if t.id == task_id), None)
+    if task is None:
+        raise NotFound("task", f"{receipt}/{task_id}")
+    errors: dict[str, str] = {}
+    entered: dict[str, tuple[str, str]] = {}
+    decisions: dict[str, tuple[bool, str]] = {}
+    for code, state in task.decisions.items():
+        if state.get("status") != service.PENDING:
+            continue
+        choice, reason = forms.text(data, f"d.{code}"), forms.text(data, f"r.{code}")[:500]
+        entered[code] = (choice, reason)
+        if choice in ("approve", "reject"):
+            decisions[code] = (choice == "approve", reason)
+        elif reason:
+            errors[f"decisions.{code}.approve"] = "请选择批准或不批准"
+    if not decisions and not errors:
+        errors["decisions"] = "请至少对一项事项作出决定"
+    if errors:
+        return _task_page(request, svc, actor, receipt, task_id, 422, errors, entered)
+    try:
+        result = service.decide_task(svc, actor, receipt, task_id, decisions)
+    except Invalid as exc:
+        return _task_page(
+            request, svc, actor, receipt, task_id, 422, {exc.field: exc.detail}, entered
+        )
+    except Refused as exc:
+        if exc.rule == "access":
+            raise
+        return _task_page(
+            request, svc, actor, receipt, task_id, 409, entered=entered, refusal=exc.detail
+        )
+    audit(
+        svc,
+        actor,
+        "task.decide",
+        request.url.path,
+        result.application.case_id,
+        receipt=receipt,
+        task_id=task_id,
+        decisions={c: a for c, (a, _) in decisions.items()},
+    )
+    ent = result.entitlement.split(":", 1)[0]
+    return Redirect(
+        path=f"/applications/{receipt}?decided={task_id}" + (f"&ent={ent}" if ent else ""),
+        status_code=303,
+    )
+
+
+PAGES = [
+    apply_start,
+    apply_find,
+    print_blank,
+    apply_form,
+    apply_submit,
+    print_ticked,
+    applications_page,
+    application_page,
+    receipt_print,
+    tasks_page,
+    task_page,
+    task_decide,
+]

@@ -54,6 +54,38 @@ def load_case(
     return region, case
 
 
+def open_case_of(conn: Connection, person: Person, lock: bool = False) -> int | None:
+    """The id of the person's case that has not exited, if any."""
+    query = select(cases.c.id).where(
+        cases.c.person_id == person.id,
+        cases.c.region_id == person.region_id,
+        cases.c.status != CaseStatus.EXITED,
+    )
+    found = conn.execute(query.with_for_update() if lock else query).scalar()
+    return None if found is None else int(found)
+
+
+def insert_case(
+    svc: Services, conn: Connection, region: Region, actor: Actor, person: Person, reason: str
+) -> int:
+    """Open the file and record its opening event, inside the caller's unit of work (the
+    partial unique index refuses a second open case for the person)."""
+    cid = conn.execute(
+        cases.insert().values(
+            region_id=person.region_id,
+            person_id=person.id,
+            area_code=person.area_code,
+            status=CaseStatus.OPEN,
+            opened_at=svc.now(),
+        )
+    ).inserted_primary_key
+    assert cid is not None
+    append_event(
+        svc, conn, region, cid[0], actor.username, "case.opened", reason, person_id=person.id
+    )
+    return int(cid[0])
+
+
 def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> Case:
     actor.require("case.write")
     with svc.transaction() as conn:
@@ -61,32 +93,14 @@ def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> 
         person = msgspec.convert(prow, Person)
         region = svc.region(person.region_id)
         check_scope(actor, region.info, "person", person_id, person.region_id, person.area_code)
-        existing = conn.execute(
-            select(cases.c.id).where(
-                cases.c.person_id == person_id,
-                cases.c.region_id == person.region_id,
-                cases.c.status != CaseStatus.EXITED,
-            )
-        ).first()
+        existing = open_case_of(conn, person)
         if existing is not None:
-            raise Refused("case.unique", f"该对象已有在档案件 #{existing[0]}", case_id=existing[0])
+            raise Refused("case.unique", f"该对象已有在档案件 #{existing}", case_id=existing)
         try:
-            cid = conn.execute(
-                cases.insert().values(
-                    region_id=person.region_id,
-                    person_id=person_id,
-                    area_code=person.area_code,
-                    status=CaseStatus.OPEN,
-                    opened_at=svc.now(),
-                )
-            ).inserted_primary_key
+            case_id = insert_case(svc, conn, region, actor, person, reason)
         except IntegrityError:
             raise Refused("case.unique", "该对象已有在档案件") from None
-        assert cid is not None
-        append_event(
-            svc, conn, region, cid[0], actor.username, "case.opened", reason, person_id=person_id
-        )
-        case = msgspec.convert(fetch_one(conn, cases, "case", cid[0], id=cid[0]), Case)
+        case = msgspec.convert(fetch_one(conn, cases, "case", case_id, id=case_id), Case)
     return case
 
 

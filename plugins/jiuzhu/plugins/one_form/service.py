@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from jiuzhu.core.access import Actor, Role, area_subtree, check_scope, system_actor
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.conditions import Condition, Criteria
-from jiuzhu.core.domain import CaseStatus, Person
+from jiuzhu.core.domain import Person
 from jiuzhu.core.facts import Population
 from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
+from jiuzhu.core.services.cases import insert_case, open_case_of
 from jiuzhu.core.services.people import person_facts
 from jiuzhu.core.storage.tables import (
     application_policies,
@@ -472,38 +473,10 @@ def _open_case_in(
     svc: Services, conn: Connection, region: Region, actor: Actor, person: Person
 ) -> int:
     """The person's open case, or a new one (inside the caller's transaction)."""
-    existing = conn.execute(
-        select(cases.c.id)
-        .where(
-            cases.c.person_id == person.id,
-            cases.c.region_id == person.region_id,
-            cases.c.status != CaseStatus.EXITED,
-        )
-        .with_for_update()
-    ).scalar()
+    existing = open_case_of(conn, person, lock=True)
     if existing is not None:
-        return int(existing)
-    cid = conn.execute(
-        cases.insert().values(
-            region_id=person.region_id,
-            person_id=person.id,
-            area_code=person.area_code,
-            status=CaseStatus.OPEN,
-            opened_at=svc.now(),
-        )
-    ).inserted_primary_key
-    assert cid is not None
-    append_event(
-        svc,
-        conn,
-        region,
-        cid[0],
-        actor.username,
-        "case.opened",
-        "一类事一次办受理",
-        person_id=person.id,
-    )
-    return int(cid[0])
+        return existing
+    return insert_case(svc, conn, region, actor, person, "一类事一次办受理")
 
 
 def _pending_clash(conn: Connection, region_id: str, person_id: int, codes: list[str]) -> None:

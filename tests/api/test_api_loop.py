@@ -295,3 +295,28 @@ def test_id_numbers_masked_for_roles_without_id_full(api: Api, regions: Regions)
     assert api.get(clerk, f"/api/cases/{cid}").json()["person"]["id_number"] == full
     created = api.post(clerk, "/api/persons", person_body("changji", some_area(region)))
     assert "*" not in created.json()["id_number"]
+
+
+def test_api_views_and_changes_are_in_the_audit_log(api: Api, regions: Regions):
+    from sqlalchemy import select
+
+    from jiuzhu.core.storage.tables import audit_log
+
+    region = regions.get("changji")
+    admin = api.user("admin", "admin", "changji")
+    _pid, cid = granted_case(api, admin, "changji", some_area(region))
+    supervisor = api.user("supervisor", "supervisor", "changji")
+    assert api.get(supervisor, f"/api/cases/{cid}").status_code == 200
+    refused = api.post(supervisor, f"/api/cases/{cid}/exit", {"reason": "试图退出"})
+    assert refused.status_code == 403  # the attempt is refused, and still on record
+    assert api.get(None, f"/api/cases/{cid}").status_code == 401  # anonymous: no actor, no row
+    with api.svc.engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_log.c.username, audit_log.c.action, audit_log.c.case_id).where(
+                audit_log.c.username == "supervisor"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("supervisor", "api.GET", cid),
+        ("supervisor", "api.POST", cid),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import partial
 from typing import Any
@@ -17,6 +18,7 @@ from ..access import Actor
 from ..describe import region_data
 from ..domain import NewPerson, Order, Person, Visit
 from ..services import Services, cases, orders, people, providers, stats
+from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
@@ -237,8 +239,16 @@ def read_region(svc: Services, actor: Actor, region_id: str) -> dict[str, Any]:
     return region_data(svc.region(region_id))
 
 
+_CASE_PATH = re.compile(r"^/api/cases/(\d+)")
+
+
 def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
-    return require_actor(request, svc)
+    """The signed-in caller; every authenticated API call leaves an audit row (who, which
+    path, which case), so views through the API are on record as on the pages."""
+    actor = require_actor(request, svc)
+    match = _CASE_PATH.match(request.url.path)
+    audit(svc, actor, f"api.{request.method}", request.url.path, int(match[1]) if match else None)
+    return actor
 
 
 HANDLERS = [
@@ -274,5 +284,5 @@ def api_router(extra: list[Any]) -> Router:
     return Router(
         path="/api",
         route_handlers=[*HANDLERS, *extra],
-        dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
+        dependencies={"actor": Provide(provide_actor, sync_to_thread=True)},
     )

@@ -23,11 +23,12 @@ from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services.audit import audit
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import applications, persons
 from jiuzhu.core.times import local_date
 from jiuzhu.core.web.pages import forms
-from jiuzhu.core.web.pages.common import audit, page, scope_of
+from jiuzhu.core.web.pages.common import page, scope_of
 from jiuzhu.core.web.pages.people import lookup, person_form_context
 
 from . import service

@@ -16,9 +16,10 @@ from ...access import Actor
 from ...base import NotFound
 from ...domain import OrderStatus
 from ...services import Services, plain
+from ...services.audit import audit
 from ...services.cases import VISIT_KINDS, case_file, entitlement_view
 from ...storage.tables import providers, ratings
-from .common import audit, page
+from .common import page
 from .secret import rating_token
 
 DONE = {

@@ -17,6 +17,7 @@ from ...base import Invalid, NotFound, Refused
 from ...catalogue import UNIT_NAMES, Item
 from ...domain import CaseStatus
 from ...services import Services
+from ...services.audit import audit
 from ...services.cases import (
     VISIT_KINDS,
     case_file,
@@ -30,7 +31,7 @@ from ...services.orders import NewOrder, cancel_order, describe_who, get_order, 
 from ...times import local_date
 from . import forms
 from .case import render_case
-from .common import audit, page
+from .common import page
 
 SATISFIED = {"yes": True, "no": False}
 

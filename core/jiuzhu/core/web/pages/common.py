@@ -17,7 +17,7 @@ from ...domain import OrderStatus
 from ...money import yuan
 from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
-from ...storage.tables import audit_log, cases, orders, persons, providers, workers
+from ...storage.tables import cases, orders, persons, providers, workers
 from ...times import SHANGHAI
 from ..auth import session_user
 
@@ -163,21 +163,3 @@ def order_rows(
         row["area_name"] = region.info.area_name(row["area_code"])
         out.append(row)
     return out
-
-
-def audit(
-    svc: Services, actor: Actor, action: str, path: str, case_id: int | None = None, **detail: Any
-) -> None:
-    """Who looked at or changed what, from the pages (one row per view or change)."""
-    with svc.engine.begin() as conn:
-        conn.execute(
-            audit_log.insert().values(
-                at=svc.now(),
-                user_id=actor.user_id,
-                username=actor.username,
-                action=action,
-                case_id=case_id,
-                path=path[:200],
-                detail=detail,
-            )
-        )

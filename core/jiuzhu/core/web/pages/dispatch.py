@@ -15,10 +15,11 @@ from ...access import Actor
 from ...base import Invalid, Refused
 from ...domain import OrderStatus
 from ...services import Services
+from ...services.audit import audit
 from ...services.orders import dispatch_order
 from ...services.providers import list_providers
 from ...storage.tables import orders
-from .common import audit, order_rows, page
+from .common import order_rows, page
 
 
 class DispatchForm(msgspec.Struct, kw_only=True):

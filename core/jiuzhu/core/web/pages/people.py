@@ -16,11 +16,12 @@ from ...base import Invalid, NotFound, Refused
 from ...domain import CaseStatus, NewPerson, Person
 from ...facts import COVERAGE, GROUPS
 from ...services import Services, plain
+from ...services.audit import audit
 from ...services.cases import open_case
 from ...services.people import create_person, find_person, get_person
 from ...storage.tables import cases, persons
 from . import forms
-from .common import audit, page, scope_of
+from .common import page, scope_of
 
 SEXES = ("男", "女")
 # NewPerson's field names, as the service names them in Invalid, and the page's field

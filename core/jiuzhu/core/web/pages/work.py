@@ -15,9 +15,10 @@ from ...access import Actor
 from ...base import Invalid
 from ...domain import OrderStatus
 from ...services import Services
+from ...services.audit import audit
 from ...services.orders import Finish, accept_order, finish_order, start_order
 from ...storage.tables import orders
-from .common import audit, order_rows, page
+from .common import order_rows, page
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 

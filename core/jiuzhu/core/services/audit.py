@@ -1,0 +1,28 @@
+"""The audit log: who viewed or changed what, from any door (pages and API alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..access import Actor
+from ..storage.tables import audit_log
+from . import Services
+
+
+def audit(
+    svc: Services, actor: Actor, action: str, path: str, case_id: int | None = None, **detail: Any
+) -> None:
+    """One row per view or change; written in its own transaction so a refused change is
+    still on record as attempted."""
+    with svc.engine.begin() as conn:
+        conn.execute(
+            audit_log.insert().values(
+                at=svc.now(),
+                user_id=actor.user_id,
+                username=actor.username,
+                action=action,
+                case_id=case_id,
+                path=path[:200],
+                detail=detail,
+            )
+        )

@@ -14,6 +14,9 @@ def audit(
 ) -> None:
     """One row per view or change; written in its own transaction so a refused change is
     still on record as attempted."""
+    if case_id is not None and not 0 < case_id < 2**31:  # no such case: keep the id as text
+        detail["case_ref"] = str(case_id)
+        case_id = None
     with svc.engine.begin() as conn:
         conn.execute(
             audit_log.insert().values(

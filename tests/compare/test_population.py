@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jiuzhu.core.base import Invalid
-from jiuzhu.core.facts import bitmask
+from jiuzhu.core.facts import FACT_KINDS, bitmask
 from jiuzhu.plugins.compare.kinds import KINDS
 from jiuzhu.plugins.compare.population import (
     NeedDist,
@@ -17,19 +17,7 @@ from jiuzhu.plugins.compare.population import (
     load_settings,
 )
 
-FACTS = (
-    "age",
-    "groups",
-    "disability_grade",
-    "major_illness",
-    "chronic_illness",
-    "household_size",
-    "income_per_capita_fen",
-    "covered_by",
-    "student",
-    "living_alone",
-    "area_code",
-)
+FACTS = tuple(FACT_KINDS)
 
 
 def test_same_seed_same_population() -> None:

@@ -9,24 +9,12 @@ import openpyxl
 import pytest
 
 from jiuzhu.core.base import Invalid
-from jiuzhu.core.facts import bitmask
+from jiuzhu.core.facts import FACT_KINDS, bitmask
 from jiuzhu.plugins.compare.kinds import KINDS
 from jiuzhu.plugins.compare.population import PopulationSettings, generate
 from jiuzhu.plugins.compare.roster import read_roster, write_roster
 
-FACTS = (
-    "age",
-    "groups",
-    "disability_grade",
-    "major_illness",
-    "chronic_illness",
-    "household_size",
-    "income_per_capita_fen",
-    "covered_by",
-    "student",
-    "living_alone",
-    "area_code",
-)
+FACTS = tuple(FACT_KINDS)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

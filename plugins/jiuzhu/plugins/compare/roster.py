@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from jiuzhu.core.base import Invalid
-from jiuzhu.core.facts import COVERAGE, GROUPS, Population, labels
+from jiuzhu.core.facts import COVERAGE, FACT_KINDS, GROUPS, Population, labels
 from jiuzhu.core.money import parse_yuan
 
 from .kinds import KINDS
@@ -292,21 +292,7 @@ def read_roster(path: Path) -> People:
     return People(population=pop, needs=needs, info=info, ids=cols["id"])
 
 
-HEADER: tuple[str, ...] = (
-    "id",
-    "age",
-    "groups",
-    "disability_grade",
-    "major_illness",
-    "chronic_illness",
-    "household_size",
-    "income_per_capita_fen",
-    "covered_by",
-    "student",
-    "living_alone",
-    "area_code",
-    *KINDS,
-)
+HEADER: tuple[str, ...] = ("id", *FACT_KINDS, *KINDS)  # the facts rules read, then needs
 
 
 def roster_rows(people: People) -> Iterator[list[Any]]:

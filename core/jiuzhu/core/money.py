@@ -24,20 +24,3 @@ def parse_yuan(text: str) -> Fen:
     if fen != fen.to_integral_value():
         raise ValueError(f"more than two decimals: {text!r}")
     return int(fen)
-
-
-def split_by_shares(amount: Fen, shares: list[int]) -> list[Fen]:
-    """Split `amount` by integer weights so the parts sum exactly (largest remainder).
-
-    Ties go to the earlier share, so the split is deterministic.
-    """
-    total = sum(shares)
-    if total <= 0:
-        raise ValueError("shares must sum to a positive number")
-    raw = [amount * s for s in shares]
-    parts = [r // total for r in raw]
-    remainder = amount - sum(parts)
-    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] % total), i))
-    for i in order[:remainder]:
-        parts[i] += 1
-    return parts

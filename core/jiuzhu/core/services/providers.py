@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, func, select, update
 
 from ..access import Actor
 from ..base import Invalid, Refused
@@ -79,13 +77,13 @@ def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
             select(
                 func.count(),
                 func.avg(ratings.c.score),
-                func.sum(func.cast(ratings.c.satisfied, _int())),
+                func.sum(func.cast(ratings.c.satisfied, Integer)),
             )
             .select_from(ratings.join(orders, orders.c.id == ratings.c.order_id))
             .where(orders.c.provider_id == provider_id)
         ).one()
         v = conn.execute(
-            select(func.count(), func.sum(func.cast(visits.c.satisfied == False, _int())))  # noqa: E712
+            select(func.count(), func.sum(func.cast(visits.c.satisfied == False, Integer)))  # noqa: E712
             .select_from(visits.join(orders, orders.c.id == visits.c.order_id))
             .where(orders.c.provider_id == provider_id, visits.c.satisfied.is_not(None))
         ).one()
@@ -112,12 +110,6 @@ def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
         orders_done=int(done),
         orders_overdue=int(late),
     )
-
-
-def _int() -> Any:
-    from sqlalchemy import Integer
-
-    return Integer
 
 
 def refresh_light(svc: Services, provider_id: int) -> Light:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, String, and_, func, select
 
 from ..access import Actor, area_subtree
 from ..base import Invalid
@@ -177,13 +177,7 @@ def _key(group_by: str, region: Any, dialect: str = "sqlite") -> Any:
         return func.to_char(func.timezone("Asia/Shanghai", orders.c.finished_at), "YYYY-MM")
     if dialect == "sqlite":  # Shanghai keeps no daylight saving: UTC+8 all year
         return func.strftime("%Y-%m", orders.c.finished_at, "+8 hours")
-    return func.substr(func.cast(orders.c.finished_at, _text()), 1, 7)
-
-
-def _text() -> Any:
-    from sqlalchemy import String
-
-    return String
+    return func.substr(func.cast(orders.c.finished_at, String), 1, 7)
 
 
 def _labels(conn: Any, group_by: str, region: Any) -> dict[str, str]:

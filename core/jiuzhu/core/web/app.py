@@ -15,10 +15,8 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import Engine
 
 from .. import __version__
-from ..plugins import Regions
 from ..services import Services
 from .api import api_router
 from .auth import SESSION_IDLE
@@ -86,7 +84,3 @@ def _add_filters(engine: JinjaTemplateEngine) -> None:
     core = engine.engine.loader
     assert core is not None
     engine.engine.loader = ChoiceLoader([core, PackageTemplates()])
-
-
-def make_services(engine: Engine, regions: Regions) -> Services:
-    return Services(engine=engine, regions=regions)

@@ -1,13 +1,25 @@
 """Needs-assessment instruments (assessment.toml) and how answers are scored.
 
 An instrument groups indicators in domains; each indicator's chosen option carries a
-score. Domain scores add up to a total that maps to a level; a need profile maps domain
-scores to the catalogue items they call for. Higher scores mean greater need.
+score. Domain scores add up to a total that maps to a level; need rules map domain scores
+to the catalogue items they call for.
+
+Two directions exist in practice: most local forms score *need* (higher = more help
+needed); national ability scales such as GB/T 42195-2022 score *ability* (higher = more
+able). `higher_is` says which, and decides what "more severe" means when a rule raises the
+level. A domain with `scored = false` holds adjustment questions (a diagnosis, recent
+care-risk events) that change the level but add nothing to the total.
+
+A region may name an instrument a plugin provides (``uses = "gbt42195"``, registered with
+the ``jiuzhu_register_instruments`` hook) and add only its own need rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
 
 from .base import Base
 
@@ -35,6 +47,7 @@ class Domain(Base, frozen=True, kw_only=True):
     code: str
     name: str
     indicators: list[Indicator]
+    scored: bool = True  # false: adjustment questions, outside the total
     source: str = ""
     illustrative: bool = False
 
@@ -49,40 +62,110 @@ class Level(Base, frozen=True, kw_only=True):
 
 
 class NeedRule(Base, frozen=True, kw_only=True):
-    """A domain score at or above `min_score` calls for these items."""
+    """A domain score at or above `min_score` (need scales) or at or below `max_score`
+    (ability scales) calls for these items."""
 
     domain: str
-    min_score: int
+    min_score: int | None = None
+    max_score: int | None = None
     items: list[str]
     reason: str = ""
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.min_score is None) == (self.max_score is None):
+            raise ValueError(f"need rule on {self.domain}: give min_score or max_score")
+
+    def holds(self, score: int) -> bool:
+        if self.min_score is not None:
+            return score >= self.min_score
+        assert self.max_score is not None
+        return score <= self.max_score
+
+
+class RaiseRule(Base, frozen=True, kw_only=True):
+    """When the answer to `indicator` is one of `options` (indices), the level is raised
+    one step towards the more severe end."""
+
+    indicator: str
+    options: list[int]
+    reason: str
+    source: str = ""
+    illustrative: bool = False
 
 
 class Instrument(Base, frozen=True, kw_only=True):
-    id: str
-    name: str
+    id: str = ""
+    name: str = ""
+    uses: str = ""  # the id of an instrument a plugin provides; then only `needs` is given
     source: str = ""
     illustrative: bool = False
-    domains: list[Domain]
-    levels: list[Level]
+    higher_is: Literal["need", "ability"] = "need"
+    domains: list[Domain] = []
+    levels: list[Level] = []
+    raise_level: list[RaiseRule] = []
     needs: list[NeedRule] = []
 
     def __post_init__(self) -> None:
+        if self.uses:
+            if self.domains or self.levels or self.raise_level:
+                raise ValueError(
+                    f"uses = {self.uses!r}: the instrument's domains, levels and raise_level "
+                    "come from its plugin; give only needs (and optionally id, name)"
+                )
+            return
+        if not self.id or not self.name:
+            raise ValueError("give id and name (or `uses` to name a provided instrument)")
+        if not self.domains:
+            raise ValueError("give at least one domain")
         codes = [i.code for d in self.domains for i in d.indicators]
         if len(set(codes)) != len(codes):
             raise ValueError("indicator codes must be unique across domains")
-        domain_codes = {d.code for d in self.domains}
-        for i, rule in enumerate(self.needs):
-            if rule.domain not in domain_codes:
-                raise ValueError(f"needs[{i}]: domain {rule.domain!r} is not in the instrument")
+        self.check_needs(self.needs)
         if not self.levels:
             raise ValueError("give at least one level")
         mins = [lv.min_total for lv in self.levels]
-        if mins != sorted(mins, reverse=True):
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
             raise ValueError("levels must be listed from the highest min_total down")
+        indicators = {i.code: i for d in self.domains for i in d.indicators}
+        for k, rule in enumerate(self.raise_level):
+            ind = indicators.get(rule.indicator)
+            if ind is None:
+                raise ValueError(f"raise_level[{k}]: indicator {rule.indicator!r} is unknown")
+            bad = [o for o in rule.options if not 0 <= o < len(ind.options)]
+            if bad or not rule.options:
+                raise ValueError(
+                    f"raise_level[{k}]: options must be indices 0..{len(ind.options) - 1}"
+                )
+
+    def check_needs(self, needs: list[NeedRule]) -> None:
+        domain_codes = {d.code for d in self.domains}
+        for i, rule in enumerate(needs):
+            if rule.domain not in domain_codes:
+                raise ValueError(f"needs[{i}]: domain {rule.domain!r} is not in the instrument")
+            if self.higher_is == "ability" and rule.max_score is None:
+                raise ValueError(f"needs[{i}]: an ability scale calls for items at max_score")
+            if self.higher_is == "need" and rule.min_score is None:
+                raise ValueError(f"needs[{i}]: a need scale calls for items at min_score")
+
+    def with_region_needs(self, ref: Instrument) -> Instrument:
+        """This (provided) instrument with a region's need rules (and id/name if given)."""
+        self.check_needs(ref.needs)
+        return msgspec.structs.replace(
+            self,
+            id=ref.id or self.id,
+            name=ref.name or self.name,
+            needs=list(ref.needs),
+        )
 
     @property
     def indicator_count(self) -> int:
         return sum(len(d.indicators) for d in self.domains)
+
+    @property
+    def max_total(self) -> int:
+        return sum(d.max_score for d in self.domains if d.scored)
 
 
 class Scored(Base, frozen=True, kw_only=True):
@@ -91,6 +174,11 @@ class Scored(Base, frozen=True, kw_only=True):
     total: int
     level: str
     recommended_items: list[str]
+    raised_by: list[str] = []  # reasons the level was raised
+
+
+def level_for(instrument: Instrument, total: int) -> str:
+    return next((lv.name for lv in instrument.levels if total >= lv.min_total), "")
 
 
 def score(instrument: Instrument, answers: Mapping[str, int]) -> Scored:
@@ -116,11 +204,18 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> Scored:
         domain_scores[domain.code] = total
     if missing:
         raise KeyError(f"unanswered indicators: {', '.join(missing)}")
-    grand = sum(domain_scores.values())
-    level = next((lv.name for lv in instrument.levels if grand >= lv.min_total), "")
+    grand = sum(domain_scores[d.code] for d in instrument.domains if d.scored)
+    names = [lv.name for lv in instrument.levels]
+    level = level_for(instrument, grand)
+    raised = [r.reason for r in instrument.raise_level if answers[r.indicator] in r.options]
+    if raised and level:
+        # levels run from the highest total down: on an ability scale the more severe level
+        # is the next one in the list, on a need scale the previous one
+        step = 1 if instrument.higher_is == "ability" else -1
+        level = names[min(max(names.index(level) + step, 0), len(names) - 1)]
     items: list[str] = []
     for rule in instrument.needs:
-        if domain_scores[rule.domain] >= rule.min_score:
+        if rule.holds(domain_scores[rule.domain]):
             items.extend(i for i in rule.items if i not in items)
     return Scored(
         instrument=instrument.id,
@@ -128,4 +223,5 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> Scored:
         total=grand,
         level=level,
         recommended_items=items,
+        raised_by=raised,
     )

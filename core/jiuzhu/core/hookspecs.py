@@ -17,6 +17,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from .assessment import Instrument
     from .facts import Population
     from .regions import Region, RegionSource
     from .rules import BudgetRule, Eligibility, FundingRule
@@ -42,6 +43,17 @@ def jiuzhu_region_sections(register: Callable[..., None]) -> None:
     Called once when regions are loaded. Call ``register(name, struct_type, required=False)``:
     ``<name>.toml`` in a region's data folder is decoded strictly into ``struct_type``
     (a msgspec Struct) and reachable as ``region.sections[name]``.
+    """
+
+
+@hookspec
+def jiuzhu_register_instruments(register: Callable[[Instrument], None]) -> None:
+    """Provide assessment instruments that any region can name.
+
+    Called when regions are loaded. Call ``register`` with each
+    :class:`~jiuzhu.core.assessment.Instrument` (with an ``id``, its domains and levels). A
+    region's ``assessment.toml`` then says ``uses = "<id>"`` and adds only its own need rules
+    (which catalogue items each domain score calls for). Instrument ids must be unique.
     """
 
 

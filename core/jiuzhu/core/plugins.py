@@ -18,6 +18,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .assessment import Instrument
 from .base import ConfigError
 from .facts import Population
 from .regions import Region, RegionSource, Section, load_region
@@ -157,6 +158,25 @@ def sections(pm: pluggy.PluginManager) -> list[Section]:
     return found
 
 
+def instruments(pm: pluggy.PluginManager) -> dict[str, Instrument]:
+    """Assessment instruments plugins provide, by id (a region names one with `uses`)."""
+    found: dict[str, Instrument] = {}
+
+    def register(instrument: Instrument) -> None:
+        if not isinstance(instrument, Instrument):
+            raise PluginError(
+                f"jiuzhu_register_instruments: expected an Instrument, got {instrument!r}"
+            )
+        if instrument.uses or not instrument.id:
+            raise PluginError("jiuzhu_register_instruments: a provided instrument needs an id")
+        if instrument.id in found:
+            raise PluginError(f"two plugins provide an instrument {instrument.id!r}")
+        found[instrument.id] = instrument
+
+    pm.hook.jiuzhu_register_instruments(register=register)
+    return found
+
+
 def check_region(pm: pluggy.PluginManager, region: Region, core_problems: list[str]) -> None:
     problems = list(core_problems)
     for result in pm.hook.jiuzhu_check_region(region=region):
@@ -167,7 +187,7 @@ def check_region(pm: pluggy.PluginManager, region: Region, core_problems: list[s
 
 def load_region_dir(pm: pluggy.PluginManager, data_dir: Path, version: str = "") -> Region:
     """Decode and check one region folder with every section the plugins register."""
-    region, problems = load_region(data_dir, sections(pm), version)
+    region, problems = load_region(data_dir, sections(pm), version, instruments(pm))
     check_region(pm, region, problems)
     return region
 

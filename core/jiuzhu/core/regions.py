@@ -102,6 +102,7 @@ def load_region(
     data_dir: Path,
     sections: Iterable[Section] = (),
     plugin_version: str = "",
+    instruments: Mapping[str, Instrument] | None = None,
 ) -> tuple[Region, list[str]]:
     """Decode every file of a region. Returns the region and nothing, or raises ConfigError
     listing every file's problem (all files are read, so one run reports them all)."""
@@ -129,10 +130,13 @@ def load_region(
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
+    instrument = resolve_instrument(
+        data_dir / "assessment.toml", decoded["assessment"], instruments or {}
+    )
     region = Region(
         info=decoded["region"],
         catalogue=decoded["catalogue"],
-        instrument=decoded["assessment"],
+        instrument=instrument,
         budget=decoded["budget"],
         funding=decoded["funding"],
         sections={k: v for k, v in decoded.items() if k not in {s.name for s in CORE_SECTIONS}},
@@ -140,6 +144,24 @@ def load_region(
         plugin_version=plugin_version,
     )
     return region, core_checks(region)
+
+
+def resolve_instrument(
+    path: Path, declared: Instrument, provided: Mapping[str, Instrument]
+) -> Instrument:
+    """A region's own instrument, or the provided one it `uses` with the region's needs."""
+    if not declared.uses:
+        return declared
+    base = provided.get(declared.uses)
+    if base is None:
+        known = ", ".join(sorted(provided)) or "none"
+        raise ConfigError(
+            [f"{path}: uses: no plugin provides an instrument {declared.uses!r}; known: {known}"]
+        )
+    try:
+        return base.with_region_needs(declared)
+    except ValueError as exc:
+        raise ConfigError([f"{path}: needs: {exc}"]) from None
 
 
 def core_checks(region: Region) -> list[str]:

@@ -33,16 +33,16 @@ def regions() -> Regions:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, regions: Regions) -> Path:
     path = tmp_path_factory.mktemp("db") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, regions.pm)
     engine.dispose()
     return path
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
+def pg_engine(regions: Regions) -> Iterator[Engine]:
     url = pg_url()
     if url is None:
         pytest.skip(f"{PG_ENV} not set")
@@ -54,7 +54,7 @@ def pg_engine() -> Iterator[Engine]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL at {url} is not reachable under CI: {exc}")
         pytest.skip(f"PostgreSQL not reachable: {exc}")
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, regions.pm)
     yield engine
     engine.dispose()
 

@@ -12,6 +12,7 @@ import pytest
 from jiuzhu.core import idcard
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.services.providers import refresh_light
+from jiuzhu.plugins.tiered_budget import BudgetScheme
 
 from ..loop.helpers import ELIGIBLE, LOOP_ITEM, REGION_IDS, item_named, some_area, zero_answers
 from .conftest import Api
@@ -78,7 +79,10 @@ def test_walk_the_loop_through_the_api(api: Api, regions: Regions, region_id: st
     admin = api.user(f"admin-{region_id}", "admin", region_id)
     pid, cid = granted_case(api, admin, region_id, some_area(region))
     view = api.get(admin, f"/api/cases/{cid}/entitlement").json()
-    assert view["entitlement"]["annual_fen"] == region.budget.versions[-1].annual_fen
+    budget = region.section("budget", BudgetScheme)
+    assert budget is not None
+    assert view["entitlement"]["amount"] == budget.versions[-1].total
+    assert view["entitlement"]["unit"] == "fen" and view["entitlement"]["kind"] == "cap"
     provider_id, _worker_id, worker = provider(api, admin, region_id, "接口社工中心")
 
     code = item_named(region, LOOP_ITEM[region_id])
@@ -93,10 +97,12 @@ def test_walk_the_loop_through_the_api(api: Api, regions: Regions, region_id: st
     assert r.status_code == 201 and r.json()["status"] == "accepted", r.text
     assert api.post(worker, f"/api/orders/{oid}/start").json()["status"] == "in_service"
     steps = list(region.catalogue.item(code).standard)
+    # an hour item is delivered when its hour is served; a visit item with the visit
+    minutes = 60 if region.catalogue.item(code).by_time else 45
     r = api.post(
         worker,
         f"/api/orders/{oid}/finish",
-        {"steps_done": steps, "confirmed_by": "本人", "minutes": 45},
+        {"steps_done": steps, "confirmed_by": "本人", "minutes": minutes},
     )
     assert r.status_code == 201 and r.json()["status"] == "delivered", r.text
     r = api.post(
@@ -113,7 +119,8 @@ def test_walk_the_loop_through_the_api(api: Api, regions: Regions, region_id: st
     assert (stats["ratings"], stats["visits"]) == (1, 1)
     r = api.get(admin, "/api/stats", params={"group_by": "item"})
     assert r.status_code == 200
-    assert r.json()["total"]["person_times"] == 1 and r.json()["total"]["hours"] == 0.75
+    assert r.json()["total"]["person_times"] == 1 and r.json()["total"]["hours"] == minutes / 60
+    assert r.json()["total"]["households"] == 1
     assert sum(r.json()["funding"].values()) == region.catalogue.item(code).unit_price_fen
     r = api.post(admin, f"/api/cases/{cid}/exit", {"reason": "情况好转，动态退出"})
     assert r.status_code == 201 and r.json()["status"] == "exited", r.text
@@ -201,7 +208,9 @@ def test_red_provider_and_wrong_worker_are_refused_with_409(api: Api, regions: R
         from jiuzhu.core.storage.tables import providers
 
         conn.execute(
-            providers.update().where(providers.c.id == red).values(light="red", light_reason="测试")
+            providers.update()
+            .where(providers.c.id == red)
+            .values(light="red", light_label="红灯", light_reason="测试", blocks_dispatch=True)
         )
     oid = api.post(admin, "/api/orders", {"case_id": cid, "item_code": "zhuxing"}).json()["id"]
     r = api.post(admin, f"/api/orders/{oid}/dispatch", {"provider_id": red})
@@ -219,7 +228,7 @@ def test_red_provider_and_wrong_worker_are_refused_with_409(api: Api, regions: R
     assert api.post(admin, f"/api/orders/{oid}/cancel", {"reason": "取消"}).status_code == 201
     r = api.post(green_worker, f"/api/orders/{oid}/accept")
     assert r.status_code == 409 and r.json()["rule"] == "order.transition"
-    assert refresh_light(api.svc, green).value == "green"
+    assert refresh_light(api.svc, green).code == "green"
 
 
 def test_overdue_orders_listed_and_escalated(api: Api, regions: Regions, clock):

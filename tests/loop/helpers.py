@@ -138,7 +138,9 @@ def deliver(
     provider_id: int,
     minutes: int = 60,
 ) -> None:
-    """派单 → 接单 → 签到 → 签退 (all standard steps, confirmed by the recipient)."""
+    """派单 → 接单 → visits (签到 → 签退, all standard steps, signed by the recipient) until
+    the order's units are delivered."""
+    from jiuzhu.core.domain import OrderStatus
     from jiuzhu.core.services.orders import (
         Finish,
         accept_order,
@@ -150,20 +152,25 @@ def deliver(
 
     dispatch_order(svc, regions_actor, order_id, provider_id)
     accept_order(svc, worker_actor, order_id)
-    start_order(svc, worker_actor, order_id)
     order = get_order(svc, regions_actor, order_id)
     region = svc.region(order.region_id)
     steps = list(region.catalogue.item(order.item_code).standard)
-    finish_order(
-        svc, worker_actor, order_id, Finish(steps_done=steps, confirmed_by="本人", minutes=minutes)
-    )
+    for _visit in range(1000):
+        start_order(svc, worker_actor, order_id)
+        done = finish_order(
+            svc, worker_actor, order_id, Finish(steps_done=steps, signer="本人", minutes=minutes)
+        )
+        if done.status == OrderStatus.DELIVERED:
+            return
+    raise AssertionError(f"order {order_id} not delivered after 1000 visits")
 
 
 def counts(engine: Engine) -> dict[str, int]:
     """Rows in the tables a refused order must not touch."""
     from jiuzhu.core.storage.tables import (
         case_events,
-        entitlement_tiers,
+        entitlement_ledger,
+        entitlement_usage,
         entitlements,
         ledger,
         orders,
@@ -172,90 +179,109 @@ def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         out = {
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in (orders, ledger, case_events)
+            for t in (orders, ledger, entitlement_ledger, case_events)
         }
         out["spent"] = int(
-            conn.execute(select(func.coalesce(func.sum(entitlements.c.spent_fen), 0))).scalar_one()
+            conn.execute(select(func.coalesce(func.sum(entitlements.c.used), 0))).scalar_one()
         )
         out["tier_spent"] = int(
-            conn.execute(
-                select(func.coalesce(func.sum(entitlement_tiers.c.spent_fen), 0))
-            ).scalar_one()
+            conn.execute(select(func.coalesce(func.sum(entitlement_usage.c.used), 0))).scalar_one()
         )
     return out
 
 
 def assert_ledger_balances(svc: Services) -> int:
-    """Per entitlement: sum(ledger) == spent == sum(tier spent) == live orders' amounts;
-    no tier spent beyond what its scheme allows; spent <= annual. Returns the number checked."""
+    """The ledgers agree. Per entitlement: sum(unit ledger) == entitlements.used ==
+    sum(usage), and per period and bucket usage == its unit-ledger rows; a cap is never
+    exceeded (a tier's cap plus what a carrying tier before it left over) and no period uses
+    more than the entitlement's amount. Per order: money booked == amount less refunds
+    (0 when cancelled), never negative by source. Returns the entitlements checked."""
     from jiuzhu.core.domain import Entitlement
     from jiuzhu.core.services import plain
-    from jiuzhu.core.services.cases import rule_date
-    from jiuzhu.core.storage.tables import entitlement_tiers, entitlements, ledger, orders
+    from jiuzhu.core.services.entitlements import rule_of
+    from jiuzhu.core.storage.tables import (
+        entitlement_ledger,
+        entitlement_usage,
+        entitlements,
+        ledger,
+        orders,
+    )
 
     with svc.engine.connect() as conn:
         ents = conn.execute(select(entitlements)).mappings().all()
         for ent in ents:
             eid = ent["id"]
             booked = conn.execute(
-                select(func.coalesce(func.sum(ledger.c.amount_fen), 0)).where(
-                    ledger.c.entitlement_id == eid
+                select(func.coalesce(func.sum(entitlement_ledger.c.amount), 0)).where(
+                    entitlement_ledger.c.entitlement_id == eid
                 )
             ).scalar_one()
-            tiers = (
+            usage = (
                 conn.execute(
-                    select(entitlement_tiers)
-                    .where(entitlement_tiers.c.entitlement_id == eid)
-                    .order_by(entitlement_tiers.c.idx)
+                    select(entitlement_usage)
+                    .where(entitlement_usage.c.entitlement_id == eid)
+                    .order_by(entitlement_usage.c.period_key, entitlement_usage.c.bucket_idx)
                 )
                 .mappings()
                 .all()
             )
-            live = conn.execute(
-                select(func.coalesce(func.sum(orders.c.amount_fen), 0)).where(
-                    orders.c.entitlement_id == eid, orders.c.status != "cancelled"
+            per_bucket = {
+                (p, b): int(a)
+                for p, b, a in conn.execute(
+                    select(
+                        entitlement_ledger.c.period_key,
+                        entitlement_ledger.c.bucket_idx,
+                        func.sum(entitlement_ledger.c.amount),
+                    )
+                    .where(entitlement_ledger.c.entitlement_id == eid)
+                    .group_by(entitlement_ledger.c.period_key, entitlement_ledger.c.bucket_idx)
+                ).all()
+            }
+            total = sum(u["used"] for u in usage)
+            assert booked == ent["used"] == total, (
+                f"entitlement {eid}: unit ledger {booked}, used {ent['used']}, usage {total}"
+            )
+            for u in usage:
+                assert u["used"] == per_bucket.get((u["period_key"], u["bucket_idx"]), 0), (
+                    f"entitlement {eid} {u['period_key']} bucket {u['bucket_idx']}"
                 )
-            ).scalar_one()
-            per_tier = dict(
-                conn.execute(
-                    select(orders.c.tier_idx, func.sum(orders.c.amount_fen))
-                    .where(orders.c.entitlement_id == eid, orders.c.status != "cancelled")
-                    .group_by(orders.c.tier_idx)
-                ).all()
-            )
-            ledger_tier = dict(
-                conn.execute(
-                    select(ledger.c.tier_idx, func.sum(ledger.c.amount_fen))
-                    .where(ledger.c.entitlement_id == eid)
-                    .group_by(ledger.c.tier_idx)
-                ).all()
-            )
-            tier_sum = sum(t["spent_fen"] for t in tiers)
-            assert booked == ent["spent_fen"] == tier_sum == live, (
-                f"entitlement {eid}: ledger {booked}, spent {ent['spent_fen']}, "
-                f"tiers {tier_sum}, orders {live}"
-            )
-            assert 0 <= ent["spent_fen"] <= ent["annual_fen"]
-            for t in tiers:
-                assert (
-                    t["spent_fen"] == per_tier.get(t["idx"], 0) == ledger_tier.get(t["idx"], 0)
-                ), f"tier {t['idx']} of entitlement {eid}"
-            # what the scheme allows: its cap, plus what a carrying tier before it left over
+                assert u["used"] >= 0
+            if ent["kind"] != "cap":
+                continue
             region = svc.region(ent["region_id"])
-            granted = msgspec.convert(plain(ent), Entitlement)
-            scheme = svc.regions.budget_rule(region, rule_date(granted)).version.tiers
-            budget_prev = 0
-            spent_prev = 0
-            for t, tier in zip(tiers, scheme, strict=True):
-                allowed = t["cap_fen"]
-                if (
-                    t["idx"] > 0
-                    and tier.opens != "grant"
-                    and scheme[t["idx"] - 1].leftover == "carry"
-                ):
-                    allowed += max(budget_prev - spent_prev, 0)
-                assert t["spent_fen"] <= allowed, (
-                    f"tier {t['idx']} of entitlement {eid} spent {t['spent_fen']} > {allowed}"
-                )
-                budget_prev, spent_prev = allowed, t["spent_fen"]
+            rule = rule_of(svc, conn, region, msgspec.convert(plain(ent), Entitlement))
+            tiers = getattr(rule, "tiers", None)
+            periods = sorted({u["period_key"] for u in usage})
+            for key in periods:
+                rows = [u for u in usage if u["period_key"] == key]
+                assert sum(r["used"] for r in rows) <= ent["amount"], (eid, key)
+                budget_prev = spent_prev = 0
+                for r in rows:
+                    allowed = r["cap"]
+                    i = r["bucket_idx"]
+                    if (
+                        tiers is not None
+                        and i > 0
+                        and tiers[i].opens != "grant"
+                        and tiers[i - 1].leftover == "carry"
+                    ):
+                        allowed += max(budget_prev - spent_prev, 0)
+                    assert r["used"] <= allowed, (
+                        f"tier {i} of entitlement {eid} used {r['used']} > {allowed}"
+                    )
+                    budget_prev, spent_prev = allowed, r["used"]
+        for o in conn.execute(select(orders)).mappings():
+            parts = dict(
+                conn.execute(
+                    select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
+                    .where(ledger.c.order_id == o["id"])
+                    .group_by(ledger.c.source_code)
+                ).all()
+            )
+            net = sum(parts.values())
+            assert all(v >= 0 for v in parts.values()), f"order {o['id']}: {parts}"
+            if o["status"] == "cancelled":
+                assert net == 0, f"cancelled order {o['id']} keeps {net}"
+            else:
+                assert 0 <= net <= o["amount_fen"], f"order {o['id']}: {net}"
     return len(ents)

@@ -49,7 +49,7 @@ def overspend_race(svc: Services) -> None:
     outcome = fire(svc, [NewOrder(case_id=case.id, item_code=package)] * THREADS)
     assert outcome == Counter(ok=13, budget=7)
     view = entitlement_view(svc, actor, case.id)
-    assert view.entitlement.spent_fen == 13 * 15000 <= view.entitlement.annual_fen
+    assert view.entitlement.used == 13 * 15000 <= view.entitlement.amount
     assert assert_ledger_balances(svc) == 1
 
 
@@ -69,7 +69,7 @@ def item_cap_race(svc: Services) -> None:
     transport = item_named(region, "免费接送")
     outcome = fire(svc, [NewOrder(case_id=case.id, item_code=transport)] * THREADS)
     assert outcome == Counter({"ok": 10, "item.annual_cap": 10})
-    assert entitlement_view(svc, actor, case.id).entitlement.spent_fen == 100000
+    assert entitlement_view(svc, actor, case.id).entitlement.used == 100000
     assert_ledger_balances(svc)
 
 

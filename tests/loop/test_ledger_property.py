@@ -112,9 +112,9 @@ def test_ledger_always_balances(
             amount = item.unit_price_fen * quantity
             fitting = [
                 t.idx
-                for t in view.tiers
+                for t in view.buckets
                 if t.live
-                and t.available_fen >= amount
+                and t.available >= amount
                 and (not t.categories or item.category in t.categories)
             ]
             before = counts(svc.engine)
@@ -132,7 +132,7 @@ def test_ledger_always_balances(
                 if refused.rule == "budget":
                     assert not fitting, f"refused though tiers {fitting} had room"
             else:
-                assert order.tier_idx == min(fitting)
+                assert order.bucket_idx == min(fitting)
                 placed.append(order.id)
         elif kind == "cancel" and placed:
             order_id = placed[step[1] % len(placed)]

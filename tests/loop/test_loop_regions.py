@@ -23,6 +23,8 @@ from jiuzhu.core.services.cases import (
 from jiuzhu.core.services.orders import NewOrder, NewRating, place_order, rate_order
 from jiuzhu.core.services.providers import get_provider
 from jiuzhu.core.storage.tables import deliveries, ledger
+from jiuzhu.plugins.funding import FundingScheme
+from jiuzhu.plugins.tiered_budget import BudgetScheme
 
 from ..conftest import actor_for
 from .helpers import (
@@ -53,10 +55,12 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
     assessment = record_assessment(svc, officer, case.id, zero_answers(region), "入户评估")
     assert assessment.instrument
     ent = grant_entitlement(svc, officer, case.id)
-    assert ent.annual_fen == region.budget.versions[-1].annual_fen
+    budget = region.section("budget", BudgetScheme)
+    assert ent is not None and budget is not None
+    assert (ent.amount, ent.unit, ent.kind) == (budget.versions[-1].total, "fen", "cap")
     assert ent.reasons and ent.eligibility_rule
     view = entitlement_view(svc, officer, case.id)
-    assert view.available_fen > 0
+    assert view.available > 0
 
     provider_id, worker_id = provider_with_worker(svc, officer, region)
     worker = actor_for(
@@ -74,10 +78,10 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
     assert order.amount_fen == 2 * item.unit_price_fen
     deliver(svc, officer, worker, order.id, provider_id, minutes=95)
     with svc.engine.connect() as conn:
-        delivery = (
+        visits = (
             conn.execute(select(deliveries).where(deliveries.c.order_id == order.id))
             .mappings()
-            .one()
+            .all()
         )
         split = dict(
             conn.execute(
@@ -86,10 +90,15 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
                 )
             ).all()
         )
-    assert delivery["minutes"] == 95 and delivery["confirmed_by"] == "本人"
-    assert delivery["steps_done"] == list(item.standard)
+    # two units: two visits (two hours of an hour item take two 95-minute visits too)
+    assert len(visits) == 2
+    for delivery in visits:
+        assert delivery["minutes"] == 95 and delivery["signer"] == "本人"
+        assert delivery["steps_done"] == list(item.standard)
+        assert delivery["worker_id"] == worker_id
     assert sum(split.values()) == order.amount_fen
-    assert set(split) <= {s.code for s in region.funding.sources}
+    funding = region.section("funding", FundingScheme)
+    assert funding is not None and set(split) <= {s.code for s in funding.sources}
 
     rated = rate_order(svc, officer, order.id, NewRating(score=5, comment="很满意"))
     assert rated.status == OrderStatus.RATED
@@ -122,6 +131,8 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
         "order.dispatched",
         "order.accepted",
         "order.started",
+        "order.visited",
+        "order.started",
         "order.delivered",
         "order.rated",
         "visit.return",
@@ -134,7 +145,7 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
     assert all(e.actor and e.at for e in file.events)
     assert file.events[0].reason == "政策找人：多部门数据比对预警"
     assert file.events[-1].reason == "家庭收入超过标准，动态退出"
-    assert entitlement_view(svc, officer, case.id).entitlement.spent_fen == order.amount_fen
+    assert entitlement_view(svc, officer, case.id).entitlement.used == order.amount_fen
     assert assert_ledger_balances(svc) == 1
 
 

@@ -19,8 +19,8 @@ def test_kang_yumei_spends_her_1000_yuan_in_three_stages(svc: Services, regions:
     actor = actor_for(regions, "ordos")
     case = granted_case(svc, actor, region, groups=("低保",), disability_grade=4)
     view = entitlement_view(svc, actor, case.id)
-    assert [t.cap_fen for t in view.tiers] == [40000, 40000, 20000]
-    assert view.entitlement.annual_fen == 100000
+    assert [t.cap for t in view.buckets] == [40000, 40000, 20000]
+    assert view.entitlement.amount == 100000
 
     # stage 1: 节庆慰问 300 + 全屋清洁 100 = the whole 40%
     place_order(svc, actor, NewOrder(case_id=case.id, item_code=item_named(region, "节庆慰问")))
@@ -38,9 +38,9 @@ def test_kang_yumei_spends_her_1000_yuan_in_three_stages(svc: Services, regions:
     order = place_order(
         svc, actor, NewOrder(case_id=case.id, item_code=massage, quantity=40000 // price)
     )
-    assert order.tier_idx == 1
+    assert order.bucket_idx == 1
     view = entitlement_view(svc, actor, case.id)
-    assert view.tiers[1].available_fen == 40000 - order.amount_fen
+    assert view.buckets[1].available == 40000 - order.amount_fen
 
     # stage 3 after a second review: 就业能力提升与资源链接
     record_visit(svc, actor, case.id, "review", satisfied=True, notes="第二阶段回访")
@@ -49,10 +49,10 @@ def test_kang_yumei_spends_her_1000_yuan_in_three_stages(svc: Services, regions:
         actor,
         NewOrder(case_id=case.id, item_code=item_named(region, "就业能力提升与资源链接")),
     )
-    assert job.tier_idx == 2
+    assert job.bucket_idx == 2
     view = entitlement_view(svc, actor, case.id)
-    assert view.entitlement.spent_fen <= 100000
+    assert view.entitlement.used <= 100000
     # a cancelled order gives its money back to its stage
     cancel_order(svc, actor, job.id, "时间冲突")
     view = entitlement_view(svc, actor, case.id)
-    assert view.tiers[2].spent_fen == 0
+    assert view.buckets[2].used == 0

@@ -117,7 +117,9 @@ def test_statistics_of_a_known_scenario(svc: Services, regions: Regions, clock: 
     b = provider_with_worker(svc, officer, region, "乙社工中心")
     care, bath = item_named(region, "上门照护"), item_named(region, "助浴")  # 40/h, 60/visit
 
-    # March: p1 gets 2 hours of care (90 min) and a bath (60 min) from A; p2 1 hour from B
+    # 人次 counts visits; an hour item is delivered when its hours are served.
+    # March: p1 gets 2 hours of care from A in two 90-minute visits and a bath (60 min);
+    # p2 1 hour of care from B in two 30-minute visits
     serve(svc, "changji", p1, a, care, quantity=2, minutes=90, score=5)
     serve(svc, "changji", p1, a, bath, minutes=60)
     serve(svc, "changji", p2, b, care, minutes=30, score=4)
@@ -133,16 +135,16 @@ def test_statistics_of_a_known_scenario(svc: Services, regions: Regions, clock: 
         result = statistics(svc, officer, group_by, **kw)  # type: ignore[arg-type]
         return {r.key: (r.persons, r.person_times, r.hours, r.amount_fen) for r in result.rows}
 
-    assert rows("item") == {care: (2, 3, 3.0, 16000), bath: (1, 1, 1.0, 6000)}
-    assert rows("area") == {changji_city: (1, 3, 3.5, 18000), hutubi: (1, 1, 0.5, 4000)}
-    assert rows("category") == {"shenghuo_zhaohu": (2, 4, 4.0, 22000)}
-    assert rows("provider") == {str(a[0]): (1, 2, 2.5, 14000), str(b[0]): (2, 2, 1.5, 8000)}
-    assert rows("region") == {"changji": (2, 4, 4.0, 22000)}
-    assert rows("month") == {"2025-03": (2, 3, 3.0, 18000), "2025-04": (1, 1, 1.0, 4000)}
+    assert rows("item") == {care: (2, 5, 5.0, 16000), bath: (1, 1, 1.0, 6000)}
+    assert rows("area") == {changji_city: (1, 4, 5.0, 18000), hutubi: (1, 2, 1.0, 4000)}
+    assert rows("category") == {"shenghuo_zhaohu": (2, 6, 6.0, 22000)}
+    assert rows("provider") == {str(a[0]): (1, 3, 4.0, 14000), str(b[0]): (2, 3, 2.0, 8000)}
+    assert rows("region") == {"changji": (2, 6, 6.0, 22000)}
+    assert rows("month") == {"2025-03": (2, 5, 5.0, 18000), "2025-04": (1, 1, 1.0, 4000)}
     march = statistics(svc, officer, "item", start=date(2025, 3, 1), end=date(2025, 3, 31))
-    assert (march.total.persons, march.total.person_times, march.total.hours) == (2, 3, 3.0)
-    assert rows("item", area="652323") == {care: (1, 1, 0.5, 4000)}
-    assert rows("item", provider_id=b[0]) == {care: (2, 2, 1.5, 8000)}
+    assert (march.total.persons, march.total.person_times, march.total.hours) == (2, 5, 5.0)
+    assert rows("item", area="652323") == {care: (1, 2, 1.0, 4000)}
+    assert rows("item", provider_id=b[0]) == {care: (2, 3, 2.0, 8000)}
 
     total = statistics(svc, officer)
     assert (
@@ -150,7 +152,8 @@ def test_statistics_of_a_known_scenario(svc: Services, regions: Regions, clock: 
         total.total.person_times,
         total.total.hours,
         total.total.amount_fen,
-    ) == (2, 4, 4.0, 22000)
+    ) == (2, 6, 6.0, 22000)
+    assert total.total.households == 2  # neither belongs to a household: one each
     # money by funding source covers every live order (the placed one too): 280 yuan,
     # split 30/15/25/20/10 among the five sources (五个一点)
     assert total.funding == {

@@ -37,7 +37,7 @@ def test_over_the_years_entitlement_is_refused_with_what_is_left(svc: Services, 
     package = item_named(region, "流动服务包")  # 150 yuan a visit; 2,000 yuan a year
     for _ in range(13):
         place_order(svc, actor, NewOrder(case_id=case.id, item_code=package))
-    assert entitlement_view(svc, actor, case.id).available_fen == 5000
+    assert entitlement_view(svc, actor, case.id).available == 5000
     why = refused(svc, actor, NewOrder(case_id=case.id, item_code=package))
     assert why.rule == "budget"
     assert "全年服务额度" in why.detail and "剩余50.00元" in why.detail
@@ -70,12 +70,12 @@ def test_over_the_open_tier_names_the_tier_and_what_opens_the_next(svc: Services
     # after the review the leftover 100 carries into stage two
     record_visit(svc, actor, case.id, "review", satisfied=True)
     view = entitlement_view(svc, actor, case.id)
-    assert [t.live for t in view.tiers] == [False, True, False]
-    assert view.tiers[1].available_fen == 50000
+    assert [t.live for t in view.buckets] == [False, True, False]
+    assert view.buckets[1].available == 50000
     order = place_order(
         svc, actor, NewOrder(case_id=case.id, item_code=item_named(region, "按摩理疗"), quantity=6)
     )
-    assert order.tier_idx == 1
+    assert order.bucket_idx == 1
     assert_ledger_balances(svc)
 
 
@@ -85,11 +85,11 @@ def test_cancelled_order_gives_its_money_back(svc: Services, regions: Regions):
     case = eligible_case(svc, actor, region)
     code = item_named(region, "个案心理疏导")
     order = place_order(svc, actor, NewOrder(case_id=case.id, item_code=code, quantity=4))
-    assert entitlement_view(svc, actor, case.id).entitlement.spent_fen == 60000
+    assert entitlement_view(svc, actor, case.id).entitlement.used == 60000
     cancelled = cancel_order(svc, actor, order.id, "对象住院")
     assert cancelled.status == OrderStatus.CANCELLED
     view = entitlement_view(svc, actor, case.id)
-    assert view.entitlement.spent_fen == 0 and view.tiers[0].spent_fen == 0
+    assert view.entitlement.used == 0 and view.buckets[0].used == 0
     with svc.engine.connect() as conn:
         rows = conn.execute(
             select(ledger.c.kind, ledger.c.source_code, ledger.c.amount_fen).where(
@@ -158,7 +158,7 @@ def test_changji_school_transport_is_capped_at_1000_yuan_a_student_a_year(
     assert why.rule == "item.annual_cap"
     assert "每年最多1,000.00元" in why.detail and "剩余0.00元" in why.detail
     # the entitlement itself still has room: the cap is the item's own
-    assert entitlement_view(svc, actor, case.id).available_fen == 100000
+    assert entitlement_view(svc, actor, case.id).available == 100000
     # a new year, a new entitlement, a new cap
     clock.advance(days=310)
     assert clock.now.year == 2026

@@ -49,12 +49,11 @@ def clerk(regions: Regions, region_id: str) -> Actor:
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
-    from jiuzhu.core.storage.tables import (
+    from jiuzhu.core.storage.tables import case_events, cases
+    from jiuzhu.plugins.one_form.tables import (
         application_policies,
         application_tasks,
         applications,
-        case_events,
-        cases,
     )
 
     with engine.connect() as conn:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from jiuzhu.core.base import Refused
 from jiuzhu.core.services import Services
 from jiuzhu.core.services.cases import case_file
-from jiuzhu.core.storage.tables import applications
 from jiuzhu.plugins.one_form.service import VERIFY, decide_task, get_application, submit_application
+from jiuzhu.plugins.one_form.tables import applications
 from tests.conftest import _truncate, actor_for
 from tests.loop.helpers import new_person
 

@@ -22,10 +22,10 @@ from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_region_dir, make_plugin_manager
 from jiuzhu.core.regions import Region
 from jiuzhu.core.rules import Eligibility
-from jiuzhu.core.supervision import Light, ProviderStats
+from jiuzhu.core.supervision import ProviderStats
 from jiuzhu.plugins.compare.config import Staffing
 from jiuzhu.plugins.one_form.config import PolicyList
-from jiuzhu.plugins.traffic_light import Supervision, TrafficLight, light_for
+from jiuzhu.plugins.traffic_light import Light, Supervision, TrafficLight, light_for
 
 ON = date(2025, 6, 1)
 
@@ -377,7 +377,9 @@ def test_traffic_light(
 ) -> None:
     got, why = light_for(_rule(bz), stats)
     assert got is light, why
-    assert bz_pm.hook.jiuzhu_provider_light(region=bz, stats=stats) is light
+    standing = bz_pm.hook.jiuzhu_provider_light(region=bz, stats=stats)
+    assert standing.code == light and standing.label == light.label
+    assert standing.blocks_dispatch == (light is Light.RED)
 
 
 def test_too_few_to_judge_says_so(bz: Region) -> None:

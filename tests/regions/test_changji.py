@@ -23,11 +23,13 @@ from jiuzhu.core.assessment import score
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_region_dir, make_plugin_manager
 from jiuzhu.core.regions import Region
-from jiuzhu.core.supervision import Light, ProviderStats
+from jiuzhu.core.supervision import ProviderStats
 from jiuzhu.plugins.compare.config import Staffing
 from jiuzhu.plugins.eligibility import EligibilityRules
+from jiuzhu.plugins.funding import FundingScheme
 from jiuzhu.plugins.one_form.config import PolicyList
-from jiuzhu.plugins.traffic_light import Supervision
+from jiuzhu.plugins.tiered_budget import BudgetScheme
+from jiuzhu.plugins.traffic_light import Light, Supervision
 
 ON = date(2025, 6, 1)
 YUAN = 100  # fen
@@ -324,7 +326,9 @@ def test_changji_eligibility_is_columnar(changji_pm: Any, changji: Region) -> No
 
 
 def test_changji_single_tier_illustrative_budget(changji_pm: Any, changji: Region) -> None:
-    (version,) = changji.budget.versions
+    budget = changji.section("budget", BudgetScheme)
+    assert budget is not None
+    (version,) = budget.versions
     assert version.illustrative and version.valid_from == date(2024, 10, 1)
     assert [(t.share_percent, t.opens) for t in version.tiers] == [(100, "grant")]
     rule = changji_pm.hook.jiuzhu_budget_rule(region=changji, on=ON)
@@ -341,7 +345,8 @@ def test_changji_single_tier_illustrative_budget(changji_pm: Any, changji: Regio
 
 
 def test_changji_five_funding_sources_sum_to_100(changji_pm: Any, changji: Region) -> None:
-    funding = changji.funding
+    funding = changji.section("funding", FundingScheme)
+    assert funding is not None
     assert [s.name for s in funding.sources] == [
         "上级资金争取一点",
         "相关单位按规定列支一点",
@@ -386,9 +391,9 @@ def test_changji_traffic_light_anchored_on_90_percent(changji_pm: Any, changji: 
         )
 
     judge = changji_pm.hook.jiuzhu_provider_light
-    assert judge(region=changji, stats=stats(0.92)) == Light.GREEN
-    assert judge(region=changji, stats=stats(0.85)) == Light.YELLOW
-    assert judge(region=changji, stats=stats(0.60)) == Light.RED
+    assert judge(region=changji, stats=stats(0.92)).code == Light.GREEN
+    assert judge(region=changji, stats=stats(0.85)).code == Light.YELLOW
+    assert judge(region=changji, stats=stats(0.60)).code == Light.RED
 
 
 def test_changji_one_form_list_is_illustrative(changji: Region) -> None:

@@ -20,6 +20,7 @@ import jiuzhu.regions.ordos as ordos_plugin
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_region_dir, make_plugin_manager
 from jiuzhu.core.regions import Region
+from jiuzhu.plugins.funding import FundingScheme
 from jiuzhu.plugins.one_form.config import PolicyList
 from jiuzhu.plugins.traffic_light import Supervision
 
@@ -294,7 +295,8 @@ def test_ordos_budget_columnar(ordos_pm: Any, ordos: Region) -> None:
 
 
 def test_ordos_funding(ordos_pm: Any, ordos: Region) -> None:
-    scheme = ordos.funding
+    scheme = ordos.section("funding", FundingScheme)
+    assert scheme is not None
     assert [s.code for s in scheme.sources] == [
         "central_region",
         "city",

@@ -22,6 +22,7 @@ from jiuzhu.plugins import funding as funding_mod
 from jiuzhu.plugins import one_form as one_form_mod
 from jiuzhu.plugins import tiered_budget as tiered_budget_mod
 from jiuzhu.plugins import traffic_light as traffic_light_mod
+from jiuzhu.plugins.funding import FundingScheme
 from jiuzhu.plugins.one_form.config import PolicyList
 
 ON = date(2025, 8, 1)
@@ -323,7 +324,8 @@ def test_budget_single_tier(szs_pm, szs):
 
 
 def test_funding_pool(szs):
-    f = szs.funding
+    f = szs.section("funding", FundingScheme)
+    assert f is not None
     assert "542万元" in f.name
     assert len(f.sources) == 6
     version = f.versions[0]

@@ -85,7 +85,7 @@ def world(svc: Services) -> World:
         conn.execute(
             providers.update()
             .where(providers.c.id == w.red_provider)
-            .values(light="red", light_reason="满意率低")
+            .values(light="red", light_label="红灯", light_reason="满意率低", blocks_dispatch=True)
         )
     w.worker = create_worker(svc, actor, w.provider, "张慧", ["助理社会工作师"]).id
     w.case_east, w.id_number = _case(svc, DONGSHENG, 901, "王秀兰")

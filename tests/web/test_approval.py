@@ -13,8 +13,9 @@ from sqlalchemy import select
 from jiuzhu.core.access import Role
 from jiuzhu.core.services.cases import get_case
 from jiuzhu.core.services.users import add_user
-from jiuzhu.core.storage.tables import application_tasks, audit_log
+from jiuzhu.core.storage.tables import audit_log
 from jiuzhu.plugins.one_form.service import get_application, submit_application
+from jiuzhu.plugins.one_form.tables import application_tasks
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form
 

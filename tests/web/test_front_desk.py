@@ -12,13 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from jiuzhu.core import idcard
-from jiuzhu.core.storage.tables import (
-    application_tasks,
-    applications,
-    audit_log,
-    cases,
-    persons,
-)
+from jiuzhu.core.storage.tables import audit_log, cases, persons
+from jiuzhu.plugins.one_form.tables import application_tasks, applications
 
 from .conftest import DONGSHENG, World, csrf, sign_in
 

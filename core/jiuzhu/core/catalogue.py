@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Literal
 
@@ -36,6 +37,25 @@ class Category(Base, frozen=True, kw_only=True):
     illustrative: bool = False
 
 
+class Dimension(Base, frozen=True, kw_only=True):
+    """An attribute every item may (or must) carry, with its allowed values — e.g. Qiaojia's
+    five dimensions 服务场域, 内容, 周期, 方向, 方法."""
+
+    code: str
+    name: str
+    values: list[str]
+    required: bool = False
+    description: str = ""
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError(f"dimension {self.code}: give its values")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"dimension {self.code}: values must be unique")
+
+
 class Item(Base, frozen=True, kw_only=True):
     code: str
     name: str
@@ -44,6 +64,11 @@ class Item(Base, frozen=True, kw_only=True):
     unit_price_fen: int
     valid_from: date
     minutes_per_unit: int = 60
+    # hour items are delivered in visits of this many minutes (0: one visit per hour)
+    minutes_per_visit: int = 0
+    mode: Literal["individual", "group"] = "individual"  # group: sessions with attendees
+    spends_entitlement: bool = True  # false: ordered/attended without an entitlement
+    dimensions: dict[str, str] = {}  # dimension code -> value (Catalogue.dimensions)
     description: str = ""
     standard: list[str] = []  # step-by-step standard (明白纸), ticked at delivery
     who: Criteria = Criteria()  # who may receive it, beyond the region's eligibility
@@ -61,12 +86,29 @@ class Item(Base, frozen=True, kw_only=True):
             raise ValueError(f"item {self.code}: unit_price_fen must be >= 0")
         if self.minutes_per_unit < 0:
             raise ValueError(f"item {self.code}: minutes_per_unit must be >= 0")
+        if self.minutes_per_visit < 0:
+            raise ValueError(f"item {self.code}: minutes_per_visit must be >= 0")
+        if self.minutes_per_visit and self.unit != "hour":
+            raise ValueError(f"item {self.code}: minutes_per_visit applies to hour items only")
         for name in ("max_per_month", "max_per_year", "max_fen_per_year"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"item {self.code}: {name} must be positive")
         if not self.source and not self.illustrative:
             raise ValueError(f"item {self.code}: name a source or mark it illustrative = true")
+
+    def visits(self, quantity: int) -> int:
+        """人次: the visits an order of ``quantity`` units takes — one per unit, except hour
+        items, delivered in visits of ``minutes_per_visit`` (one visit per hour if unset).
+        Statistics count deliveries; the comparison expects this many."""
+        if self.unit == "hour" and self.minutes_per_visit:
+            return math.ceil(quantity * 60 / self.minutes_per_visit)
+        return quantity
+
+    @property
+    def by_time(self) -> bool:
+        """Delivered when the minutes are served (hour items), not the visits."""
+        return self.unit == "hour"
 
     def price_on(self, on: date) -> int:
         price, start = self.unit_price_fen, self.valid_from
@@ -82,14 +124,35 @@ class Catalogue(Base, frozen=True, kw_only=True):
     name: str
     source: str = ""
     categories: list[Category]
+    dimensions: list[Dimension] = []
     items: list[Item]
 
     def __post_init__(self) -> None:
         cats = [c.code for c in self.categories]
         if len(set(cats)) != len(cats):
             raise ValueError("category codes must be unique")
+        dims = {d.code: d for d in self.dimensions}
+        if len(dims) != len(self.dimensions):
+            raise ValueError("dimension codes must be unique")
         seen: set[str] = set()
         for i, item in enumerate(self.items):
+            for code, value in item.dimensions.items():
+                dim = dims.get(code)
+                if dim is None:
+                    raise ValueError(
+                        f"items[{i}] ({item.code}): dimensions: {code!r} is not a dimension of "
+                        f"the catalogue ({', '.join(dims) or 'none declared'})"
+                    )
+                if value not in dim.values:
+                    raise ValueError(
+                        f"items[{i}] ({item.code}): dimensions.{code}: {value!r} is not one of "
+                        f"{dim.values}"
+                    )
+            for dim in self.dimensions:
+                if dim.required and dim.code not in item.dimensions:
+                    raise ValueError(
+                        f"items[{i}] ({item.code}): dimensions.{dim.code} ({dim.name}) is required"
+                    )
             if item.category not in cats:
                 raise ValueError(
                     f"items[{i}] ({item.code}): category {item.category!r} is not one of {cats}"

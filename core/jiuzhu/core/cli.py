@@ -114,9 +114,10 @@ def regions_check(ctx: Context, path: Path) -> None:
     """Validate the region files in PATH (a folder, or one of its .toml files)."""
     folder = path.parent if path.suffix == ".toml" else path
     region = load_region_dir(ctx.pm, folder)
+    files = ", ".join(["region", "catalogue", "assessment", *sorted(region.sections)])
     click.echo(
         f"ok: {region.info.name} ({region.id}): {len(region.catalogue.items)} items, "
-        f"{len(region.budget.versions)} budget version(s), files in {folder}"
+        f"files {files} in {folder}"
     )
 
 
@@ -133,19 +134,23 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--revision",
+    default="heads",
+    show_default=True,
+    help="heads: the core and every plugin's tables; or one revision.",
+)
 @pass_ctx
 @friendly
 def db_upgrade(ctx: Context, revision: str) -> None:
-    """Create or upgrade the schema to REVISION."""
+    """Create or upgrade the schema: the core's and every plugin's (all heads)."""
     from .storage import migrate
     from .storage.engine import database_url, make_engine
 
     engine = make_engine(ctx.database_url)
-    migrate.upgrade(engine, revision)
-    click.echo(
-        f"database at revision {migrate.current(engine)} ({_safe(database_url(ctx.database_url))})"
-    )
+    migrate.upgrade(engine, ctx.pm, revision)
+    heads = ", ".join(migrate.current_heads(engine, ctx.pm)) or "empty"
+    click.echo(f"database at {heads} ({_safe(database_url(ctx.database_url))})")
 
 
 def _safe(url: str) -> str:
@@ -158,11 +163,17 @@ def _safe(url: str) -> str:
 @pass_ctx
 @friendly
 def db_current(ctx: Context) -> None:
-    """Print the schema revision of the database."""
+    """Print every head (the core's and each plugin's) and whether the database is at it."""
     from .storage import migrate
     from .storage.engine import make_engine
 
-    click.echo(migrate.current(make_engine(ctx.database_url)) or "empty (run jiuzhu db upgrade)")
+    engine = make_engine(ctx.database_url)
+    done = migrate.applied(engine, ctx.pm)
+    if not done:
+        click.echo("empty (run jiuzhu db upgrade)")
+        return
+    for head in migrate.heads(ctx.pm):
+        click.echo(f"{head}  {'ok' if head in done else 'pending (run jiuzhu db upgrade)'}")
 
 
 @cli.command()
@@ -178,9 +189,9 @@ def serve(ctx: Context, host: str, port: int) -> None:
     from .web.app import create_app
 
     svc = services(ctx)
-    if migrate.current(svc.engine) != migrate.head():
+    if not migrate.is_current(svc.engine, ctx.pm):
         raise ConfigError(
-            ["database: schema is not at the latest revision; run `jiuzhu db upgrade`"]
+            ["database: schema is not at the latest revisions; run `jiuzhu db upgrade`"]
         )
     click.echo(f"jiuzhu {__version__} serving on http://{host}:{port}")
     uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
@@ -196,7 +207,7 @@ def demo(ctx: Context, region_ids: tuple[str, ...]) -> None:
     from .storage import migrate
 
     svc = services(ctx)
-    migrate.upgrade(svc.engine)
+    migrate.upgrade(svc.engine, ctx.pm)
     for line in load_demo(svc, list(region_ids) or None):
         click.echo(line)
 
@@ -225,7 +236,7 @@ def stats(
     end: Any,
     as_json: bool,
 ) -> None:
-    """Statistics in persons (人), person-times (人次), hours and money by funding source."""
+    """Statistics in households (户), persons (人), person-times (人次), hours and money."""
     import msgspec
 
     from .access import system_actor
@@ -246,16 +257,40 @@ def stats(
         click.echo(msgspec.json.encode(result).decode())
         return
     click.echo(f"{region.info.name} — by {group_by}")
-    click.echo(f"{'':<24}{'人':>8}{'人次':>8}{'小时':>10}{'金额':>16}")
+    click.echo(f"{'':<24}{'户':>8}{'人':>8}{'人次':>8}{'小时':>10}{'金额':>16}")
     for row in [*result.rows, result.total]:
         click.echo(
-            f"{row.label:<24}{row.persons:>8}{row.person_times:>8}{row.hours:>10.1f}"
-            f"{yuan(row.amount_fen):>16}"
+            f"{row.label:<24}{row.households:>8}{row.persons:>8}{row.person_times:>8}"
+            f"{row.hours:>10.1f}{yuan(row.amount_fen):>16}"
         )
     click.echo(
         "资金来源："
         + "；".join(f"{result.funding_names[k]} {yuan(v)}" for k, v in result.funding.items())
     )
+
+
+@cli.group()
+def entitlements() -> None:
+    """Entitlements: close a period of time floors (records each shortfall on its case)."""
+
+
+@entitlements.command("close-period")
+@click.argument("region_id")
+@click.argument("period")
+@pass_ctx
+@friendly
+def entitlements_close_period(ctx: Context, region_id: str, period: str) -> None:
+    """After PERIOD (e.g. 2025-03) has ended, append an entitlement.shortfall event to every
+    case of REGION_ID whose floor fell short. Running it again adds nothing."""
+    from .access import system_actor
+    from .services.entitlements import close_period
+
+    svc = services(ctx)
+    region = svc.region(region_id)
+    written = close_period(svc, system_actor(region.id, region.info.code), region.id, period)
+    for f in written:
+        click.echo(f"case {f.case_id} {f.person_name}: {f.text}")
+    click.echo(f"{region.info.name} {period}: {len(written)} shortfall(s) recorded")
 
 
 @cli.group()

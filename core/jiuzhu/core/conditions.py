@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .base import Base
-from .facts import FACT_KINDS, SET_VOCAB, Population, bitmask
+from .facts import CHOICE_VOCAB, FACT_KINDS, SET_VOCAB, Population, bitmask
 
 
 class Condition(Base, frozen=True, kw_only=True):
@@ -48,6 +48,15 @@ class Condition(Base, frozen=True, kw_only=True):
             )
         elif op == "prefix" and kind != "str":
             raise ValueError(f"prefix applies to text facts, not {self.fact!r}")
+        vocab = CHOICE_VOCAB.get(self.fact)
+        if vocab is not None and op in ("eq", "ne", "one_of"):
+            value = getattr(self, op)
+            wanted = [str(v) for v in value] if op == "one_of" else [str(value)]
+            unknown = [v for v in wanted if v and v not in vocab]
+            if unknown:
+                raise ValueError(
+                    f"unknown {self.fact} value {unknown[0]!r}; known: {', '.join(vocab)}"
+                )
 
     @property
     def op(self) -> str:

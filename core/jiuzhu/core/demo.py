@@ -111,7 +111,7 @@ def _region_demo(svc: Services, region: Region) -> Iterator[str]:
                 order.id,
                 Finish(
                     steps_done=list(item.standard),
-                    confirmed_by=pname,
+                    signer=pname,
                     minutes=item.minutes_per_unit or 60,
                 ),
             )

@@ -19,8 +19,6 @@ def region_data(region: Region) -> dict[str, Any]:
         "region": msgspec.to_builtins(region.info),
         "catalogue": msgspec.to_builtins(region.catalogue),
         "assessment": msgspec.to_builtins(region.instrument),
-        "budget": msgspec.to_builtins(region.budget),
-        "funding": msgspec.to_builtins(region.funding),
     }
     for name, value in sorted(region.sections.items()):
         out[name] = msgspec.to_builtins(value)
@@ -53,26 +51,18 @@ def region_text(region: Region) -> str:
                 limits.append(f"≤{item.max_per_year}/年")
             if item.max_fen_per_year:
                 limits.append(f"≤{yuan(item.max_fen_per_year)}/年")
+            if item.mode == "group":
+                limits.append("小组/主题活动")
+            if not item.spends_entitlement:
+                limits.append("不占个人额度")
             lim = f" [{', '.join(limits)}]" if limits else ""
             price_mark = " [示例价]" if item.price_illustrative and not item.illustrative else ""
             lines.append(
                 f"    {item.code:<10} {item.name} — {yuan(item.unit_price_fen)}/"
                 f"{UNIT_NAMES[item.unit]}{lim}{mark(item)}{price_mark}"
             )
-    lines += ["", f"Budget: {region.budget.name}"]
-    for v in region.budget.versions:
-        lines.append(f"  from {v.valid_from}: {yuan(v.annual_fen)} a year{mark(v)}")
-        for tier, cap in zip(v.tiers, v.tier_caps(), strict=True):
-            cats = "、".join(tier.categories) or "all categories"
-            lines.append(
-                f"    {tier.name} {tier.share_percent}% = {yuan(cap)}; opens: {tier.opens}; "
-                f"{cats}; leftover: {tier.leftover}"
-            )
-    lines += ["", f"Funding: {region.funding.name}"]
-    names = {s.code: s.name for s in region.funding.sources}
-    for fv in region.funding.versions:
-        shares = ", ".join(f"{names[k]} {p}%" for k, p in fv.shares.items())
-        lines.append(f"  from {fv.valid_from}: {shares}{mark(fv)}")
+    for dim in region.catalogue.dimensions:
+        lines.append(f"  dimension {dim.code} {dim.name}: {'、'.join(dim.values)}{mark(dim)}")
     ins = region.instrument
     lines += [
         "",

@@ -21,11 +21,15 @@ class Row(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Household(Row, frozen=True, kw_only=True):
+    """一户一档: a household and its members (persons.household_id, persons.relation)."""
+
     id: int
     region_id: str
     area_code: str
     address: str = ""
+    phone: str = ""
     size: int = 1
+    head_person_id: int | None = None
     created_at: datetime
 
 
@@ -39,8 +43,11 @@ class Person(Row, frozen=True, kw_only=True):
     birth_date: date
     phone: str = ""
     area_code: str
+    hukou_area_code: str = ""
+    relation: str = ""
     groups: list[str] = []
     disability_grade: int = 0
+    disability_type: str = ""
     major_illness: bool = False
     chronic_illness: bool = False
     covered_by: list[str] = []
@@ -79,25 +86,26 @@ class Assessment(Row, frozen=True, kw_only=True):
     total: int
     level: str
     recommended_items: list[str]
+    raised_by: list[str] = []  # why the level was raised one step, if it was
     assessed_by: str
     assessed_at: datetime
 
 
-class TierState(Row, frozen=True, kw_only=True):
-    idx: int
-    name: str
-    share_percent: int
-    cap_fen: int
-    spent_fen: int
-
-
 class Entitlement(Row, frozen=True, kw_only=True):
+    """A case's entitlement for a year, in the unit and period of its scheme (a plugin's
+    rule, recorded by ``rule_version``): ``amount`` per period, ``used`` in all periods."""
+
     id: int
     case_id: int
     region_id: str
     year: int
-    annual_fen: int
-    spent_fen: int
+    scheme: str
+    unit: str  # fen | minutes | count
+    kind: str  # cap | floor
+    period: str  # year | quarter | month
+    level: str = ""  # the assessment level the rule was chosen for
+    amount: int
+    used: int
     reviews: int
     rule_version: str
     eligibility_rule: str
@@ -120,12 +128,15 @@ class Order(Row, frozen=True, kw_only=True):
     id: int
     region_id: str
     case_id: int
-    entitlement_id: int
+    entitlement_id: int | None = None  # none: the item spends no entitlement
     item_code: str
     quantity: int
     unit_price_fen: int
-    amount_fen: int
-    tier_idx: int
+    amount_fen: int  # money, booked to the funding sources at placement
+    period_key: str = ""  # the entitlement period the order books in
+    bucket_idx: int | None = None  # the bucket (stage, tier) paying it
+    cost: int = 0  # what a cap reserved, in the entitlement's unit
+    session_id: int | None = None  # a group session's attendance
     urgent: bool
     status: OrderStatus
     due_at: datetime
@@ -145,13 +156,18 @@ class Order(Row, frozen=True, kw_only=True):
 
 
 class Delivery(Row, frozen=True, kw_only=True):
+    """One visit: check-in … check-out, the standard's steps ticked, the recipient's
+    signature. An order of several units is delivered over several."""
+
+    id: int
     order_id: int
+    worker_id: int | None = None
     checkin_at: datetime
     checkout_at: datetime | None = None
     minutes: int = 0
     steps_done: list[str] = []
-    confirmed_by: str = ""
-    confirmation: str = ""
+    signer: str = ""
+    signature: str = ""
 
 
 class Rating(Row, frozen=True, kw_only=True):
@@ -167,8 +183,10 @@ class Provider(Row, frozen=True, kw_only=True):
     region_id: str
     name: str
     area_code: str
-    light: str = "green"
+    light: str = ""  # the standing's code (a plugin's: e.g. the traffic light's colour)
+    light_label: str = ""
     light_reason: str = ""
+    blocks_dispatch: bool = False
     active: bool = True
 
 
@@ -207,14 +225,55 @@ class CaseEvent(Row, frozen=True, kw_only=True):
 
 
 class LedgerEntry(Row, frozen=True, kw_only=True):
+    """Money by funding source (fen)."""
+
     id: int
-    entitlement_id: int
+    entitlement_id: int | None = None
     order_id: int
-    tier_idx: int
     source_code: str
     amount_fen: int
     kind: str
     at: datetime
+
+
+class UsageEntry(Row, frozen=True, kw_only=True):
+    """The unit ledger: an entitlement's booking or refund, in its unit."""
+
+    id: int
+    entitlement_id: int
+    order_id: int
+    delivery_id: int | None = None
+    period_key: str
+    bucket_idx: int
+    amount: int
+    kind: str
+    at: datetime
+
+
+class GroupSession(Row, frozen=True, kw_only=True):
+    """小组工作 / 主题活动: one session, many attendees (each a person-time)."""
+
+    id: int
+    region_id: str
+    item_code: str
+    provider_id: int
+    worker_id: int | None = None
+    title: str
+    area_code: str
+    starts_at: datetime
+    minutes: int
+    status: str  # open | closed
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+class Attendee(Row, frozen=True, kw_only=True):
+    session_id: int
+    case_id: int
+    order_id: int
+    checked_in_at: datetime
+    checked_in_by: str
 
 
 # --- inputs (strict: unknown fields are errors) -------------------------------------
@@ -225,11 +284,14 @@ class NewPerson(Base, frozen=True, kw_only=True):
     id_number: str
     name: str
     area_code: str
+    hukou_area_code: str = ""  # 户籍地区划代码 (any province); "" when not recorded
     sex: str = ""
     phone: str = ""
     household_id: int | None = None
+    relation: str = ""  # relation to the household head (RELATIONS); "" when no household
     groups: list[str] = []
     disability_grade: int = 0
+    disability_type: str = ""
     major_illness: bool = False
     chronic_illness: bool = False
     covered_by: list[str] = []

@@ -34,6 +34,8 @@ GROUPS: tuple[str, ...] = (
     "临时救助",
     "其他困难",
 )
+# 残疾类别 on the 残疾人证 (GB/T 26341); "" means none recorded.
+DISABILITY_TYPES: tuple[str, ...] = ("肢体", "视力", "听力", "言语", "智力", "精神", "多重")
 # Services a person already receives from other programmes (rules exclude on them).
 COVERAGE: tuple[str, ...] = (
     "居家养老",
@@ -67,7 +69,9 @@ class PersonFacts(Base, frozen=True, kw_only=True):
     covered_by: frozenset[str] = frozenset()
     student: bool = False
     living_alone: bool = False
-    area_code: str = ""
+    area_code: str = ""  # where the person lives (residence); eligibility rules read this
+    hukou_area_code: str = ""  # where the household is registered (户籍); "" if not recorded
+    disability_type: str = ""  # one of DISABILITY_TYPES, or ""
 
 
 # fact name -> kind; "set" facts are bitmasks over their vocabulary.
@@ -83,8 +87,12 @@ FACT_KINDS: dict[str, str] = {
     "student": "bool",
     "living_alone": "bool",
     "area_code": "str",
+    "hukou_area_code": "str",
+    "disability_type": "str",
 }
 SET_VOCAB: dict[str, tuple[str, ...]] = {"groups": GROUPS, "covered_by": COVERAGE}
+# text facts whose values come from a vocabulary ("" allowed: not recorded)
+CHOICE_VOCAB: dict[str, tuple[str, ...]] = {"disability_type": DISABILITY_TYPES}
 
 
 def bitmask(fact: str, labels: Iterable[str]) -> int:
@@ -117,10 +125,17 @@ class Population:
     student: npt.NDArray[np.bool_]
     living_alone: npt.NDArray[np.bool_]
     area_code: npt.NDArray[np.str_]
+    hukou_area_code: npt.NDArray[np.str_]
+    disability_type: npt.NDArray[np.str_]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.age.shape[0])
+
+    def take(self, index: npt.NDArray[np.intp] | slice) -> Population:
+        """The people at ``index`` (an index array, a boolean mask or a slice)."""
+        columns: dict[str, Any] = {f: self.column(f)[index] for f in FACT_KINDS}
+        return Population(**columns)
 
     def column(self, fact: str) -> npt.NDArray[Any]:
         col: npt.NDArray[Any] = getattr(self, fact)
@@ -142,6 +157,8 @@ class Population:
             student=np.array([p.student for p in people], dtype=np.bool_),
             living_alone=np.array([p.living_alone for p in people], dtype=np.bool_),
             area_code=np.array([p.area_code for p in people], dtype=np.str_),
+            hukou_area_code=np.array([p.hukou_area_code for p in people], dtype=np.str_),
+            disability_type=np.array([p.disability_type for p in people], dtype=np.str_),
         )
 
 

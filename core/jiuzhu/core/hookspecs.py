@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -17,11 +18,15 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from .access import Actor
     from .assessment import Instrument
+    from .entitlement import EntitlementRule
     from .facts import Population
     from .regions import Region, RegionSource
     from .rules import BudgetRule, Eligibility, FundingRule
-    from .supervision import Light, ProviderStats
+    from .sections import PageSection
+    from .services import Services
+    from .supervision import ProviderStanding, ProviderStats
 
 hookspec = pluggy.HookspecMarker("jiuzhu")
 
@@ -78,10 +83,30 @@ def jiuzhu_eligibility(region: Region, people: Population, on: date) -> Eligibil
 
 
 @hookspec(firstresult=True)
-def jiuzhu_budget_rule(region: Region, on: date) -> BudgetRule | None:
-    """Return the tiered-budget mechanism in force in ``region`` on ``on``.
+def jiuzhu_entitlement_rule(
+    region: Region, on: date, level: str, people: Population
+) -> EntitlementRule | None:
+    """Return the entitlement rule (:class:`~jiuzhu.core.entitlement.EntitlementRule`: a
+    scheme version in its unit and period) that applies in ``region`` on ``on`` to a case
+    whose latest assessment ``level`` is given ("" when not assessed) and whose person is
+    ``people`` (a Population of one; empty when the caller asks for the region's general
+    rule, as the comparison does). Return None when this plugin has no rule for them: if
+    no plugin answers, the core asks ``jiuzhu_budget_rule``; if that has none either, the
+    case is served without an individual entitlement (group sessions, items that do not
+    spend one).
 
-    Called whenever an entitlement is granted or spent. First result wins.
+    Called when an entitlement is granted (the rule's ``label`` is recorded) and whenever
+    it is used or shown, with the level and date recorded at grant. First result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def jiuzhu_budget_rule(region: Region, on: date) -> BudgetRule | None:
+    """Return a money-tier budget rule in force in ``region`` on ``on`` (the original
+    entitlement hook, kept for plugins written against it).
+
+    Called only when no plugin answers ``jiuzhu_entitlement_rule``; the rule is used as
+    unit fen, kind cap, period year. First result wins.
     """
 
 
@@ -94,10 +119,27 @@ def jiuzhu_funding_rule(region: Region, on: date) -> FundingRule | None:
 
 
 @hookspec(firstresult=True)
-def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> Light | None:
-    """Return a provider's traffic light (green, yellow, red) from its ``stats``.
+def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> ProviderStanding | None:
+    """Return a provider's standing (:class:`~jiuzhu.core.supervision.ProviderStanding`:
+    a code, a label for people, whether it blocks new dispatches, and why) from its
+    ``stats`` — e.g. the traffic light's green, yellow or red.
 
-    Called when a provider's statistics change and before every dispatch. First result wins.
+    Called when a provider's ratings or return visits change; the standing is stored on
+    the provider and dispatch refuses one that blocks it. First result wins; with no
+    answer the provider is unrated and may receive orders.
+    """
+
+
+@hookspec
+def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    """Give the Alembic migrations of the tables this plugin owns.
+
+    Called by ``jiuzhu db upgrade`` (and whenever the schema is checked). Call
+    ``register(versions_dir, branch_label)`` with the folder holding the plugin's revision
+    files and the name of its branch. The branch's first revision has
+    ``branch_labels = ("<branch_label>",)``, ``down_revision = None`` and ``depends_on`` the
+    core revision whose tables it refers to; define tables on
+    ``jiuzhu.core.storage.tables.metadata`` so foreign keys to core tables resolve.
     """
 
 
@@ -106,6 +148,20 @@ def jiuzhu_case_event(region: Region, event: Any) -> None:
     """Observe an event appended to a case (for warnings, notifications, exports).
 
     Called after the event's transaction commits; ``event`` is a CaseEvent. Return nothing.
+    """
+
+
+@hookspec
+def jiuzhu_page_sections(
+    page: str, svc: Services, actor: Actor, key: int | None
+) -> list[PageSection] | None:
+    """Add sections to a core page or file: ``page`` is ``"home"`` (the signed-in actor's
+    to-do list; ``key`` is None) or ``"household"`` (the household file 一户一档, on its
+    page and in ``GET /api/households/{id}``; ``key`` is the household's id, already
+    checked to be in the actor's scope).
+
+    Return a list of :class:`~jiuzhu.core.sections.PageSection` (or None); query only what
+    ``actor`` may see. Results of all plugins are collected, in plugin order.
     """
 
 

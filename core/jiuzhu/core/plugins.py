@@ -20,6 +20,7 @@ import pluggy
 from . import hookspecs
 from .assessment import Instrument
 from .base import ConfigError
+from .entitlement import BudgetRuleAdapter, EntitlementRule
 from .facts import Population
 from .regions import Region, RegionSource, Section, load_region
 from .rules import BudgetRule, Eligibility, FundingRule
@@ -135,11 +136,20 @@ class Regions:
             raise PluginError(f"no plugin decides eligibility for region {region.id}")
         return result
 
-    def budget_rule(self, region: Region, on: date) -> BudgetRule:
-        rule: BudgetRule | None = self.pm.hook.jiuzhu_budget_rule(region=region, on=on)
-        if rule is None:
-            raise PluginError(f"no plugin provides a budget rule for region {region.id}")
-        return rule
+    def entitlement_rule(
+        self, region: Region, on: date, level: str = "", people: Population | None = None
+    ) -> EntitlementRule | None:
+        """The rule for a case at ``level`` (None: no individual entitlement). Plugins
+        answering ``jiuzhu_entitlement_rule`` come first; a money-tier rule from the
+        original ``jiuzhu_budget_rule`` hook is the fallback."""
+        who = people if people is not None else Population.of([])
+        rule: EntitlementRule | None = self.pm.hook.jiuzhu_entitlement_rule(
+            region=region, on=on, level=level, people=who
+        )
+        if rule is not None:
+            return rule
+        budget: BudgetRule | None = self.pm.hook.jiuzhu_budget_rule(region=region, on=on)
+        return None if budget is None else BudgetRuleAdapter(budget)
 
     def funding_rule(self, region: Region, on: date) -> FundingRule:
         rule: FundingRule | None = self.pm.hook.jiuzhu_funding_rule(region=region, on=on)
@@ -150,11 +160,14 @@ class Regions:
 
 def sections(pm: pluggy.PluginManager) -> list[Section]:
     found: list[Section] = []
+    for impl in pm.hook.jiuzhu_region_sections.get_hookimpls():
 
-    def register(name: str, kind: type[Any], required: bool = False) -> None:
-        found.append(Section(name, kind, required))
+        def register(
+            name: str, kind: type[Any], required: bool = False, _plugin: str = impl.plugin_name
+        ) -> None:
+            found.append(Section(name, kind, required, _plugin))
 
-    pm.hook.jiuzhu_region_sections(register=register)
+        impl.function(register=register)
     return found
 
 

@@ -13,8 +13,6 @@ import msgspec
 from .assessment import Instrument
 from .base import ConfigError
 from .catalogue import Catalogue
-from .entitlement import BudgetScheme
-from .funding import FundingScheme
 from .region import RegionInfo
 
 S = TypeVar("S")
@@ -38,13 +36,12 @@ class Section:
     plugin: str = ""
 
 
-# The core's own files; plugins add more through jiuzhu_region_sections.
+# The core's own files; plugins add more through jiuzhu_region_sections (the entitlement
+# scheme — budget.toml, time_floor.toml — and funding.toml are plugins' files).
 CORE_SECTIONS: tuple[Section, ...] = (
     Section("region", RegionInfo, True, "core"),
     Section("catalogue", Catalogue, True, "core"),
     Section("assessment", Instrument, True, "core"),
-    Section("budget", BudgetScheme, True, "core"),
-    Section("funding", FundingScheme, True, "core"),
 )
 
 
@@ -53,8 +50,6 @@ class Region:
     info: RegionInfo
     catalogue: Catalogue
     instrument: Instrument
-    budget: BudgetScheme
-    funding: FundingScheme
     sections: Mapping[str, Any] = field(default_factory=dict)
     data_dir: Path = Path()
     plugin_version: str = ""
@@ -122,7 +117,12 @@ def load_region(
         path = data_dir / f"{section.name}.toml"
         if not path.exists():
             if section.required:
-                problems.append(f"{path}: (file): missing; every region needs it")
+                who = (
+                    "every region needs it"
+                    if section.plugin in ("", "core")
+                    else f"required by plugin '{section.plugin}'"
+                )
+                problems.append(f"{path}: (file): missing; {who}")
             continue
         try:
             decoded[section.name] = decode_file(path, section.type)
@@ -137,8 +137,6 @@ def load_region(
         info=decoded["region"],
         catalogue=decoded["catalogue"],
         instrument=instrument,
-        budget=decoded["budget"],
-        funding=decoded["funding"],
         sections={k: v for k, v in decoded.items() if k not in {s.name for s in CORE_SECTIONS}},
         data_dir=data_dir,
         plugin_version=plugin_version,
@@ -167,25 +165,8 @@ def resolve_instrument(
 def core_checks(region: Region) -> list[str]:
     """Checks across the core files: every reference resolves."""
     d = region.data_dir
-    cats = {c.code for c in region.catalogue.categories}
     items = {i.code for i in region.catalogue.items}
     out: list[str] = []
-    for vi, version in enumerate(region.budget.versions):
-        for ti, tier in enumerate(version.tiers):
-            for c in tier.categories:
-                if c not in cats:
-                    out.append(
-                        f"{d / 'budget.toml'}: versions[{vi}].tiers[{ti}].categories: "
-                        f"{c!r} is not a catalogue category ({', '.join(sorted(cats))})"
-                    )
-    for vi, fversion in enumerate(region.funding.versions):
-        for oi, override in enumerate(fversion.overrides):
-            for c in override.categories:
-                if c not in cats:
-                    out.append(
-                        f"{d / 'funding.toml'}: versions[{vi}].overrides[{oi}].categories: "
-                        f"{c!r} is not a catalogue category"
-                    )
     for ni, need in enumerate(region.instrument.needs):
         for code in need.items:
             if code not in items:

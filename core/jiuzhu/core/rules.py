@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-
-from .entitlement import SchemeVersion
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -52,16 +50,19 @@ class Eligibility:
 
 @dataclass(frozen=True)
 class Allocation:
-    """Which tier pays each spend (-1: refused) and, if refused, why (one message each)."""
+    """Which bucket (tier) pays each spend (-1: refused) and, if refused, why."""
 
     tier: IntArray
     refusal: list[str | None]
 
 
 class BudgetRule(Protocol):
-    """The tiered-budget mechanism for one scheme version (jiuzhu.plugins.tiered_budget)."""
+    """A money-tier rule for a calendar year, as the original ``jiuzhu_budget_rule`` hook
+    returns it. The core sees it through the entitlement protocol (unit fen, kind cap,
+    period year; see jiuzhu.core.entitlement.BudgetRuleAdapter). ``version`` has
+    ``valid_from`` and ``tiers`` (each with a ``name``)."""
 
-    version: SchemeVersion
+    version: Any
 
     def caps(self) -> list[int]: ...
 
@@ -93,7 +94,8 @@ class BudgetRule(Protocol):
 
 
 class FundingRule(Protocol):
-    """Splits spends among funding sources (jiuzhu.plugins.funding)."""
+    """Splits spends among funding sources (jiuzhu.plugins.funding). A rule may also carry
+    ``source_names`` (code -> name) for pages and statistics."""
 
     sources: tuple[str, ...]
     rule_version: date

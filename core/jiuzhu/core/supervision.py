@@ -1,20 +1,23 @@
-"""Provider supervision vocabulary: statistics and the traffic light (红绿灯)."""
+"""Provider supervision vocabulary: statistics and a provider's standing.
+
+Which standings exist (e.g. Binzhou's traffic light: green, yellow, red) and what moves a
+provider between them are a plugin's (``jiuzhu_provider_light``); the core records the
+standing and refuses dispatch to a provider whose standing blocks it.
+"""
 
 from __future__ import annotations
-
-from enum import StrEnum
 
 from .base import Base
 
 
-class Light(StrEnum):
-    GREEN = "green"  # 合格
-    YELLOW = "yellow"  # 预警整改
-    RED = "red"  # 退出, no new dispatches
+class ProviderStanding(Base, frozen=True, kw_only=True):
+    code: str  # stored on the provider (e.g. "green")
+    label: str  # for people (e.g. "绿灯")
+    blocks_dispatch: bool = False  # no new orders while it holds
+    reason: str = ""
 
-    @property
-    def label(self) -> str:
-        return {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}[self.value]
+
+UNRATED = ProviderStanding(code="", label="未评级", reason="没有插件评定服务机构等级")
 
 
 class ProviderStats(Base, frozen=True, kw_only=True):

@@ -19,7 +19,8 @@ import numpy as np
 import pluggy
 
 from .facts import PersonFacts, Population
-from .plugins import Regions, load_regions, make_plugin_manager
+from .plugins import PluginError, Regions, load_regions, make_plugin_manager
+from .regions import Region
 
 
 def capability_plugins(distribution: str = "jiuzhu") -> list[tuple[str, ModuleType]]:
@@ -50,18 +51,35 @@ def load_alone(name: str, module: object) -> Regions:
 
 
 def check_region_plugin(regions: Regions, on: date | None = None) -> list[str]:
-    """Problems a region author should fix: items without a funding rule, tiers nothing can
-    be bought in, eligibility that no one passes, items whose price is not in force."""
+    """Problems a region author should fix: items without a funding rule, items no bucket
+    of any entitlement rule may pay for, eligibility that no one passes, items whose price
+    is not in force. ``on`` defaults to the latest date any of the region's files name."""
     problems: list[str] = []
     for region in regions:
-        on_day = on or max(v.valid_from for v in region.budget.versions)
-        funding = regions.funding_rule(region, on_day)
-        budget = regions.budget_rule(region, on_day)
+        on_day = on or _latest_date(region)
+        try:
+            funding = regions.funding_rule(region, on_day)
+        except (PluginError, LookupError) as exc:
+            problems.append(f"{region.id}: no funding rule on {on_day}: {exc}")
+            continue
+        rules = []
+        for level in ["", *(lv.name for lv in region.instrument.levels)]:
+            try:
+                rule = regions.entitlement_rule(region, on_day, level)
+            except LookupError as exc:
+                problems.append(f"{region.id}: entitlement rule for level {level!r}: {exc}")
+                continue
+            if rule is not None:
+                rules.append(rule)
         for item in region.catalogue.items:
             parts = funding.split(np.array([item.unit_price_fen]), np.array([item.category]))
             if int(parts.sum()) != item.unit_price_fen:
                 problems.append(f"{region.id}: item {item.code}: funding split loses money")
-            if not any(budget.allows(item.category)):
+            if (
+                item.spends_entitlement
+                and rules
+                and not any(any(r.allows(item.category)) for r in rules)
+            ):
                 problems.append(f"{region.id}: item {item.code}: no tier may buy it")
             try:
                 item.price_on(on_day)
@@ -71,10 +89,33 @@ def check_region_plugin(regions: Regions, on: date | None = None) -> list[str]:
             [
                 PersonFacts(age=a, groups=frozenset({g}), disability_grade=d)
                 for a in (8, 45, 70)
-                for g in ("低保", "特困", "分散供养特困")
+                for g in ("低保", "特困", "分散供养特困", "低保边缘", "孤儿")
                 for d in (0, 2, 4)
             ]
         )
         if not regions.eligibility(region, everyone, on_day).eligible.any():
             problems.append(f"{region.id}: eligibility admits none of the typical test people")
     return problems
+
+
+def _latest_date(region: Region) -> date:
+    """The latest ``valid_from`` in the region's files (rules in force from then on)."""
+    found: list[date] = [i.valid_from for i in region.catalogue.items]
+
+    def walk(value: object) -> None:
+        if isinstance(value, date):
+            return
+        valid = getattr(value, "valid_from", None)
+        if isinstance(valid, date):
+            found.append(valid)
+        for name in getattr(value, "__struct_fields__", ()):
+            child = getattr(value, name)
+            if isinstance(child, list):
+                for x in child:
+                    walk(x)
+            elif hasattr(child, "__struct_fields__"):
+                walk(child)
+
+    for section in region.sections.values():
+        walk(section)
+    return max(found)

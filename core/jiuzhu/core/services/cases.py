@@ -18,12 +18,13 @@ from ..domain import (
     Case,
     CaseEvent,
     CaseStatus,
+    Delivery,
     Entitlement,
     Order,
     Person,
-    TierState,
     Visit,
 )
+from ..entitlement import PERIOD_LABELS, amount_text
 from ..facts import Population
 from ..regions import Region
 from ..rules import Eligibility
@@ -31,7 +32,7 @@ from ..storage.tables import (
     assessments,
     case_events,
     cases,
-    entitlement_tiers,
+    deliveries,
     entitlements,
     orders,
     persons,
@@ -39,9 +40,33 @@ from ..storage.tables import (
 )
 from ..times import local_date
 from . import Services, append_event, fetch_one, plain
+from .entitlements import (
+    EntitlementView,
+    entitlement_row,
+    entitlement_view,
+    lock_entitlement,
+    read_entitlement,
+    rule_date,
+)
 from .people import person_facts
 
-VISIT_KINDS = {"return": "回访", "review": "阶段评估", "home": "入户走访"}
+__all__ = [
+    "EntitlementView",
+    "NotFound",
+    "entitlement_view",
+    "read_entitlement",
+    "rule_date",
+]
+
+# 回访; 阶段评估 (opens a tiered budget's next stage); 入户走访 / 家访; 督导 (supervision of
+# the provider's work); 满意度调查 (periodic satisfaction survey, e.g. quarterly)
+VISIT_KINDS = {
+    "return": "回访",
+    "review": "阶段评估",
+    "home": "入户走访",
+    "supervision": "服务督导",
+    "survey": "满意度调查",
+}
 
 
 def load_case(
@@ -128,6 +153,7 @@ def record_assessment(
                 total=result.total,
                 level=result.level,
                 recommended_items=result.recommended_items,
+                raised_by=result.raised_by,
                 assessed_by=actor.username,
                 assessed_at=now,
             )
@@ -144,8 +170,9 @@ def record_assessment(
             assessment_id=aid[0],
             total=result.total,
             level=result.level,
+            raised_by=result.raised_by,
         )
-        ent = _entitlement_row(conn, case_id, local_date(now).year, lock=True)
+        ent = entitlement_row(conn, case_id, local_date(now).year, lock=True)
         if ent is not None:
             conn.execute(
                 update(entitlements)
@@ -166,22 +193,13 @@ def record_assessment(
     return msgspec.convert(row, Assessment)
 
 
-def _entitlement_row(
-    conn: Connection, case_id: int, year: int, lock: bool = False
-) -> dict[str, Any] | None:
-    query = select(entitlements).where(
-        entitlements.c.case_id == case_id, entitlements.c.year == year
-    )
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    return None if row is None else plain(row)
-
-
 def grant_entitlement(
     svc: Services, actor: Actor, case_id: int, year: int | None = None, reason: str = ""
-) -> Entitlement:
-    """Decide eligibility with the region's rule and grant the year's tiered entitlement."""
+) -> Entitlement | None:
+    """Decide eligibility with the region's rule and grant the year's entitlement under the
+    rule a plugin gives for the case's assessment level. With no rule for the level (e.g.
+    short-term recipients who only attend group sessions) the case becomes active without
+    an individual entitlement, and None is returned."""
     actor.require("grant")
     refused: list[str] | None = None
     granted: Entitlement | None = None
@@ -197,13 +215,14 @@ def grant_entitlement(
         ).scalar_one()
         if not has_assessment:
             raise Refused("entitlement.needs_assessment", "请先完成需求评估再授予服务额度")
-        if _entitlement_row(conn, case_id, year) is not None:
+        if entitlement_row(conn, case_id, year) is not None:
             raise Refused("entitlement.unique", f"{year}年度服务额度已授予")
         person = msgspec.convert(
             fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
         )
         decision = svc.regions.eligibility(region, Population.of([person_facts(person, on)]), on)
         reasons = decision.reasons(0)
+        level = _latest_level(conn, case_id)
         if not bool(decision.eligible[0]):
             # the refusal is part of the history: it commits with this unit, then we refuse
             append_event(
@@ -218,11 +237,22 @@ def grant_entitlement(
             )
             refused = reasons
         else:
-            granted = _grant(svc, conn, region, actor, case_id, year, on, decision, reason)
+            granted = _grant(
+                svc, conn, region, actor, case, person, year, on, level, decision, reason
+            )
     if refused is not None:
         raise Refused("eligibility", "不符合服务类救助条件：" + "；".join(refused), reasons=refused)
-    assert granted is not None
     return granted
+
+
+def _latest_level(conn: Connection, case_id: int) -> str:
+    level = conn.execute(
+        select(assessments.c.level)
+        .where(assessments.c.case_id == case_id)
+        .order_by(assessments.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return str(level or "")
 
 
 def _grant(
@@ -230,25 +260,57 @@ def _grant(
     conn: Connection,
     region: Region,
     actor: Actor,
-    case_id: int,
+    case: Case,
+    person: Person,
     year: int,
     on: date,
+    level: str,
     decision: Eligibility,
     reason: str,
-) -> Entitlement:
+) -> Entitlement | None:
     now = svc.now()
     reasons = decision.reasons(0)
-    budget = svc.regions.budget_rule(region, on)
     q = int(decision.qualifies_by[0])
+    pop = Population.of([person_facts(person, on)])
+    rule = svc.regions.entitlement_rule(region, on, level, pop)
+    if rule is None:
+        if case.status == CaseStatus.ACTIVE:
+            raise Refused(
+                "entitlement.none",
+                f"已判定符合条件；评估等级「{level or '未评定'}」"
+                f"在{region.info.name}没有个人服务额度",
+            )
+        conn.execute(update(cases).where(cases.c.id == case.id).values(status=CaseStatus.ACTIVE))
+        append_event(
+            svc,
+            conn,
+            region,
+            case.id,
+            actor.username,
+            "case.activated",
+            reason or "符合条件；本评估等级无个人服务额度，可参加小组与主题活动等服务",
+            year=year,
+            level=level,
+            reasons=reasons,
+            rule_version=decision.rule_version,
+        )
+        return None
+    buckets = rule.buckets()
+    amount = sum(b.cap for b in buckets)
     eid = conn.execute(
         entitlements.insert().values(
-            case_id=case_id,
+            case_id=case.id,
             region_id=region.id,
             year=year,
-            annual_fen=budget.version.annual_fen,
-            spent_fen=0,
+            scheme=rule.scheme,
+            unit=rule.unit,
+            kind=rule.kind,
+            period=rule.period,
+            level=level,
+            amount=amount,
+            used=0,
             reviews=0,
-            rule_version=f"budget@{budget.version.valid_from.isoformat()}; {decision.rule_version}",
+            rule_version=f"{rule.label}; {decision.rule_version}"[:120],
             eligibility_rule=decision.includes[q].id,
             reasons=reasons,
             granted_at=now,
@@ -256,120 +318,27 @@ def _grant(
         )
     ).inserted_primary_key
     assert eid is not None
-    conn.execute(
-        entitlement_tiers.insert(),
-        [
-            {
-                "entitlement_id": eid[0],
-                "idx": i,
-                "name": t.name,
-                "share_percent": t.share_percent,
-                "cap_fen": cap,
-                "spent_fen": 0,
-            }
-            for i, (t, cap) in enumerate(zip(budget.version.tiers, budget.caps(), strict=True))
-        ],
-    )
-    conn.execute(update(cases).where(cases.c.id == case_id).values(status=CaseStatus.ACTIVE))
+    conn.execute(update(cases).where(cases.c.id == case.id).values(status=CaseStatus.ACTIVE))
     append_event(
         svc,
         conn,
         region,
-        case_id,
+        case.id,
         actor.username,
         "entitlement.granted",
         reason,
         entitlement_id=eid[0],
         year=year,
-        annual_fen=budget.version.annual_fen,
+        scheme=rule.scheme,
+        unit=rule.unit,
+        entitlement_kind=rule.kind,
+        period=rule.period,
+        level=level,
+        amount=amount,
+        amount_text=f"每{PERIOD_LABELS[rule.period]}{amount_text(rule.unit, amount)}",
         reasons=reasons,
     )
     return read_entitlement(conn, eid[0])
-
-
-def read_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
-    row = fetch_one(conn, entitlements, "entitlement", entitlement_id, id=entitlement_id)
-    return msgspec.convert(row, Entitlement)
-
-
-def read_tiers(conn: Connection, entitlement_id: int) -> list[TierState]:
-    rows = (
-        conn.execute(
-            select(entitlement_tiers)
-            .where(entitlement_tiers.c.entitlement_id == entitlement_id)
-            .order_by(entitlement_tiers.c.idx)
-        )
-        .mappings()
-        .all()
-    )
-    return [msgspec.convert(plain(r), TierState) for r in rows]
-
-
-class TierView(msgspec.Struct, kw_only=True):
-    idx: int
-    name: str
-    share_percent: int
-    cap_fen: int
-    spent_fen: int
-    available_fen: int
-    live: bool
-    categories: list[str]
-    opens: str
-
-
-class EntitlementView(msgspec.Struct, kw_only=True):
-    entitlement: Entitlement
-    tiers: list[TierView]
-    current_tier: int
-    available_fen: int
-
-
-def rule_date(ent: Entitlement) -> date:
-    """The day whose rules an entitlement was granted under (kept for its whole year)."""
-    granted = local_date(ent.granted_at)
-    return granted if granted.year == ent.year else date(ent.year, 1, 1)
-
-
-def entitlement_view(
-    svc: Services, actor: Actor, case_id: int, year: int | None = None
-) -> EntitlementView:
-    actor.require("case.read")
-    with svc.engine.connect() as conn:
-        region, _case = load_case(svc, conn, actor, case_id)
-        year = year or local_date(svc.now()).year
-        row = _entitlement_row(conn, case_id, year)
-        if row is None:
-            raise NotFound("entitlement", f"case {case_id}, {year}")
-        ent = msgspec.convert(row, Entitlement)
-        tiers = read_tiers(conn, ent.id)
-    import numpy as np
-
-    rule = svc.regions.budget_rule(region, rule_date(ent))
-    spent = np.array([[t.spent_fen for t in tiers]], dtype=np.int64)
-    reviews = np.array([ent.reviews], dtype=np.int64)
-    current, available = rule.available(spent, reviews)
-    live, _ = rule.standing(spent, reviews)
-    scheme_tiers = rule.version.tiers
-    views = [
-        TierView(
-            idx=t.idx,
-            name=t.name,
-            share_percent=t.share_percent,
-            cap_fen=t.cap_fen,
-            spent_fen=t.spent_fen,
-            available_fen=int(available[0][t.idx]),
-            live=bool(live[0][t.idx]),
-            categories=list(scheme_tiers[t.idx].categories),
-            opens=scheme_tiers[t.idx].opens,
-        )
-        for t in tiers
-    ]
-    return EntitlementView(
-        entitlement=ent,
-        tiers=views,
-        current_tier=int(current[0]),
-        available_fen=int(available[0].sum()),
-    )
 
 
 def record_visit(
@@ -420,7 +389,7 @@ def record_visit(
             satisfied=satisfied,
         )
         if kind == "review":
-            ent = _entitlement_row(conn, case_id, local_date(now).year, lock=True)
+            ent = entitlement_row(conn, case_id, local_date(now).year, lock=True)
             if ent is not None:
                 conn.execute(
                     update(entitlements)
@@ -441,7 +410,8 @@ def record_visit(
 
 
 def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
-    """动态退出: cancels orders not yet started (refunding them) and closes the file."""
+    """动态退出: cancels orders not yet visited and closes early those between visits
+    (refunding what was not delivered), then closes the file."""
     actor.require("case.write")
     if not reason.strip():
         raise Invalid("reason", "退出须说明原因")
@@ -467,9 +437,12 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
             .all()
         )
         for o in open_orders:
-            cancel_in_transaction(
-                svc, conn, region, actor, msgspec.convert(plain(o), Order), "案件退出"
-            )
+            order = msgspec.convert(plain(o), Order)
+            if order.entitlement_id is not None:
+                lock_entitlement(conn, order.entitlement_id)  # case → entitlement → order
+            conn.execute(select(orders.c.id).where(orders.c.id == order.id).with_for_update())
+            # not yet visited: cancelled; visited: closed early (the rest refunded)
+            cancel_in_transaction(svc, conn, region, actor, order, "案件退出")
         now = svc.now()
         conn.execute(
             update(cases)
@@ -498,9 +471,6 @@ def get_case(svc: Services, actor: Actor, case_id: int) -> Case:
         return load_case(svc, conn, actor, case_id)[1]
 
 
-__all__ = ["NotFound"]
-
-
 class CaseFile(msgspec.Struct, kw_only=True):
     """一人一档: everything about one case, for the API and the pages."""
 
@@ -509,6 +479,7 @@ class CaseFile(msgspec.Struct, kw_only=True):
     assessments: list[Assessment]
     entitlements: list[Entitlement]
     orders: list[Order]
+    deliveries: list[Delivery]
     visits: list[Visit]
     events: list[CaseEvent]
 
@@ -539,6 +510,17 @@ def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
                 msgspec.convert(r, Entitlement) for r in rows(entitlements, entitlements.c.year)
             ],
             orders=[msgspec.convert(r, Order) for r in rows(orders, orders.c.id)],
+            deliveries=deliveries_of_case(conn, case_id),
             visits=[msgspec.convert(r, Visit) for r in rows(visits, visits.c.id)],
             events=case_events_of(conn, case_id),
         )
+
+
+def deliveries_of_case(conn: Connection, case_id: int) -> list[Delivery]:
+    rows = conn.execute(
+        select(deliveries)
+        .join(orders, orders.c.id == deliveries.c.order_id)
+        .where(orders.c.case_id == case_id)
+        .order_by(deliveries.c.checkin_at, deliveries.c.id)
+    ).mappings()
+    return [msgspec.convert(plain(r), Delivery) for r in rows]

@@ -1,13 +1,23 @@
-"""Service orders (工单): 点单 → 派单 → 接单 → check-in → check-out → 评单, and cancel.
+"""Service orders (工单): 点单 → 派单 → 接单 → visits (check-in … check-out) → 评单,
+and cancel or early close.
 
-Money moves only here, inside one transaction that holds the entitlement's row lock
-(SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so concurrent orders
-against one entitlement cannot overspend it. Every spend is split among the funding
-sources into ledger rows; a cancellation writes the exact opposite rows.
+An order of N units is delivered over visits: each check-in opens a delivery, each
+check-out closes it; the order is DELIVERED once its units are delivered (``Item.visits``
+visits, or the minutes of hour items) or when the worker or an officer closes it early,
+which refunds the undelivered remainder (money and cap usage).
+
+Where entitlement usage is booked: a cap is reserved when the order is placed (refunded on
+cancel and on early close); a floor is booked when a visit is checked out (minutes served;
+never refused). Money is booked to the funding sources at placement for the quantity
+ordered, and the undelivered remainder refunded when an order closes early.
+
+Lock order in every unit of work that moves money or usage: case → entitlement → order
+(SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,25 +28,23 @@ from sqlalchemy import Connection, and_, func, select, update
 from ..access import Actor
 from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
-from ..domain import CaseStatus, Entitlement, Order, OrderStatus, Person
-from ..facts import Population
+from ..domain import Case, CaseStatus, Delivery, Entitlement, Order, OrderStatus, Person
+from ..entitlement import EntitlementRule, amount_text, period_key
 from ..money import yuan
 from ..regions import Region
-from ..storage.tables import (
-    deliveries,
-    entitlement_tiers,
-    entitlements,
-    ledger,
-    orders,
-    persons,
-    providers,
-    ratings,
-    workers,
-)
+from ..storage.tables import deliveries, orders, persons, providers, ratings, workers
 from ..times import SHANGHAI, local_date
 from . import MAX_ID, Services, append_event, fetch_one, plain
-from .cases import load_case, read_tiers, rule_date
-from .people import person_facts
+from .cases import load_case
+from .entitlements import entitlement_row, lock_entitlement, person_population, rule_of
+from .ledger import (
+    book_money,
+    book_usage,
+    delivered_totals,
+    order_usage,
+    refund_money,
+    usage,
+)
 
 STATUS_LABELS = {
     OrderStatus.PLACED: "待派单",
@@ -47,6 +55,7 @@ STATUS_LABELS = {
     OrderStatus.RATED: "已评价",
     OrderStatus.CANCELLED: "已取消",
 }
+OPEN = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
 
 
 class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -57,15 +66,6 @@ class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: str = ""
 
 
-def _load_order(
-    svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
-) -> tuple[Region, Order]:
-    row = fetch_one(conn, orders, "order", order_id, lock=lock, id=order_id)
-    order = msgspec.convert(row, Order)
-    region, _case = load_case(svc, conn, actor, order.case_id)
-    return region, order
-
-
 def _illegal(order: Order, action: str, allowed: tuple[OrderStatus, ...]) -> Refused:
     wanted = "、".join(STATUS_LABELS[s] for s in allowed)
     return Refused(
@@ -73,6 +73,26 @@ def _illegal(order: Order, action: str, allowed: tuple[OrderStatus, ...]) -> Ref
         f"工单 #{order.id} 当前为「{STATUS_LABELS[order.status]}」，不能{action}（仅限{wanted}）",
         status=order.status.value,
     )
+
+
+def _read_order(conn: Connection, order_id: int, lock: bool = False) -> Order:
+    return msgspec.convert(
+        fetch_one(conn, orders, "order", order_id, lock=lock, id=order_id), Order
+    )
+
+
+def _load_order(
+    svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
+) -> tuple[Region, Order]:
+    """The order, with its case's scope checked. With ``lock``: the case, then the order's
+    entitlement, then the order are locked (the one lock order)."""
+    order = _read_order(conn, order_id)
+    region, _case = load_case(svc, conn, actor, order.case_id, lock=lock)
+    if lock:
+        if order.entitlement_id is not None:
+            lock_entitlement(conn, order.entitlement_id)
+        order = _read_order(conn, order_id, lock=True)
+    return region, order
 
 
 def _period_start(on: date, period: str) -> datetime:
@@ -124,125 +144,6 @@ def _check_item_limits(
             )
 
 
-def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
-    """群众点单: check item, eligibility, limits and the tiered budget; spend; split funding."""
-    actor.require("order.place")
-    if data.quantity < 1:
-        raise Invalid("quantity", "数量至少为1")
-    if data.quantity > 1000:
-        raise Invalid("quantity", "数量过大")
-    if len(data.note) > 500 or "\x00" in data.note:
-        raise Invalid("note", "备注不超过500字，且不含控制字符")
-    with svc.transaction() as conn:
-        region, case = load_case(svc, conn, actor, data.case_id, lock=True)
-        try:
-            item = region.catalogue.item(data.item_code)
-        except KeyError:
-            raise Invalid(
-                "item_code", f"{data.item_code} 不在{region.info.name}服务清单中"
-            ) from None
-        if case.status != CaseStatus.ACTIVE:
-            raise Refused("case.not_active", "案件尚未授予服务额度或已退出，不能点单")
-        now = svc.now()
-        today = local_date(now)
-        ent_row = (
-            conn.execute(
-                select(entitlements)
-                .where(entitlements.c.case_id == case.id, entitlements.c.year == today.year)
-                .with_for_update()
-            )
-            .mappings()
-            .first()
-        )
-        if ent_row is None:
-            raise Refused(
-                "entitlement.missing", f"{today.year}年度服务额度尚未授予（需年度复核后授予）"
-            )
-        ent = msgspec.convert(plain(ent_row), Entitlement)
-        person = msgspec.convert(
-            fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
-        )
-        if not bool(item.who.mask(Population.of([person_facts(person, today)]))[0]):
-            raise Refused("item.who", f"「{item.name}」的服务对象条件不符：" + describe_who(item))
-        try:
-            price = item.price_on(today)
-        except LookupError as exc:
-            raise Refused("item.price", str(exc)) from None
-        amount = price * data.quantity
-        _check_item_limits(conn, case.id, item, data.quantity, amount, now)
-        tiers = read_tiers(conn, ent.id)
-        rule = svc.regions.budget_rule(region, rule_date(ent))
-        alloc = rule.allocate(
-            np.array([[t.spent_fen for t in tiers]], dtype=np.int64),
-            np.array([ent.reviews], dtype=np.int64),
-            np.array([amount], dtype=np.int64),
-            np.array([item.category]),
-        )
-        tier = int(alloc.tier[0])
-        if tier < 0:
-            raise Refused("budget", alloc.refusal[0] or "超出服务额度", amount_fen=amount)
-        funding = svc.regions.funding_rule(region, today)
-        parts = funding.split(np.array([amount], dtype=np.int64), np.array([item.category]))[0]
-        hours = (
-            region.info.service.urgent_response_hours
-            if data.urgent
-            else region.info.service.normal_response_hours
-        )
-        oid = conn.execute(
-            orders.insert().values(
-                region_id=region.id,
-                case_id=case.id,
-                entitlement_id=ent.id,
-                item_code=item.code,
-                quantity=data.quantity,
-                unit_price_fen=price,
-                amount_fen=amount,
-                tier_idx=tier,
-                urgent=data.urgent,
-                status=OrderStatus.PLACED,
-                due_at=now + timedelta(hours=hours),
-                placed_at=now,
-                placed_by=actor.username,
-                note=data.note,
-                rule_version=f"{ent.rule_version}; funding@{funding.rule_version.isoformat()}",
-            )
-        ).inserted_primary_key
-        assert oid is not None
-        spends = [
-            {
-                "entitlement_id": ent.id,
-                "order_id": oid[0],
-                "tier_idx": tier,
-                "source_code": src,
-                "amount_fen": int(part),
-                "kind": "spend",
-                "at": now,
-            }
-            for src, part in zip(funding.sources, parts, strict=True)
-            if part
-        ]
-        if spends:  # a free item (price 0) books nothing; an empty executemany would fail
-            conn.execute(ledger.insert(), spends)
-        _add_spent(conn, ent.id, tier, amount)
-        append_event(
-            svc,
-            conn,
-            region,
-            case.id,
-            actor.username,
-            "order.placed",
-            data.note,
-            order_id=oid[0],
-            item=item.code,
-            quantity=data.quantity,
-            amount_fen=amount,
-            tier=tiers[tier].name,
-            urgent=data.urgent,
-        )
-        order = msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
-    return order
-
-
 def describe_who(item: Item) -> str:
     parts = [f"{c.fact} {c.op} {getattr(c, c.op)}" for c in item.who.all]
     if item.who.any:
@@ -252,48 +153,190 @@ def describe_who(item: Item) -> str:
     return "；".join(parts)
 
 
-def _add_spent(conn: Connection, entitlement_id: int, tier: int, amount: int) -> None:
-    conn.execute(
-        update(entitlement_tiers)
-        .where(
-            entitlement_tiers.c.entitlement_id == entitlement_id, entitlement_tiers.c.idx == tier
+def find_item(region: Region, code: str) -> Item:
+    try:
+        return region.catalogue.item(code)
+    except KeyError:
+        raise Invalid("item_code", f"{code} 不在{region.info.name}服务清单中") from None
+
+
+def create_order(
+    svc: Services,
+    conn: Connection,
+    region: Region,
+    actor: Actor,
+    case: Case,
+    item: Item,
+    quantity: int,
+    *,
+    urgent: bool = False,
+    note: str = "",
+    session_id: int | None = None,
+    values: dict[str, Any] | None = None,
+) -> Order:
+    """Check and book one order inside the caller's unit of work, which holds the case's
+    lock: the item's conditions and limits, the entitlement (reserved now if a cap; a floor
+    is booked at delivery) and the money. ``values`` set further columns (a group session's
+    attendance is created delivered)."""
+    if case.status != CaseStatus.ACTIVE:
+        raise Refused("case.not_active", "案件尚未通过资格判定（授予服务）或已退出，不能点单")
+    now = svc.now()
+    today = local_date(now)
+    person = msgspec.convert(
+        fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
+    )
+    if not bool(item.who.mask(person_population(person, today))[0]):
+        raise Refused("item.who", f"「{item.name}」的服务对象条件不符：" + describe_who(item))
+    try:
+        price = item.price_on(today)
+    except LookupError as exc:
+        raise Refused("item.price", str(exc)) from None
+    amount = price * quantity
+    _check_item_limits(conn, case.id, item, quantity, amount, now)
+    ent: Entitlement | None = None
+    rule: EntitlementRule | None = None
+    bucket: int | None = None
+    key = ""
+    cost = 0
+    if item.spends_entitlement:
+        row = entitlement_row(conn, case.id, today.year, lock=True)
+        if row is None:
+            raise Refused(
+                "entitlement.missing",
+                f"{today.year}年度服务额度尚未授予，或本对象没有个人服务额度，"
+                f"「{item.name}」须使用服务额度",
+            )
+        ent = msgspec.convert(row, Entitlement)
+        rule = rule_of(svc, conn, region, ent, person)
+        key = period_key(today, rule.period)
+        cost = rule.cost(item, quantity, amount)
+        k = len(rule.buckets())
+        alloc = rule.allocate(
+            usage(conn, ent.id, key, k)[None, :],
+            np.array([ent.reviews], dtype=np.int64),
+            np.array([cost], dtype=np.int64),
+            np.array([item.category]),
         )
-        .values(spent_fen=entitlement_tiers.c.spent_fen + amount)
+        bucket = int(alloc.tier[0])
+        if bucket < 0:
+            raise Refused(
+                "budget",
+                alloc.refusal[0] or f"超出服务额度（本单{amount_text(rule.unit, cost)}）",
+                cost=cost,
+                unit=rule.unit,
+                amount_fen=amount,
+            )
+        if rule.kind != "cap":
+            cost = 0  # a floor books what is served, at check-out
+    funding = svc.regions.funding_rule(region, today)
+    hours = (
+        region.info.service.urgent_response_hours
+        if urgent
+        else region.info.service.normal_response_hours
     )
-    conn.execute(
-        update(entitlements)
-        .where(entitlements.c.id == entitlement_id)
-        .values(spent_fen=entitlements.c.spent_fen + amount)
-    )
+    version = f"{ent.rule_version}; " if ent is not None else ""
+    oid = conn.execute(
+        orders.insert().values(
+            region_id=region.id,
+            case_id=case.id,
+            entitlement_id=ent.id if ent is not None else None,
+            item_code=item.code,
+            quantity=quantity,
+            unit_price_fen=price,
+            amount_fen=amount,
+            period_key=key,
+            bucket_idx=bucket,
+            cost=cost,
+            session_id=session_id,
+            urgent=urgent,
+            status=OrderStatus.PLACED,
+            due_at=now + timedelta(hours=hours),
+            placed_at=now,
+            placed_by=actor.username,
+            note=note,
+            rule_version=f"{version}funding@{funding.rule_version.isoformat()}"[:120],
+            **(values or {}),
+        )
+    ).inserted_primary_key
+    assert oid is not None
+    order_id = int(oid[0])
+    if ent is not None and rule is not None and cost:
+        assert bucket is not None
+        book_usage(conn, rule, ent.id, order_id, key, bucket, cost, now)
+    book_money(conn, funding, order_id, ent.id if ent else None, amount, item.category, now)
+    detail: dict[str, Any] = {
+        "order_id": order_id,
+        "item": item.code,
+        "quantity": quantity,
+        "amount_fen": amount,
+        "urgent": urgent,
+    }
+    if ent is not None and rule is not None and bucket is not None:
+        detail.update(tier=rule.buckets()[bucket].name, unit=rule.unit, cost=cost, period=key)
+    if session_id is not None:
+        detail["session_id"] = session_id
+    append_event(svc, conn, region, case.id, actor.username, "order.placed", note, **detail)
+    return _read_order(conn, order_id)
+
+
+def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
+    """群众点单: check the item, the person, limits and the entitlement; book; split money."""
+    actor.require("order.place")
+    if data.quantity < 1:
+        raise Invalid("quantity", "数量至少为1")
+    if data.quantity > 1000:
+        raise Invalid("quantity", "数量过大")
+    if len(data.note) > 500 or "\x00" in data.note:
+        raise Invalid("note", "备注不超过500字，且不含控制字符")
+    with svc.transaction() as conn:
+        region, case = load_case(svc, conn, actor, data.case_id, lock=True)
+        item = find_item(region, data.item_code)
+        if item.mode == "group":
+            raise Refused(
+                "item.group",
+                f"「{item.name}」为小组/主题活动，请在活动中签到登记参加，不单独点单",
+            )
+        order = create_order(
+            svc, conn, region, actor, case, item, data.quantity, urgent=data.urgent, note=data.note
+        )
+    return order
+
+
+# --- refunds: cancel and early close ----------------------------------------------------
+def _refund_usage(
+    svc: Services, conn: Connection, region: Region, order: Order, part: Callable[[int], int]
+) -> int:
+    """Give back ``part(held)`` of what the order reserved of a cap, booking by booking."""
+    if order.entitlement_id is None or not order.cost:
+        return 0
+    ent = lock_entitlement(conn, order.entitlement_id)
+    rule = rule_of(svc, conn, region, ent)
+    now = svc.now()
+    given = 0
+    for eid, key, bucket, held in order_usage(conn, order.id):
+        back = min(part(held), held)
+        if back > 0:
+            book_usage(conn, rule, eid, order.id, key, bucket, -back, now)
+            given += back
+    return given
 
 
 def cancel_in_transaction(
     svc: Services, conn: Connection, region: Region, actor: Actor, order: Order, reason: str
 ) -> None:
-    allowed = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
-    if order.status not in allowed:
-        raise _illegal(order, "取消", allowed)
-    # lock the entitlement before touching its money
-    conn.execute(
-        select(entitlements.c.id).where(entitlements.c.id == order.entitlement_id).with_for_update()
-    ).first()
+    """Cancel an order not yet visited: everything it booked goes back. An order already
+    visited is closed early instead (its delivered part stays booked)."""
+    if order.status not in OPEN:
+        raise _illegal(order, "取消", OPEN)
+    visits, _minutes = delivered_totals(conn, order.id)
+    if visits:
+        close_in_transaction(svc, conn, region, actor, order, reason or "取消（已有上门服务）")
+        return
     now = svc.now()
-    entries = conn.execute(select(ledger).where(ledger.c.order_id == order.id)).mappings().all()
-    refunds = [
-        {
-            "entitlement_id": e["entitlement_id"],
-            "order_id": order.id,
-            "tier_idx": e["tier_idx"],
-            "source_code": e["source_code"],
-            "amount_fen": -e["amount_fen"],
-            "kind": "refund",
-            "at": now,
-        }
-        for e in entries
-    ]
-    if refunds:
-        conn.execute(ledger.insert(), refunds)
-    _add_spent(conn, order.entitlement_id, order.tier_idx, -order.amount_fen)
+    refunded = sum(
+        refund_money(conn, order.id, order.entitlement_id, order.amount_fen, now).values()
+    )
+    returned = _refund_usage(svc, conn, region, order, lambda held: held)
     conn.execute(
         update(orders)
         .where(orders.c.id == order.id)
@@ -308,7 +351,8 @@ def cancel_in_transaction(
         "order.cancelled",
         reason,
         order_id=order.id,
-        refunded_fen=order.amount_fen,
+        refunded_fen=refunded,
+        returned=returned,
     )
 
 
@@ -316,11 +360,130 @@ def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -
     actor.require("order.cancel")
     with svc.transaction() as conn:
         region, order = _load_order(svc, conn, actor, order_id)
+        if order.status in OPEN and delivered_totals(conn, order.id)[0]:
+            raise Refused(
+                "order.visited",
+                f"工单 #{order.id} 已有上门服务记录，不能取消；请办理提前结单（退回未服务部分）",
+            )
         cancel_in_transaction(svc, conn, region, actor, order, reason)
-        result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+        result = _read_order(conn, order_id)
     return result
 
 
+class Remainder(msgspec.Struct, kw_only=True):
+    """What an order still owes its recipient: units and minutes not yet delivered."""
+
+    visits_done: int
+    minutes_done: int
+    units_left: int  # per-visit items: visits left; hour items: whole hours left
+    minutes_left: int  # hour items: minutes left
+    money_left_fen: int
+
+    @property
+    def complete(self) -> bool:
+        return self.units_left == 0 and self.minutes_left == 0
+
+
+def remainder(item: Item, order: Order, visits: int, minutes: int) -> Remainder:
+    if item.by_time:
+        left = max(order.quantity * 60 - minutes, 0)
+        return Remainder(
+            visits_done=visits,
+            minutes_done=minutes,
+            units_left=left // 60,
+            minutes_left=left,
+            money_left_fen=order.unit_price_fen * left // 60,
+        )
+    left_units = max(item.visits(order.quantity) - visits, 0)
+    return Remainder(
+        visits_done=visits,
+        minutes_done=minutes,
+        units_left=left_units,
+        minutes_left=0,
+        money_left_fen=order.unit_price_fen * left_units,
+    )
+
+
+def _unused_cost(unit: str, item: Item, order: Order, rest: Remainder) -> Callable[[int], int]:
+    """What of a cap reservation an early close gives back, in the entitlement's unit."""
+    if unit == "fen":
+        return lambda held: rest.money_left_fen
+    if unit == "minutes":
+        left = rest.minutes_left if item.by_time else rest.units_left * item.minutes_per_unit
+        return lambda held: left
+    return lambda held: max(held - rest.visits_done, 0)
+
+
+def close_in_transaction(
+    svc: Services, conn: Connection, region: Region, actor: Actor, order: Order, reason: str
+) -> Remainder:
+    """提前结单: the order is DELIVERED with what was delivered; the undelivered remainder
+    of money and cap usage goes back."""
+    item = find_item(region, order.item_code)
+    visits, minutes = delivered_totals(conn, order.id)
+    rest = remainder(item, order, visits, minutes)
+    now = svc.now()
+    refunded = sum(
+        refund_money(conn, order.id, order.entitlement_id, rest.money_left_fen, now).values()
+    )
+    returned = 0
+    if order.entitlement_id is not None:
+        unit = _ent_unit(conn, order.entitlement_id)
+        returned = _refund_usage(svc, conn, region, order, _unused_cost(unit, item, order, rest))
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order.id)
+        .values(status=OrderStatus.DELIVERED, finished_at=now)
+    )
+    append_event(
+        svc,
+        conn,
+        region,
+        order.case_id,
+        actor.username,
+        "order.closed",
+        reason,
+        order_id=order.id,
+        visits=visits,
+        minutes=minutes,
+        refunded_fen=refunded,
+        returned=returned,
+    )
+    return rest
+
+
+def _ent_unit(conn: Connection, entitlement_id: int) -> str:
+    from ..storage.tables import entitlements
+
+    return str(
+        conn.execute(
+            select(entitlements.c.unit).where(entitlements.c.id == entitlement_id)
+        ).scalar_one()
+    )
+
+
+def close_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
+    """提前结单 by the worker or an officer, between visits."""
+    if not (actor.can("order.work") or actor.can("order.cancel")):
+        actor.require("order.cancel")
+    if not reason.strip():
+        raise Invalid("reason", "提前结单须说明原因")
+    with svc.transaction() as conn:
+        region, order = _load_order(svc, conn, actor, order_id)
+        if actor.can("order.work") and not actor.can("order.cancel"):
+            _own_work(actor, order)
+        if order.status != OrderStatus.ACCEPTED or not delivered_totals(conn, order.id)[0]:
+            raise Refused(
+                "order.transition",
+                f"工单 #{order.id} 当前为「{STATUS_LABELS[order.status]}」：提前结单仅限"
+                "已有上门服务、等待下次上门的工单（未服务的工单请取消）",
+            )
+        close_in_transaction(svc, conn, region, actor, order, reason)
+        result = _read_order(conn, order_id)
+    return result
+
+
+# --- the loop's steps ---------------------------------------------------------------------
 def _transition(
     svc: Services,
     actor: Actor,
@@ -339,11 +502,9 @@ def _transition(
         if order.status not in allowed:
             raise _illegal(order, action, allowed)
         extra: dict[str, Any] = check(conn, region, order) if check else {}
-        conn.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(**values, **{k: v for k, v in extra.items() if k in orders.c})
-        )
+        new_values = {**values, **{k: v for k, v in extra.items() if k in orders.c}}
+        if new_values:
+            conn.execute(update(orders).where(orders.c.id == order_id).values(**new_values))
         append_event(
             svc,
             conn,
@@ -355,12 +516,12 @@ def _transition(
             order_id=order_id,
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
-        result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+        result = _read_order(conn, order_id)
     return result
 
 
 def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int) -> Order:
-    """平台派单: to an active provider of the region that is not on a red light."""
+    """平台派单: to an active provider of the region whose standing does not block it."""
 
     def check(conn: Connection, region: Region, order: Order) -> dict[str, Any]:
         prow = (
@@ -372,10 +533,12 @@ def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int)
             raise Invalid("provider_id", f"服务机构 {provider_id} 不存在或不属于本地区")
         if not prow["active"]:
             raise Refused("provider.inactive", f"服务机构「{prow['name']}」已停用")
-        if prow["light"] == "red":
+        if prow["blocks_dispatch"]:
+            label = prow["light_label"] or prow["light"]
             raise Refused(
-                "provider.red",
-                f"服务机构「{prow['name']}」为红灯（{prow['light_reason']}），不再派单",
+                f"provider.{prow['light'] or 'blocked'}",
+                f"服务机构「{prow['name']}」为{label}（{prow['light_reason']}），不再派单",
+                light=prow["light"],
             )
         return {"provider_id": provider_id, "provider": prow["name"]}
 
@@ -440,13 +603,22 @@ def _own_work(actor: Actor, order: Order) -> None:
 
 
 def start_order(svc: Services, actor: Actor, order_id: int) -> Order:
-    """Check-in (签到) at the recipient's home."""
+    """Check-in (签到) at the recipient's home: opens one visit (delivery)."""
     now = svc.now()
 
     def check(conn: Connection, region: Region, order: Order) -> dict[str, Any]:
         _own_work(actor, order)
-        conn.execute(deliveries.insert().values(order_id=order_id, checkin_at=now, steps_done=[]))
-        return {}
+        did = conn.execute(
+            deliveries.insert().values(
+                order_id=order_id, worker_id=order.worker_id, checkin_at=now, steps_done=[]
+            )
+        ).inserted_primary_key
+        assert did is not None
+        visits, _ = delivered_totals(conn, order_id)
+        out: dict[str, Any] = {"delivery_id": int(did[0]), "visit": visits + 1}
+        if order.started_at is None:
+            out["started_at"] = now
+        return out
 
     return _transition(
         svc,
@@ -458,32 +630,104 @@ def start_order(svc: Services, actor: Actor, order_id: int) -> Order:
         "order.started",
         check=check,
         status=OrderStatus.IN_SERVICE,
-        started_at=now,
     )
 
 
 class Finish(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Check-out of one visit. ``signer`` (the recipient or a family member) confirms it;
+    ``signature`` may hold the signature itself. ``complete`` closes the order with this
+    visit even if units remain (the remainder is refunded). ``confirmed_by`` and
+    ``confirmation`` are the first release's names of ``signer`` and ``signature``."""
+
     steps_done: list[str] = []
-    confirmed_by: str
-    confirmation: str = ""
+    signer: str = ""
+    signature: str = ""
     minutes: int | None = None
+    complete: bool = False
+    confirmed_by: str = ""
+    confirmation: str = ""
+
+    @property
+    def who(self) -> str:
+        return (self.signer or self.confirmed_by).strip()
+
+    @property
+    def mark(self) -> str:
+        return self.signature or self.confirmation
+
+
+def book_delivery(
+    svc: Services,
+    conn: Connection,
+    region: Region,
+    order: Order,
+    item: Item,
+    delivery_id: int,
+    minutes: int,
+    day: date,
+) -> int:
+    """A floor books what a visit served, in its unit, in the visit's period (never
+    refused; the entitlement is locked by the caller). Returns the amount booked."""
+    if order.entitlement_id is None:
+        return 0
+    ent = lock_entitlement(conn, order.entitlement_id)
+    if ent.kind != "floor":
+        return 0
+    rule = rule_of(svc, conn, region, ent)
+    if rule.unit == "minutes":
+        amount = minutes
+    elif rule.unit == "count":
+        amount = 1
+    else:
+        amount = order.unit_price_fen * (minutes // 60 if item.by_time else 1)
+    key = period_key(day, rule.period)
+    k = len(rule.buckets())
+    alloc = rule.allocate(
+        usage(conn, ent.id, key, k)[None, :],
+        np.array([ent.reviews], dtype=np.int64),
+        np.array([amount], dtype=np.int64),
+        np.array([item.category]),
+        explain=False,
+    )
+    bucket = max(int(alloc.tier[0]), 0)  # a floor never refuses
+    book_usage(conn, rule, ent.id, order.id, key, bucket, amount, svc.now(), delivery_id)
+    return amount
 
 
 def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Order:
-    """Check-out (签退): the standard's steps ticked, duration, the recipient's confirmation."""
+    """Check-out (签退) of the open visit: the standard's steps ticked, the duration, the
+    recipient's signature. The order is DELIVERED when its units are (or ``complete``)."""
     now = svc.now()
-    if not data.confirmed_by.strip():
-        raise Invalid("confirmed_by", "须由服务对象或家属签字确认")
+    if not data.who:
+        raise Invalid("signer", "须由服务对象或家属签字确认")
+    if len(data.who) > 60:
+        raise Invalid("signer", "签字人姓名不超过60字")
+    if len(data.mark) > 200_000:
+        raise Invalid("signature", "签名数据过大")
     if data.minutes is not None and not 0 < data.minutes <= 24 * 60:
         raise Invalid("minutes", "服务时长应在1至1440分钟之间")
-
-    def check(conn: Connection, region: Region, order: Order) -> dict[str, Any]:
+    actor.require("order.work")
+    with svc.transaction() as conn:
+        region, order = _load_order(svc, conn, actor, order_id)
+        if order.status != OrderStatus.IN_SERVICE:
+            raise _illegal(order, "签退完成服务", (OrderStatus.IN_SERVICE,))
         _own_work(actor, order)
-        item = region.catalogue.item(order.item_code)
+        item = find_item(region, order.item_code)
         unknown = [s for s in data.steps_done if s not in item.standard]
         if unknown:
             raise Invalid("steps_done", f"不是「{item.name}」服务规范中的步骤：{unknown}")
-        drow = fetch_one(conn, deliveries, "delivery", order_id, order_id=order_id)
+        drow = (
+            conn.execute(
+                select(deliveries)
+                .where(deliveries.c.order_id == order_id, deliveries.c.checkout_at.is_(None))
+                .order_by(deliveries.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        if drow is None:
+            raise NotFound("delivery", order_id)
         checkin: datetime = drow["checkin_at"]
         minutes = (
             data.minutes
@@ -493,29 +737,63 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
         missing = [s for s in item.standard if s not in data.steps_done]
         conn.execute(
             update(deliveries)
-            .where(deliveries.c.order_id == order_id)
+            .where(deliveries.c.id == drow["id"])
             .values(
                 checkout_at=now,
                 minutes=minutes,
                 steps_done=data.steps_done,
-                confirmed_by=data.confirmed_by,
-                confirmation=data.confirmation,
+                signer=data.who,
+                signature=data.mark,
             )
         )
-        return {"minutes": minutes, "steps_missing": missing}
-
-    return _transition(
-        svc,
-        actor,
-        order_id,
-        "order.work",
-        "签退完成服务",
-        (OrderStatus.IN_SERVICE,),
-        "order.delivered",
-        check=check,
-        status=OrderStatus.DELIVERED,
-        finished_at=now,
-    )
+        booked = book_delivery(
+            svc, conn, region, order, item, int(drow["id"]), minutes, local_date(checkin)
+        )
+        visits, served = delivered_totals(conn, order_id)
+        rest = remainder(item, order, visits, served)
+        detail: dict[str, Any] = {
+            "order_id": order_id,
+            "delivery_id": int(drow["id"]),
+            "minutes": minutes,
+            "steps_missing": missing,
+            "signer": data.who,
+            "visit": visits,
+        }
+        if booked:
+            detail["booked"] = booked
+        if rest.complete or data.complete:
+            conn.execute(
+                update(orders)
+                .where(orders.c.id == order_id)
+                .values(status=OrderStatus.DELIVERED, finished_at=now)
+            )
+            append_event(
+                svc, conn, region, order.case_id, actor.username, "order.delivered", **detail
+            )
+            if not rest.complete:
+                order = _read_order(conn, order_id)
+                close_in_transaction(svc, conn, region, actor, order, "签退时提前结单")
+        else:
+            conn.execute(
+                update(orders).where(orders.c.id == order_id).values(status=OrderStatus.ACCEPTED)
+            )
+            left = (
+                amount_text("minutes", rest.minutes_left)
+                if item.by_time
+                else f"{rest.units_left}{UNIT_NAMES[item.unit]}"
+            )
+            append_event(
+                svc,
+                conn,
+                region,
+                order.case_id,
+                actor.username,
+                "order.visited",
+                f"第{visits}次上门服务完成，尚余{left}",
+                **detail,
+            )
+        result = _read_order(conn, order_id)
+    return result
 
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -525,7 +803,7 @@ class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> Order:
-    """群众评单: 1–5 and satisfied or not; feeds the provider's traffic light."""
+    """群众评单: 1–5 and satisfied or not; feeds the provider's standing."""
     if not 1 <= data.score <= 5:
         raise Invalid("score", "评分应为1至5")
     if len(data.comment) > 500:
@@ -569,6 +847,17 @@ def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
         return _load_order(svc, conn, actor, order_id, lock=False)[1]
 
 
+def order_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Delivery]:
+    """The visits of an order, in order."""
+    actor.require("case.read")
+    with svc.engine.connect() as conn:
+        _load_order(svc, conn, actor, order_id, lock=False)
+        rows = conn.execute(
+            select(deliveries).where(deliveries.c.order_id == order_id).order_by(deliveries.c.id)
+        ).mappings()
+        return [msgspec.convert(plain(r), Delivery) for r in rows]
+
+
 def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]:
     """Orders not accepted by their deadline go up one level of the area hierarchy for each
     further response period they stay overdue. Set-based per level; events per order."""
@@ -607,9 +896,7 @@ def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]
                 level=level,
                 to=target,
             )
-            escalated.append(
-                msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
-            )
+            escalated.append(_read_order(conn, order.id))
     return escalated
 
 

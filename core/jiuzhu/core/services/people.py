@@ -12,9 +12,14 @@ from .. import idcard
 from ..access import Actor, check_scope
 from ..base import Invalid, NotFound, Refused
 from ..domain import NewPerson, Person
-from ..facts import COVERAGE, GROUPS, PersonFacts, age_on
+from ..facts import COVERAGE, DISABILITY_TYPES, GROUPS, PersonFacts, age_on
 from ..storage.tables import households, persons
 from . import Services, fetch_one, plain
+
+
+def is_division_code(code: str) -> bool:
+    """A GB/T 2260 code (6 digits) or a code below county level (9 or 12 digits)."""
+    return code.isascii() and code.isdigit() and 6 <= len(code) <= 12
 
 
 def person_facts(person: Person, on: date) -> PersonFacts:
@@ -30,6 +35,8 @@ def person_facts(person: Person, on: date) -> PersonFacts:
         student=person.student,
         living_alone=person.living_alone,
         area_code=person.area_code,
+        hukou_area_code=person.hukou_area_code,
+        disability_type=person.disability_type,
     )
 
 
@@ -52,6 +59,12 @@ def validate_new_person(svc: Services, data: NewPerson) -> str:
             raise Invalid(name, f"未知取值 {unknown}；可选：{'、'.join(vocab)}")
     if not 0 <= data.disability_grade <= 4:
         raise Invalid("disability_grade", "残疾等级应为0（无）或1–4级")
+    if data.disability_type and data.disability_type not in DISABILITY_TYPES:
+        raise Invalid("disability_type", f"残疾类别应为 {'、'.join(DISABILITY_TYPES)} 之一")
+    if data.disability_type and not data.disability_grade:
+        raise Invalid("disability_type", "填写残疾类别时须同时填写残疾等级（1–4级）")
+    if data.hukou_area_code and not is_division_code(data.hukou_area_code):
+        raise Invalid("hukou_area_code", "户籍地应为6至12位数字的行政区划代码（可为外省）")
     if not 1 <= data.household_size <= 100:
         raise Invalid("household_size", "家庭人口应为1至100")
     if not 0 <= data.income_per_capita_fen <= 10**12:

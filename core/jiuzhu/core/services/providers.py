@@ -9,7 +9,7 @@ from ..access import Actor
 from ..base import Invalid, Refused
 from ..domain import Provider, Worker
 from ..storage.tables import orders, providers, ratings, visits, workers
-from ..supervision import Light, ProviderStats
+from ..supervision import UNRATED, ProviderStanding, ProviderStats
 from . import Services, fetch_one, plain
 
 
@@ -36,8 +36,10 @@ def create_provider(
                 region_id=region_id,
                 name=name,
                 area_code=area_code,
-                light="green",
-                light_reason="新机构",
+                light="",
+                light_label="",
+                light_reason="新机构，尚无评价",
+                blocks_dispatch=False,
                 active=True,
             )
         ).inserted_primary_key
@@ -112,25 +114,34 @@ def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
     )
 
 
-def refresh_light(svc: Services, provider_id: int) -> Light:
-    """Recompute the light from ratings and return visits, via the region's rule."""
+def refresh_light(svc: Services, provider_id: int) -> ProviderStanding:
+    """Recompute the provider's standing from ratings and return visits, via the plugin
+    answering ``jiuzhu_provider_light`` for its region, and store it."""
     with svc.engine.connect() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
     region = svc.region(prow["region_id"])
     stats = provider_stats(svc, provider_id)
-    light: Light | None = svc.regions.pm.hook.jiuzhu_provider_light(region=region, stats=stats)
-    light = light or Light.GREEN
-    reason = (
+    found: ProviderStanding | None = svc.regions.pm.hook.jiuzhu_provider_light(
+        region=region, stats=stats
+    )
+    standing = found or UNRATED
+    figures = (
         f"评价{stats.ratings}条，平均{stats.mean_score:.2f}分，满意率"
         f"{stats.satisfied_share:.0%}；回访{stats.visits}次，不满意{stats.visits_unsatisfied}次"
     )
+    reason = f"{standing.reason}（{figures}）" if standing.reason else figures
     with svc.transaction() as conn:
         conn.execute(
             update(providers)
             .where(providers.c.id == provider_id)
-            .values(light=light.value, light_reason=reason)
+            .values(
+                light=standing.code,
+                light_label=standing.label,
+                light_reason=reason,
+                blocks_dispatch=standing.blocks_dispatch,
+            )
         )
-    return light
+    return standing
 
 
 class ProviderView(msgspec.Struct, kw_only=True):

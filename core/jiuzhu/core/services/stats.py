@@ -1,6 +1,11 @@
-"""Statistics in persons (人), person-times (人次), hours and money by funding source.
+"""Statistics in households (户), persons (人), person-times (人次), hours and money by
+funding source.
 
-One grouped query per measure, scoped to the actor's region and area subtree."""
+One definition of 人次 (see ``catalogue.Item.visits``): one person-time per visit
+(delivery) checked out — an order of 5 massages delivered in 5 visits is 5 person-times,
+a group session counts once per attendee. Hours are the visits' minutes; money is what the
+delivered orders cost net of refunds. One grouped query per measure, scoped to the actor's
+region and area subtree."""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import ColumnElement, String, and_, func, select
+from sqlalchemy import ColumnElement, String, and_, case, func, select
 
 from ..access import Actor, area_subtree
 from ..base import Invalid
-from ..storage.tables import cases, deliveries, ledger, orders, providers
-from ..times import SHANGHAI
+from ..plugins import PluginError
+from ..storage.tables import cases, deliveries, ledger, orders, persons, providers
+from ..times import SHANGHAI, local_date
 from . import Services
 
 GroupBy = Literal["region", "area", "item", "provider", "category", "month"]
@@ -22,6 +28,7 @@ GroupBy = Literal["region", "area", "item", "provider", "category", "month"]
 class StatRow(msgspec.Struct, kw_only=True):
     key: str
     label: str
+    households: int  # a person without a household counts as one
     persons: int
     person_times: int
     hours: float
@@ -67,98 +74,114 @@ def statistics(
             raise Invalid("area", f"{area} 不在可查看的区域内")
         scope = area_subtree(region.info, area)
     lo, hi = _bounds(start, end)
-    delivered: list[ColumnElement[bool]] = [
+    scoped: list[ColumnElement[bool]] = [
         orders.c.region_id == region.id,
-        orders.c.status.in_(["delivered", "rated"]),
         cases.c.area_code.in_(sorted(scope)),
     ]
-    if lo is not None:
-        delivered.append(orders.c.finished_at >= lo)
-    if hi is not None:
-        delivered.append(orders.c.finished_at < hi)
     if provider_id is not None:
-        delivered.append(orders.c.provider_id == provider_id)
+        scoped.append(orders.c.provider_id == provider_id)
     if item_code is not None:
-        delivered.append(orders.c.item_code == item_code)
-    joined = orders.join(cases, cases.c.id == orders.c.case_id).join(
-        deliveries, deliveries.c.order_id == orders.c.id
+        scoped.append(orders.c.item_code == item_code)
+    # person-times and hours: visits checked out in the window
+    visited = [*scoped, deliveries.c.checkout_at.is_not(None)]
+    if lo is not None:
+        visited.append(deliveries.c.checkout_at >= lo)
+    if hi is not None:
+        visited.append(deliveries.c.checkout_at < hi)
+    joined = deliveries.join(orders, orders.c.id == deliveries.c.order_id).join(
+        cases, cases.c.id == orders.c.case_id
     )
-    key = _key(group_by, region, svc.engine.dialect.name)
+    household = case(
+        (persons.c.household_id.is_(None), -cases.c.person_id), else_=persons.c.household_id
+    )
+    with_people = joined.join(persons, persons.c.id == cases.c.person_id)
+    key = _key(group_by, region, svc.engine.dialect.name, deliveries.c.checkout_at)
+    measures = (
+        func.count(func.distinct(household)),
+        func.count(func.distinct(cases.c.person_id)),
+        func.count(deliveries.c.id),
+        func.coalesce(func.sum(deliveries.c.minutes), 0),
+    )
     q = (
-        select(
-            key.label("key"),
-            func.count(func.distinct(cases.c.person_id)),
-            func.count(orders.c.id),
-            func.coalesce(func.sum(deliveries.c.minutes), 0),
-            func.coalesce(func.sum(orders.c.amount_fen), 0),
-        )
-        .select_from(joined)
-        .where(and_(*delivered))
+        select(key.label("key"), *measures)
+        .select_from(with_people)
+        .where(and_(*visited))
         .group_by(key)
         .order_by(key)
     )
-    tq = (
-        select(
-            func.count(func.distinct(cases.c.person_id)),
-            func.count(orders.c.id),
-            func.coalesce(func.sum(deliveries.c.minutes), 0),
-            func.coalesce(func.sum(orders.c.amount_fen), 0),
-        )
-        .select_from(joined)
-        .where(and_(*delivered))
+    tq = select(*measures).select_from(with_people).where(and_(*visited))
+    # money: orders delivered in the window, net of early-close refunds
+    done = [*scoped, orders.c.status.in_(["delivered", "rated"])]
+    if lo is not None:
+        done.append(orders.c.finished_at >= lo)
+    if hi is not None:
+        done.append(orders.c.finished_at < hi)
+    paid = ledger.join(orders, orders.c.id == ledger.c.order_id).join(
+        cases, cases.c.id == orders.c.case_id
     )
-    money_where: list[ColumnElement[bool]] = [
-        orders.c.region_id == region.id,
-        cases.c.area_code.in_(sorted(scope)),
-    ]
+    mkey = _key(group_by, region, svc.engine.dialect.name, orders.c.finished_at)
+    aq = (
+        select(mkey.label("key"), func.coalesce(func.sum(ledger.c.amount_fen), 0))
+        .select_from(paid)
+        .where(and_(*done))
+        .group_by(mkey)
+    )
+    money_where = list(scoped)
     if lo is not None:
         money_where.append(ledger.c.at >= lo)
     if hi is not None:
         money_where.append(ledger.c.at < hi)
-    if provider_id is not None:
-        money_where.append(orders.c.provider_id == provider_id)
-    if item_code is not None:
-        money_where.append(orders.c.item_code == item_code)
     mq = (
         select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
-        .select_from(
-            ledger.join(orders, orders.c.id == ledger.c.order_id).join(
-                cases, cases.c.id == orders.c.case_id
-            )
-        )
+        .select_from(paid)
         .where(and_(*money_where))
         .group_by(ledger.c.source_code)
     )
     with svc.engine.connect() as conn:
         rows = conn.execute(q).all()
         total = conn.execute(tq).one()
+        amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
         money = {str(k): int(v) for k, v in conn.execute(mq).all()}
         names = _labels(conn, group_by, region)
+    try:
+        source_names: dict[str, str] = dict(
+            getattr(svc.regions.funding_rule(region, local_date(svc.now())), "source_names", {})
+        )
+    except (PluginError, LookupError):
+        source_names = {}
+    for code in money:
+        source_names.setdefault(code, code)
+    keys = {str(r[0]) for r in rows} | set(amounts)
+    by_key = {str(r[0]): r for r in rows}
     return Stats(
         region_id=region.id,
         group_by=group_by,
         start=start,
         end=end,
-        rows=[_row(str(r[0]), names.get(str(r[0]), str(r[0])), r) for r in rows],
-        total=_row("total", "合计", (None, *total)),
-        funding={s.code: money.get(s.code, 0) for s in region.funding.sources},
-        funding_names={s.code: s.name for s in region.funding.sources},
+        rows=[
+            _row(k, names.get(k, k), by_key.get(k, (k, 0, 0, 0, 0)), amounts.get(k, 0))
+            for k in sorted(keys)
+        ],
+        total=_row("total", "合计", (None, *total), sum(amounts.values())),
+        funding={code: money.get(code, 0) for code in source_names},
+        funding_names=source_names,
     )
 
 
-def _row(key: str, label: str, r: Any) -> StatRow:
+def _row(key: str, label: str, r: Any, amount: int) -> StatRow:
     return StatRow(
         key=key,
         label=label,
-        persons=int(r[1]),
-        person_times=int(r[2]),
-        hours=round(int(r[3]) / 60, 2),
-        amount_fen=int(r[4]),
+        households=int(r[1]),
+        persons=int(r[2]),
+        person_times=int(r[3]),
+        hours=round(int(r[4]) / 60, 2),
+        amount_fen=amount,
     )
 
 
-def _key(group_by: str, region: Any, dialect: str = "sqlite") -> Any:
-    from sqlalchemy import case, literal
+def _key(group_by: str, region: Any, dialect: str, moment: Any) -> Any:
+    from sqlalchemy import literal
 
     if group_by == "region":
         return literal(region.id)
@@ -174,10 +197,10 @@ def _key(group_by: str, region: Any, dialect: str = "sqlite") -> Any:
         return func.coalesce(orders.c.provider_id, 0)
     # the month in Shanghai (stored times are UTC), as the start/end bounds are
     if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", orders.c.finished_at), "YYYY-MM")
+        return func.to_char(func.timezone("Asia/Shanghai", moment), "YYYY-MM")
     if dialect == "sqlite":  # Shanghai keeps no daylight saving: UTC+8 all year
-        return func.strftime("%Y-%m", orders.c.finished_at, "+8 hours")
-    return func.substr(func.cast(orders.c.finished_at, String), 1, 7)
+        return func.strftime("%Y-%m", moment, "+8 hours")
+    return func.substr(func.cast(moment, String), 1, 7)
 
 
 def _labels(conn: Any, group_by: str, region: Any) -> dict[str, str]:

@@ -41,6 +41,13 @@ households = Table(
     Column("address", String(200), nullable=False, server_default=""),
     Column("size", Integer, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime, nullable=False),
+    # 户主; persons and households refer to each other, so this key is added after both
+    Column(
+        "head_person_id",
+        ForeignKey("persons.id", use_alter=True, name="fk_households_head_person_id_persons"),
+        nullable=True,
+    ),
+    Column("phone", String(20), nullable=False, server_default=""),
 )
 
 persons = Table(
@@ -55,8 +62,11 @@ persons = Table(
     Column("birth_date", Date, nullable=False),
     Column("phone", String(20), nullable=False, server_default=""),
     Column("area_code", String(12), nullable=False, index=True),
+    Column("hukou_area_code", String(12), nullable=False, server_default=""),
+    Column("relation", String(8), nullable=False, server_default=""),
     Column("groups", JSON, nullable=False),
     Column("disability_grade", Integer, nullable=False, server_default="0"),
+    Column("disability_type", String(4), nullable=False, server_default=""),
     Column("major_illness", Boolean, nullable=False, server_default=text("false")),
     Column("chronic_illness", Boolean, nullable=False, server_default=text("false")),
     Column("covered_by", JSON, nullable=False),
@@ -101,6 +111,7 @@ assessments = Table(
     Column("total", Integer, nullable=False),
     Column("level", String(40), nullable=False),
     Column("recommended_items", JSON, nullable=False),
+    Column("raised_by", JSON, nullable=False, server_default=text("'[]'")),
     Column("assessed_by", String(60), nullable=False),
     Column("assessed_at", UTCDateTime, nullable=False),
 )
@@ -112,10 +123,15 @@ entitlements = Table(
     Column("case_id", ForeignKey("cases.id"), nullable=False),
     Column("region_id", String(40), nullable=False),
     Column("year", Integer, nullable=False),
-    Column("annual_fen", Money, nullable=False),
-    Column("spent_fen", Money, nullable=False, server_default="0"),
+    Column("scheme", String(40), nullable=False),
+    Column("unit", String(8), nullable=False),  # fen | minutes | count
+    Column("kind", String(8), nullable=False),  # cap | floor
+    Column("period", String(8), nullable=False),  # year | quarter | month
+    Column("level", String(40), nullable=False, server_default=""),
+    Column("amount", BigInteger, nullable=False),  # per period, in the unit
+    Column("used", BigInteger, nullable=False, server_default="0"),  # all periods
     Column("reviews", Integer, nullable=False, server_default="0"),
-    Column("rule_version", String(80), nullable=False),
+    Column("rule_version", String(120), nullable=False),
     Column("eligibility_rule", String(80), nullable=False),
     Column("reasons", JSON, nullable=False),
     Column("granted_at", UTCDateTime, nullable=False),
@@ -123,15 +139,33 @@ entitlements = Table(
     UniqueConstraint("case_id", "year", name="uq_entitlements_case_year"),
 )
 
-entitlement_tiers = Table(
-    "entitlement_tiers",
+# What each bucket has used in one period; rows appear on the first booking of a period,
+# under the entitlement's row lock.
+entitlement_usage = Table(
+    "entitlement_usage",
     metadata,
     Column("entitlement_id", ForeignKey("entitlements.id"), primary_key=True),
-    Column("idx", Integer, primary_key=True),
+    Column("period_key", String(10), primary_key=True),
+    Column("bucket_idx", Integer, primary_key=True),
     Column("name", String(40), nullable=False),
-    Column("share_percent", Integer, nullable=False),
-    Column("cap_fen", Money, nullable=False),
-    Column("spent_fen", Money, nullable=False, server_default="0"),
+    Column("cap", BigInteger, nullable=False),
+    Column("used", BigInteger, nullable=False, server_default="0"),
+)
+
+# The unit ledger: every booking and refund of an entitlement, in its unit. Its sum per
+# entitlement equals entitlement_usage's and entitlements.used.
+entitlement_ledger = Table(
+    "entitlement_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=False, index=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("delivery_id", ForeignKey("deliveries.id"), nullable=True),
+    Column("period_key", String(10), nullable=False),
+    Column("bucket_idx", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("kind", String(8), nullable=False),  # spend | refund
+    Column("at", UTCDateTime, nullable=False),
 )
 
 providers = Table(
@@ -141,8 +175,11 @@ providers = Table(
     Column("region_id", String(40), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("area_code", String(12), nullable=False),
-    Column("light", String(8), nullable=False, server_default="green"),
+    # the standing a plugin (jiuzhu_provider_light) gave the provider
+    Column("light", String(8), nullable=False, server_default=""),
+    Column("light_label", String(20), nullable=False, server_default=""),
     Column("light_reason", Text, nullable=False, server_default=""),
+    Column("blocks_dispatch", Boolean, nullable=False, server_default=text("false")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     UniqueConstraint("region_id", "name", name="uq_providers_region_name"),
 )
@@ -164,12 +201,16 @@ orders = Table(
     Column("id", Integer, primary_key=True),
     Column("region_id", String(40), nullable=False),
     Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
-    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=False, index=True),
+    # no entitlement: an item that spends none, or a group session's attendee without one
+    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=True, index=True),
     Column("item_code", String(40), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("unit_price_fen", Money, nullable=False),
     Column("amount_fen", Money, nullable=False),
-    Column("tier_idx", Integer, nullable=False),
+    Column("period_key", String(10), nullable=False, server_default=""),
+    Column("bucket_idx", Integer, nullable=True),
+    Column("cost", BigInteger, nullable=False, server_default="0"),  # in the entitlement's unit
+    Column("session_id", ForeignKey("group_sessions.id"), nullable=True, index=True),
     Column("urgent", Boolean, nullable=False, server_default=text("false")),
     Column("status", String(12), nullable=False, index=True),
     Column("due_at", UTCDateTime, nullable=False),
@@ -188,16 +229,48 @@ orders = Table(
     Column("rule_version", String(120), nullable=False, server_default=""),
 )
 
+# One visit (check-in … check-out) of an order; an order of several units takes several.
 deliveries = Table(
     "deliveries",
     metadata,
-    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("worker_id", ForeignKey("workers.id"), nullable=True),
     Column("checkin_at", UTCDateTime, nullable=False),
     Column("checkout_at", UTCDateTime, nullable=True),
     Column("minutes", Integer, nullable=False, server_default="0"),
     Column("steps_done", JSON, nullable=False),
-    Column("confirmed_by", String(60), nullable=False, server_default=""),
-    Column("confirmation", Text, nullable=False, server_default=""),
+    Column("signer", String(60), nullable=False, server_default=""),
+    Column("signature", Text, nullable=False, server_default=""),
+)
+
+# 小组工作 / 主题活动: one session, many attendees, each attendance a person-time.
+group_sessions = Table(
+    "group_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("region_id", String(40), nullable=False, index=True),
+    Column("item_code", String(40), nullable=False),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False),
+    Column("worker_id", ForeignKey("workers.id"), nullable=True),
+    Column("title", String(100), nullable=False),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("status", String(8), nullable=False),  # open | closed
+    Column("created_by", String(60), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+
+session_attendees = Table(
+    "session_attendees",
+    metadata,
+    Column("session_id", ForeignKey("group_sessions.id"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("checked_in_at", UTCDateTime, nullable=False),
+    Column("checked_in_by", String(60), nullable=False),
 )
 
 ratings = Table(
@@ -235,73 +308,17 @@ case_events = Table(
     Column("detail", JSON, nullable=False),
 )
 
+# The money ledger: every spend and refund by funding source (always fen).
 ledger = Table(
     "ledger",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=False, index=True),
+    Column("entitlement_id", ForeignKey("entitlements.id"), nullable=True, index=True),
     Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
-    Column("tier_idx", Integer, nullable=False),
     Column("source_code", String(40), nullable=False),
     Column("amount_fen", Money, nullable=False),
     Column("kind", String(8), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-)
-
-# --- the one-form application (jiuzhu.plugins.one_form) ---------------------------------
-applications = Table(
-    "applications",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("receipt", String(32), nullable=False, unique=True),
-    Column("region_id", String(40), nullable=False),
-    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
-    Column("person_id", ForeignKey("persons.id"), nullable=False),
-    Column("area_code", String(12), nullable=False, index=True),
-    Column("form", JSON, nullable=False),
-    Column("documents", JSON, nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("version", Integer, nullable=False, server_default="0"),
-    Column("accepted_at", UTCDateTime, nullable=False),
-    Column("accepted_by", String(60), nullable=False),
-    Column("decided_at", UTCDateTime, nullable=True),
-)
-
-application_policies = Table(
-    "application_policies",
-    metadata,
-    Column("application_id", ForeignKey("applications.id"), primary_key=True),
-    Column("policy_code", String(40), primary_key=True),
-    Column("region_id", String(40), nullable=False),
-    Column("person_id", ForeignKey("persons.id"), nullable=False),
-    Column("department", String(40), nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("reason", Text, nullable=False, server_default=""),
-)
-# a household member cannot have two pending applications for one policy
-Index(
-    "uq_application_policies_pending",
-    application_policies.c.region_id,
-    application_policies.c.person_id,
-    application_policies.c.policy_code,
-    unique=True,
-    sqlite_where=text("status = 'pending'"),
-    postgresql_where=text("status = 'pending'"),
-)
-
-application_tasks = Table(
-    "application_tasks",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("application_id", ForeignKey("applications.id"), nullable=False, index=True),
-    Column("region_id", String(40), nullable=False),
-    Column("department", String(40), nullable=False, index=True),
-    Column("kind", String(12), nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
-    Column("decided_by", String(60), nullable=False, server_default=""),
-    Column("decided_at", UTCDateTime, nullable=True),
-    Column("decisions", JSON, nullable=False),
 )
 
 # --- access (web) ----------------------------------------------------------------------

@@ -16,10 +16,11 @@ from litestar.params import Parameter
 from .. import idcard
 from ..access import Actor
 from ..describe import region_data
-from ..domain import NewPerson, Order, Person, Visit
-from ..services import Services, cases, orders, people, providers, stats
+from ..domain import Delivery, NewPerson, Order, Person, Visit
+from ..services import Services, cases, entitlements, orders, people, providers, stats
 from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
+from ..services.entitlements import ShortfallView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
 from .auth import require_actor
@@ -109,14 +110,45 @@ def assess(svc: Services, actor: Actor, case_id: int, data: NewAssessment) -> An
 
 @post("/cases/{case_id:int}/entitlement", status_code=201)
 def grant(svc: Services, actor: Actor, case_id: int, data: Grant) -> Any:
-    return cases.grant_entitlement(svc, actor, case_id, data.year, data.reason)
+    """The entitlement granted, or — when the case's assessment level carries none (group
+    sessions only) — the activated case with ``entitlement: null``."""
+    granted = cases.grant_entitlement(svc, actor, case_id, data.year, data.reason)
+    if granted is not None:
+        return granted
+    return {"case": cases.get_case(svc, actor, case_id), "entitlement": None}
 
 
 @get("/cases/{case_id:int}/entitlement")
 def read_entitlement(
-    svc: Services, actor: Actor, case_id: int, year: int | None = Parameter(default=None)
+    svc: Services,
+    actor: Actor,
+    case_id: int,
+    year: int | None = Parameter(default=None),
+    period: str | None = Parameter(default=None),
 ) -> EntitlementView:
-    return cases.entitlement_view(svc, actor, case_id, year)
+    """The entitlement of a year (default: this one) in a period of it (default: the
+    current one): buckets, what is used and left, in the entitlement's unit."""
+    return entitlements.entitlement_view(svc, actor, case_id, year, period)
+
+
+@get("/cases/{case_id:int}/shortfall")
+def read_shortfall(
+    svc: Services, actor: Actor, case_id: int, period: str | None = Parameter(default=None)
+) -> ShortfallView:
+    """A time floor's standing for a period (default: the current one): owed and served,
+    in days and hours."""
+    return entitlements.case_shortfall(svc, actor, case_id, period)
+
+
+@get("/shortfalls")
+def list_shortfalls(
+    svc: Services,
+    actor: Actor,
+    period: str | None = Parameter(default=None),
+    only_short: bool = Parameter(default=False),
+) -> list[ShortfallView]:
+    """Every floor in the caller's area for a period (default: this month; supervisors)."""
+    return entitlements.shortfalls(svc, actor, period, only_short)
 
 
 @post("/cases/{case_id:int}/visits", status_code=201)
@@ -164,6 +196,18 @@ def finish(svc: Services, actor: Actor, order_id: int, data: Finish) -> Order:
 @post("/orders/{order_id:int}/rate")
 def rate(svc: Services, actor: Actor, order_id: int, data: NewRating) -> Order:
     return orders.rate_order(svc, actor, order_id, data)
+
+
+@post("/orders/{order_id:int}/close")
+def close(svc: Services, actor: Actor, order_id: int, data: Reason) -> Order:
+    """提前结单 between visits: the undelivered remainder is refunded."""
+    return orders.close_order(svc, actor, order_id, data.reason)
+
+
+@get("/orders/{order_id:int}/deliveries")
+def read_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Delivery]:
+    """The order's visits: check-in and -out, minutes, steps ticked, signer."""
+    return orders.order_deliveries(svc, actor, order_id)
 
 
 @post("/orders/{order_id:int}/cancel")
@@ -259,6 +303,8 @@ HANDLERS = [
     assess,
     grant,
     read_entitlement,
+    read_shortfall,
+    list_shortfalls,
     visit,
     exit_case,
     place,
@@ -268,6 +314,8 @@ HANDLERS = [
     start,
     finish,
     rate,
+    close,
+    read_deliveries,
     cancel,
     overdue,
     escalate,

@@ -1,7 +1,7 @@
 """The comparison engine: one population through every region's model.
 
-One rule, two speeds: eligibility, the tiered budget and the funding split come from the
-same hooks the service loop calls (``jiuzhu_eligibility``, ``jiuzhu_budget_rule``,
+One rule, two speeds: eligibility, the entitlement rule and the funding split come from the
+same hooks the service loop calls (``jiuzhu_eligibility``, ``jiuzhu_entitlement_rule``,
 ``jiuzhu_funding_rule``) and run over columns. Python loops only over regions x review
 stages x passes x items — never over people.
 
@@ -10,8 +10,15 @@ How a plan is bought (per eligible person, all at once in columns):
   plan goes through the kinds of need in ``kind_order`` and, for each kind, through the
   region's items of that kind in catalogue order, and buys as many units as the person
   still needs, the item allows (``who``, ``max_per_year``, ``max_per_month`` x 12,
-  ``max_fen_per_year``) and one live tier that may buy the item's category can pay;
-  ``BudgetRule.allocate`` then names the tier that pays, exactly as for an order.
+  ``max_fen_per_year``) and one live tier that may buy the item's category can pay (in the
+  rule's unit: fen, minutes or visits); ``EntitlementRule.allocate`` then names the tier
+  that pays, exactly as for an order.
+- a floor (a time floor owed per month) never limits a plan: needs are bought in full, and
+  the result reports the floor owed over the year beside what the plan uses of it. Items
+  that spend no entitlement are bought without one.
+- the rule is the one for a case without an assessment level; where a region grants
+  individual entitlements only by level (the population carries no levels), the first
+  level with a rule is modelled and a note says so.
 - a pass over the items repeats (up to one per tier) while it still buys something, so a
   second tier open at the same time, or one opened by spending, is used too.
 """
@@ -31,10 +38,11 @@ import numpy.typing as npt
 from jiuzhu.core import __version__
 from jiuzhu.core.base import Base, Invalid
 from jiuzhu.core.catalogue import Item
+from jiuzhu.core.entitlement import PERIODS_PER_YEAR, EntitlementRule, amount_text
 from jiuzhu.core.facts import Population
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
-from jiuzhu.core.rules import BudgetRule, FundingRule, IntArray
+from jiuzhu.core.rules import FundingRule, IntArray
 from jiuzhu.core.times import local_date, utcnow
 
 from .config import Staffing
@@ -95,6 +103,7 @@ class PlanItem:
     max_units: int | None
     max_fen: int | None
     allowed: npt.NDArray[np.bool_]  # (k,) tiers that may buy its category
+    cost: int = 0  # one unit's cost in the entitlement's unit (0: no budget to check)
 
 
 @dataclass
@@ -104,26 +113,33 @@ class RegionModel:
     region: Region
     regions: Regions
     on: date
-    budget: BudgetRule
+    budget: EntitlementRule | None  # None: no individual entitlement
     funding: FundingRule
     items: list[PlanItem]
     by_kind: list[list[PlanItem]]  # per KINDS index, catalogue order
     kind_order: list[int]
     stages: list[int]  # review counts at which a stage starts
     reviews: int
-    caps: IntArray
+    caps: IntArray  # per person and year, in the rule's unit
+    level: str = ""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def limits(self) -> bool:
+        """Whether the rule caps a plan (a floor or no entitlement does not)."""
+        return self.budget is not None and self.budget.kind == "cap"
 
     @classmethod
     def build(
         cls, regions: Regions, region: Region, settings: PlanSettings, on: date
     ) -> RegionModel:
-        budget = regions.budget_rule(region, on)
+        notes: list[str] = []
+        budget, level = _rule(regions, region, on, notes)
         funding = regions.funding_rule(region, on)
         kinds = item_kinds(region, settings.kinds.get(region.id))
         cats = [c.code for c in region.catalogue.categories]
-        notes: list[str] = []
         items: list[PlanItem] = []
+        k = len(budget.buckets()) if budget is not None else 1
         for i, item in enumerate(region.catalogue.items):
             try:
                 price = item.price_on(on)
@@ -137,7 +153,12 @@ class RegionModel:
             caps = [c for c in (item.max_per_year,) if c is not None]
             if item.max_per_month is not None:
                 caps.append(item.max_per_month * 12)
-            allowed = np.array(budget.allows(item.category), dtype=np.bool_)
+            spends = budget is not None and item.spends_entitlement
+            allowed = (
+                np.array(budget.allows(item.category), dtype=np.bool_)
+                if budget is not None and spends
+                else np.ones(k, dtype=np.bool_)
+            )
             if not allowed.any():
                 notes.append(f"{item.code}（{item.name}）：没有阶段可购买该类别")
             items.append(
@@ -150,16 +171,20 @@ class RegionModel:
                     max_units=min(caps) if caps else None,
                     max_fen=item.max_fen_per_year,
                     allowed=allowed,
+                    cost=budget.cost(item, 1, price) if budget is not None and spends else 0,
                 )
             )
         by_kind: list[list[PlanItem]] = [[] for _ in KINDS]
         for pi in items:
             if pi.kind >= 0 and pi.allowed.any():
                 by_kind[pi.kind].append(pi)
-        tiers = budget.version.tiers
-        review_tiers = [t for t, tier in enumerate(tiers) if t > 0 and tier.opens == "review"]
+        review_tiers = budget.review_stages() if budget is not None else []
         reviews = max(review_tiers, default=0) if settings.reviews is None else settings.reviews
         stages = [0, *[t for t in review_tiers if t <= reviews]]
+        per_year = PERIODS_PER_YEAR[budget.period] if budget is not None else 1
+        caps_year = [b.cap * per_year for b in budget.buckets()] if budget is not None else [0]
+        if budget is not None and budget.kind == "cap" and per_year != 1:
+            notes.append(f"额度按{budget.period}计，方案按全年合计（{per_year}期）近似，不区分各期")
         return cls(
             region=region,
             regions=regions,
@@ -171,9 +196,29 @@ class RegionModel:
             kind_order=[KINDS.index(k) for k in settings.kind_order],
             stages=stages,
             reviews=reviews,
-            caps=np.array(budget.caps(), dtype=np.int64),
+            caps=np.array(caps_year, dtype=np.int64),
+            level=level,
             notes=notes,
         )
+
+
+def _rule(
+    regions: Regions, region: Region, on: date, notes: list[str]
+) -> tuple[EntitlementRule | None, str]:
+    """The region's rule for a case without a level, else for its first level with one."""
+    rule = regions.entitlement_rule(region, on, "")
+    if rule is not None:
+        return rule, ""
+    for lv in region.instrument.levels:
+        rule = regions.entitlement_rule(region, on, lv.name)
+        if rule is not None:
+            notes.append(
+                f"个人服务额度按评估等级授予，人口数据无评估等级：按「{lv.name}」的规则"
+                f"（{rule.name}）建模"
+            )
+            return rule, lv.name
+    notes.append("本地区不授予个人服务额度：方案按需求全额购买")
+    return None, ""
 
 
 @dataclass
@@ -229,20 +274,19 @@ def plan(
     spent = np.zeros((m, k), dtype=np.int64)
     units = np.zeros((m, len(model.items)), dtype=np.int32)
     who: dict[int, npt.NDArray[np.bool_]] = {}
-    budget = model.budget
     for stage in model.stages:
         for _ in range(k):
             bought = 0
             for kind in model.kind_order:
                 for pi in model.by_kind[kind]:
-                    bought += _buy(budget, pi, kind, stage, sub, remaining, spent, units, who)
+                    bought += _buy(model, pi, kind, stage, sub, remaining, spent, units, who)
             if not bought:
                 break
     return Plans(index=index, spent=spent, units=units, unmet=remaining, reviews=model.reviews)
 
 
 def _buy(
-    budget: BudgetRule,
+    model: RegionModel,
     pi: PlanItem,
     kind: int,
     stage: int,
@@ -266,30 +310,40 @@ def _buy(
     had = units[cand, pi.index].astype(np.int64)
     if pi.max_units is not None:
         q = np.minimum(q, pi.max_units - had)
-    if pi.price > 0:
-        if pi.max_fen is not None:
-            q = np.minimum(q, (pi.max_fen - had * pi.price) // pi.price)
+    if pi.price > 0 and pi.max_fen is not None:
+        q = np.minimum(q, (pi.max_fen - had * pi.price) // pi.price)
+    budget = model.budget
+    capped = budget is not None and model.limits and pi.cost > 0
+    if capped:
+        assert budget is not None
         reviews = np.full(len(cand), stage, dtype=np.int64)
-        live, available = budget.standing(spent[cand], reviews)
+        if budget.period == "year":
+            live, available = budget.standing(spent[cand], reviews)
+        else:  # periods summed over the year (see RegionModel.build's note)
+            live = np.ones_like(spent[cand], dtype=np.bool_)
+            available = np.maximum(model.caps[None, :] - spent[cand], 0)
         room = np.where(live & pi.allowed[None, :], available, 0).max(axis=1)
-        q = np.minimum(q, room // pi.price)
+        q = np.minimum(q, room // pi.cost)
     go = q > 0
     if not go.any():
         return 0
     cand, q = cand[go], q[go]
-    amount = q * pi.price
-    if pi.price > 0:
+    cost = q * pi.cost
+    if capped and budget is not None and budget.period == "year":
         alloc = budget.allocate(
             spent[cand],
             np.full(len(cand), stage, dtype=np.int64),
-            amount,
+            cost,
             np.full(len(cand), pi.item.category),
             explain=False,
         )
         tier = alloc.tier
         ok = tier >= 0  # always, by construction; never spend what the rule refuses
-        cand, q, amount, tier = cand[ok], q[ok], amount[ok], tier[ok]
-        spent[cand, tier] += amount
+        cand, q, cost, tier = cand[ok], q[ok], cost[ok], tier[ok]
+        spent[cand, tier] += cost
+    elif pi.cost > 0:  # a floor (or a summed cap): book in the first bucket that allows it
+        tier_idx = int(np.flatnonzero(pi.allowed)[0])
+        spent[cand, tier_idx] += cost
     units[cand, pi.index] += q.astype(np.int32)
     remaining[cand, kind] -= q.astype(np.int32)
     return int(q.sum())
@@ -348,8 +402,9 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
             cat_persons[c] = int(got[:, cols].any(axis=1).sum())
     totals.add("cat_persons", cat_persons)
     totals.served += int(got.any(axis=1).sum())
-    annual = model.budget.version.annual_fen
-    totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())
+    annual = int(model.caps.sum())
+    if annual:
+        totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())
     totals.add("need_all", needs.sum(axis=0, dtype=np.int64))
     eligible_needs = needs[plans.index]
     totals.add("need_eligible", eligible_needs.sum(axis=0, dtype=np.int64))
@@ -457,6 +512,8 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
     item_fen = _ints(t.item_fen, ni)
     item_persons = _ints(t.item_persons, ni)
     minutes = [u * pi.item.minutes_per_unit for u, pi in zip(item_units, model.items, strict=True)]
+    # 人次: one definition with the service loop's statistics (catalogue.Item.visits)
+    visits = [pi.item.visits(u) for u, pi in zip(item_units, model.items, strict=True)]
     cats = region.catalogue.categories
     cat_persons = _ints(t.cat_persons, len(cats))
     categories = []
@@ -468,7 +525,7 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
                 name=cat.name,
                 spent_fen=sum(item_fen[j] for j in js),
                 persons=cat_persons[c],
-                person_times=sum(item_units[j] for j in js),
+                person_times=sum(visits[j] for j in js),
                 hours=round(sum(minutes[j] for j in js) / 60, 1),
             )
         )
@@ -495,21 +552,28 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
         for k, kind in enumerate(KINDS)
     ]
     tier_spent = _ints(t.tier_spent, len(model.caps))
-    spent = sum(tier_spent)
-    version = model.budget.version
+    used = sum(tier_spent)
+    spent = sum(item_fen)
+    rule = model.budget
+    buckets = rule.buckets() if rule is not None else []
+    annual = int(model.caps.sum()) if rule is not None else 0
+    unit = rule.unit if rule is not None else "fen"
     tiers = [
         TierResult(
-            name=tier.name,
-            share_percent=tier.share_percent,
+            name=b.name,
+            share_percent=round(100 * int(model.caps[i]) / annual) if annual else 0,
             cap_fen=int(model.caps[i]),
             spent_fen=tier_spent[i],
-            categories=list(tier.categories),
-            opens=tier.opens,
+            categories=list(b.categories),
+            opens=b.opens or "grant",
         )
-        for i, tier in enumerate(version.tiers)
+        for i, b in enumerate(buckets)
     ]
+    money = unit == "fen" and rule is not None and rule.kind == "cap"
+    version_from = getattr(getattr(rule, "version", None), "valid_from", model.on)
     by_source = _ints(t.by_source, len(model.funding.sources))
-    names = {s.code: s for s in region.funding.sources}
+    declared = getattr(region.sections.get("funding"), "sources", [])
+    names = {s.code: s for s in declared}
     funding = [
         SourceResult(
             code=code,
@@ -546,7 +610,7 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
         data_version=region.info.version,
         rule_versions={
             "eligibility": t.rule_version or elig.rule_version,
-            "budget": f"budget@{version.valid_from.isoformat()}",
+            "budget": rule.label if rule is not None else "",
             "funding": f"funding@{model.funding.rule_version.isoformat()}",
         },
         eligibility=EligibilityResult(
@@ -570,17 +634,24 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
             ],
         ),
         entitlement=EntitlementResult(
-            scheme=region.budget.name,
-            valid_from=version.valid_from,
-            annual_fen=version.annual_fen,
-            total_fen=version.annual_fen * t.eligible,
+            scheme=rule.name if rule is not None else "无个人服务额度",
+            valid_from=version_from,
+            annual_fen=annual if money else 0,
+            total_fen=annual * t.eligible if money else 0,
             spent_fen=spent,
-            used_share=_share(spent, version.annual_fen * t.eligible),
+            used_share=_share(used, annual * t.eligible),
             spent_per_eligible_fen=spent // t.eligible if t.eligible else 0,
             spent_per_served_fen=spent // t.served if t.served else 0,
             full_use=t.full_use,
             tiers=tiers,
-            illustrative=version.illustrative,
+            illustrative=bool(getattr(getattr(rule, "version", None), "illustrative", False)),
+            unit=unit,
+            kind=rule.kind if rule is not None else "none",
+            period=rule.period if rule is not None else "year",
+            annual=annual,
+            used=used,
+            level=model.level,
+            annual_text=amount_text(unit, annual) if rule is not None else "—",
         ),
         funding=funding,
         needs=needs,
@@ -588,7 +659,7 @@ def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
         items=items,
         staffing=staffing(region, sum(minutes), t.served),
         persons_served=t.served,
-        person_times=sum(item_units),
+        person_times=sum(visits),
         hours=round(sum(minutes) / 60, 1),
         notes=list(model.notes),
     )

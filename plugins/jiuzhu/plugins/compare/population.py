@@ -274,19 +274,7 @@ class People:
 
 def take(pop: Population, index: npt.NDArray[np.intp] | slice) -> Population:
     """The people at ``index`` (an index array, a boolean mask or a slice)."""
-    return Population(
-        age=pop.age[index],
-        groups=pop.groups[index],
-        disability_grade=pop.disability_grade[index],
-        major_illness=pop.major_illness[index],
-        chronic_illness=pop.chronic_illness[index],
-        household_size=pop.household_size[index],
-        income_per_capita_fen=pop.income_per_capita_fen[index],
-        covered_by=pop.covered_by[index],
-        student=pop.student[index],
-        living_alone=pop.living_alone[index],
-        area_code=pop.area_code[index],
-    )
+    return pop.take(index)
 
 
 def load_settings(path: Path) -> PopulationSettings:
@@ -378,6 +366,9 @@ def generate(settings: PopulationSettings | None = None) -> People:
         student=student,
         living_alone=alone,
         area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
+        # registered where they live; the type of a disability is not drawn (not recorded)
+        hukou_area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
+        disability_type=np.full(n, "", dtype="<U2"),
     )
     needs = draw_needs(rng, pop, s.needs)
     info = PopulationInfo(source="synthetic", people=n, seed=s.seed, settings=s)

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
 
+from jiuzhu.core.entitlement import amount_text
 from jiuzhu.core.money import yuan
 
 from . import svg
@@ -50,7 +51,7 @@ def summary_rows(c: Comparison) -> list[tuple[str, list[str]]]:
         ("人数 people", [f"{r.eligibility.people:,}" for r in rs]),
         ("符合条件 eligible", [eligible_cell(r) for r in rs]),
         ("获得服务 served", [f"{r.persons_served:,}" for r in rs]),
-        ("人均额度 entitlement/person", [yuan(r.entitlement.annual_fen) for r in rs]),
+        ("人均额度 entitlement/person", [r.entitlement.annual_text for r in rs]),
         ("额度总计 entitlement total", [yuan_int(r.entitlement.total_fen) for r in rs]),
         ("支出 spent", [yuan_int(r.entitlement.spent_fen) for r in rs]),
         ("额度使用率 used", [percent(r.entitlement.used_share) for r in rs]),
@@ -113,7 +114,12 @@ def print_table(c: Comparison, console: Console) -> None:
         for s in r.funding:
             fund.add_row(s.name, f"{yuan_int(s.spent_fen)} ({percent(s.share)})")
         for t in r.entitlement.tiers:
-            fund.add_row(f"{t.name} ({t.share_percent}%)", yuan_int(t.spent_fen))
+            fund.add_row(
+                f"{t.name} ({t.share_percent}%)",
+                yuan_int(t.spent_fen)
+                if r.entitlement.unit == "fen"
+                else amount_text(r.entitlement.unit, t.spent_fen),
+            )
         for inc in r.eligibility.includes:
             fund.add_row(f"纳入 {inc.label}", f"{inc.people:,}")
         for exc in r.eligibility.excludes:
@@ -144,7 +150,7 @@ def charts(c: Comparison) -> dict[str, Markup]:
             "人均额度与人均支出（元）",
             labels,
             [
-                ("人均额度", [r.entitlement.annual_fen / 100 for r in rs]),
+                ("人均额度（元）", [r.entitlement.annual_fen / 100 for r in rs]),
                 ("人均支出", [r.entitlement.spent_per_eligible_fen / 100 for r in rs]),
             ],
             fmt=lambda v: f"{v:,.0f}元",

@@ -42,26 +42,38 @@ class EligibilityResult(Result, frozen=True):
 
 
 class TierResult(Result, frozen=True):
+    """A bucket of the entitlement; amounts in the entitlement's unit (fen for money)."""
+
     name: str
     share_percent: int
-    cap_fen: int  # per person
-    spent_fen: int  # all eligible people
+    cap_fen: int  # per person and year, in the unit
+    spent_fen: int  # all eligible people, in the unit
     categories: list[str]
     opens: str
 
 
 class EntitlementResult(Result, frozen=True):
+    """Money fields are fen; ``annual``/``used`` are in the rule's ``unit`` (for a money
+    cap: the same as annual_fen and spent_fen; for a time floor: minutes owed and used)."""
+
     scheme: str
     valid_from: date
-    annual_fen: int  # per person
+    annual_fen: int  # per person (a money cap; 0 otherwise)
     total_fen: int  # eligible x annual_fen
-    spent_fen: int
-    used_share: float  # spent / total
+    spent_fen: int  # money the plans cost
+    used_share: float  # used / (eligible x annual), in the unit
     spent_per_eligible_fen: int
     spent_per_served_fen: int
     full_use: int  # people whose plan used the whole entitlement
     tiers: list[TierResult]
     illustrative: bool
+    unit: str = "fen"
+    kind: str = "cap"  # cap | floor | none
+    period: str = "year"
+    annual: int = 0  # per person and year, in the unit
+    used: int = 0  # all eligible people, in the unit
+    level: str = ""  # the assessment level whose rule was modelled ("" : none needed)
+    annual_text: str = ""
 
 
 class SourceResult(Result, frozen=True):

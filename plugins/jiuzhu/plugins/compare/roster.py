@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from jiuzhu.core.base import Invalid
-from jiuzhu.core.facts import COVERAGE, FACT_KINDS, GROUPS, Population, labels
+from jiuzhu.core.facts import COVERAGE, DISABILITY_TYPES, FACT_KINDS, GROUPS, Population, labels
 from jiuzhu.core.money import parse_yuan
 
 from .kinds import KINDS
@@ -39,6 +39,8 @@ COLUMNS: dict[str, str] = {
     "student": "在校",
     "living_alone": "独居",
     "area_code": "区划代码",
+    "hukou_area_code": "户籍区划代码",
+    "disability_type": "残疾类别",
 }
 ALIASES: dict[str, str] = {zh: en for en, zh in COLUMNS.items()}
 ALIASES.update(
@@ -264,11 +266,20 @@ def read_roster(path: Path) -> People:
         if code and not code.isdigit():
             raise cells.bad(seen["area_code"], code, "a numeric division code")
         cols["area_code"].append(code)
+        hukou = cells.text(got.get("hukou_area_code"))
+        if hukou and not hukou.isdigit():
+            raise cells.bad(seen["hukou_area_code"], hukou, "a numeric division code")
+        cols["hukou_area_code"].append(hukou)
+        dtype = cells.text(got.get("disability_type"))
+        if dtype and dtype not in DISABILITY_TYPES:
+            raise cells.bad(seen["disability_type"], dtype, f"one of {', '.join(DISABILITY_TYPES)}")
+        cols["disability_type"].append(dtype)
         for kind in KINDS:
             key = f"need:{kind}"
             cols[key].append(cells.integer(seen[key], got[key], 0, 100_000, 0) if key in got else 0)
         n += 1
     width = max((len(c) for c in cols["area_code"]), default=1) or 1
+    hwidth = max((len(c) for c in cols["hukou_area_code"]), default=1) or 1
     pop = Population(
         age=np.array(cols["age"], dtype=np.int16),
         groups=np.array(cols["groups"], dtype=np.int64),
@@ -281,6 +292,8 @@ def read_roster(path: Path) -> People:
         student=np.array(cols["student"], dtype=np.bool_),
         living_alone=np.array(cols["living_alone"], dtype=np.bool_),
         area_code=np.array(cols["area_code"], dtype=f"<U{width}"),
+        hukou_area_code=np.array(cols["hukou_area_code"], dtype=f"<U{hwidth}"),
+        disability_type=np.array(cols["disability_type"], dtype="<U2"),
     )
     needs = np.array([cols[f"need:{k}"] for k in KINDS], dtype=np.int32).T.reshape(n, len(KINDS))
     info = PopulationInfo(
@@ -313,6 +326,8 @@ def roster_rows(people: People) -> Iterator[list[Any]]:
             "是" if pop.student[i] else "否",
             "是" if pop.living_alone[i] else "否",
             str(pop.area_code[i]),
+            str(pop.hukou_area_code[i]),
+            str(pop.disability_type[i]),
             *(int(x) for x in people.needs[i]),
         ]
 

@@ -6,6 +6,7 @@ Uses the largest-remainder method row by row, so every split sums exactly to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -13,8 +14,11 @@ import numpy.typing as npt
 
 from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.dated import in_force
-from jiuzhu.core.funding import FundingScheme, FundingVersion
 from jiuzhu.core.rules import IntArray
+
+from .scheme import FundingScheme, FundingSource, FundingVersion, ShareOverride
+
+__all__ = ["FundingScheme", "FundingSource", "FundingVersion", "ShareOverride", "ShareSplit"]
 
 
 def split_rows(amount: IntArray, shares: IntArray) -> IntArray:
@@ -40,6 +44,7 @@ class ShareSplit:
 
     def __init__(self, scheme: FundingScheme, version: FundingVersion) -> None:
         self.sources = tuple(s.code for s in scheme.sources)
+        self.source_names = {s.code: s.name for s in scheme.sources}
         self.rule_version = version.valid_from
         self._base = np.array([version.shares.get(s, 0) for s in self.sources], dtype=np.int64)
         self._by_category = {
@@ -60,6 +65,31 @@ class ShareSplit:
 
 
 @hookimpl
+def jiuzhu_region_sections(register: Callable[..., None]) -> None:
+    register("funding", FundingScheme, required=True)
+
+
+@hookimpl
 def jiuzhu_funding_rule(region: Region, on: date) -> ShareSplit | None:
-    version = in_force(region.funding.versions, on)
-    return ShareSplit(region.funding, version)
+    scheme = region.section("funding", FundingScheme)
+    if scheme is None:
+        return None
+    return ShareSplit(scheme, in_force(scheme.versions, on))
+
+
+@hookimpl
+def jiuzhu_check_region(region: Region) -> list[str] | None:
+    scheme = region.section("funding", FundingScheme)
+    if scheme is None:
+        return None
+    cats = {c.code for c in region.catalogue.categories}
+    out: list[str] = []
+    for vi, version in enumerate(scheme.versions):
+        for oi, override in enumerate(version.overrides):
+            for c in override.categories:
+                if c not in cats:
+                    out.append(
+                        f"{region.data_dir / 'funding.toml'}: versions[{vi}].overrides[{oi}]."
+                        f"categories: {c!r} is not a catalogue category"
+                    )
+    return out

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from jiuzhu.core import Region, hookimpl
+from jiuzhu.core.access import Actor
+from jiuzhu.core.sections import PageSection
+from jiuzhu.core.services import Services
 
+from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import PolicyList
+
+
+@hookimpl
+def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    register(Path(__file__).parent / "migrations", "one_form")
 
 
 @hookimpl
@@ -44,3 +54,16 @@ def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
 
     for handler in PAGES:
         register(handler)
+
+
+@hookimpl
+def jiuzhu_page_sections(
+    page: str, svc: Services, actor: Actor, key: int | None
+) -> list[PageSection] | None:
+    from .sections import household_applications, pending_tasks
+
+    if page == "home":
+        return pending_tasks(svc, actor)
+    if page == "household" and key is not None:
+        return household_applications(svc, actor, key)
+    return None

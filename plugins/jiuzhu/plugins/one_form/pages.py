@@ -25,7 +25,7 @@ from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, plain
 from jiuzhu.core.services.audit import audit
 from jiuzhu.core.services.people import get_person
-from jiuzhu.core.storage.tables import applications, persons
+from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.times import local_date
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
@@ -34,6 +34,7 @@ from jiuzhu.core.web.pages.people import lookup, person_form_context
 from . import service
 from .config import FormField, PolicyList
 from .render import render_form, render_receipt
+from .tables import applications
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)

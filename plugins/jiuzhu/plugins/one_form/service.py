@@ -30,19 +30,11 @@ from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
 from jiuzhu.core.services.cases import insert_case, open_case_of
 from jiuzhu.core.services.people import person_facts
-from jiuzhu.core.storage.tables import (
-    application_policies,
-    application_tasks,
-    applications,
-    assessments,
-    case_events,
-    cases,
-    entitlements,
-    persons,
-)
+from jiuzhu.core.storage.tables import assessments, case_events, cases, entitlements, persons
 from jiuzhu.core.times import local_date
 
 from .config import FormField, Policy, PolicyList
+from .tables import application_policies, application_tasks, applications
 
 VERIFY = "verification"  # the key a verification-visit task is decided under
 PENDING, APPROVED, REJECTED, DECIDED = "pending", "approved", "rejected", "decided"
@@ -73,7 +65,9 @@ FACT_LABELS = {
     "covered_by": "已享保障",
     "student": "在校学生",
     "living_alone": "独居",
-    "area_code": "区划",
+    "area_code": "居住地区划",
+    "hukou_area_code": "户籍地区划",
+    "disability_type": "残疾类别",
 }
 OP_LABELS = {
     "eq": "为",
@@ -565,6 +559,7 @@ def _accept(
             region_id=region.id,
             case_id=case_id,
             person_id=person.id,
+            household_id=person.household_id,
             area_code=person.area_code,
             form=form,
             documents=docs,

@@ -5,10 +5,21 @@ data (supervision.toml); satisfaction is the main measure."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.base import Base
-from jiuzhu.core.supervision import Light, ProviderStats
+from jiuzhu.core.supervision import ProviderStanding, ProviderStats
+
+
+class Light(StrEnum):
+    GREEN = "green"  # 合格
+    YELLOW = "yellow"  # 预警整改
+    RED = "red"  # 退出, no new dispatches
+
+    @property
+    def label(self) -> str:
+        return {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}[self.value]
 
 
 class TrafficLight(Base, frozen=True, kw_only=True):
@@ -59,7 +70,13 @@ def jiuzhu_region_sections(register: Callable[..., None]) -> None:
     register("supervision", Supervision)
 
 
+def standing(light: Light, reason: str) -> ProviderStanding:
+    return ProviderStanding(
+        code=light.value, label=light.label, blocks_dispatch=light == Light.RED, reason=reason
+    )
+
+
 @hookimpl
-def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> Light | None:
+def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> ProviderStanding | None:
     rule = region.section("supervision", Supervision) or Supervision()
-    return light_for(rule.traffic_light, stats)[0]
+    return standing(*light_for(rule.traffic_light, stats))

@@ -1,5 +1,9 @@
 """initial schema
 
+The one-form's tables (applications, application_policies, application_tasks) were
+created here in the first release; they now belong to the one_form plugin's own branch,
+whose first revision creates them only where they are missing.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 07:51:46.193312
@@ -161,29 +165,6 @@ def upgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
-    op.create_table('applications',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('receipt', sa.String(length=32), nullable=False),
-    sa.Column('region_id', sa.String(length=40), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('area_code', sa.String(length=12), nullable=False),
-    sa.Column('form', sa.JSON(), nullable=False),
-    sa.Column('documents', sa.JSON(), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('accepted_at', jiuzhu.core.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('accepted_by', sa.String(length=60), nullable=False),
-    sa.Column('decided_at', jiuzhu.core.storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_applications_case_id_cases')),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_applications_person_id_persons')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_applications')),
-    sa.UniqueConstraint('receipt', name=op.f('uq_applications_receipt'))
-    )
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_applications_area_code'), ['area_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_applications_case_id'), ['case_id'], unique=False)
-
     op.create_table('assessments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -232,39 +213,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entitlements')),
     sa.UniqueConstraint('case_id', 'year', name='uq_entitlements_case_year')
     )
-    op.create_table('application_policies',
-    sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('policy_code', sa.String(length=40), nullable=False),
-    sa.Column('region_id', sa.String(length=40), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('department', sa.String(length=40), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('reason', sa.Text(), server_default='', nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_policies_application_id_applications')),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_application_policies_person_id_persons')),
-    sa.PrimaryKeyConstraint('application_id', 'policy_code', name=op.f('pk_application_policies'))
-    )
-    with op.batch_alter_table('application_policies', schema=None) as batch_op:
-        batch_op.create_index('uq_application_policies_pending', ['region_id', 'person_id', 'policy_code'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-
-    op.create_table('application_tasks',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('region_id', sa.String(length=40), nullable=False),
-    sa.Column('department', sa.String(length=40), nullable=False),
-    sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('due_at', jiuzhu.core.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('decided_by', sa.String(length=60), server_default='', nullable=False),
-    sa.Column('decided_at', jiuzhu.core.storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('decisions', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_tasks_application_id_applications')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_tasks'))
-    )
-    with op.batch_alter_table('application_tasks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_application_tasks_application_id'), ['application_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_application_tasks_department'), ['department'], unique=False)
-
     op.create_table('entitlement_tiers',
     sa.Column('entitlement_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
@@ -390,15 +338,6 @@ def downgrade() -> None:
 
     op.drop_table('orders')
     op.drop_table('entitlement_tiers')
-    with op.batch_alter_table('application_tasks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_application_tasks_department'))
-        batch_op.drop_index(batch_op.f('ix_application_tasks_application_id'))
-
-    op.drop_table('application_tasks')
-    with op.batch_alter_table('application_policies', schema=None) as batch_op:
-        batch_op.drop_index('uq_application_policies_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-
-    op.drop_table('application_policies')
     op.drop_table('entitlements')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
@@ -408,11 +347,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assessments_case_id'))
 
     op.drop_table('assessments')
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_applications_case_id'))
-        batch_op.drop_index(batch_op.f('ix_applications_area_code'))
-
-    op.drop_table('applications')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 

@@ -19,6 +19,7 @@ from ...services import Services, plain
 from ...services.audit import audit
 from ...services.cases import VISIT_KINDS, case_file, entitlement_view
 from ...storage.tables import providers, ratings
+from ...times import local_date
 from .common import page
 from .secret import rating_token
 
@@ -84,6 +85,13 @@ def render_case(
         if o.status == OrderStatus.DELIVERED and actor.can("order.rate")
     }
     item_names = {i.code: i.name for i in region.catalogue.items}
+    order_items = {o.id: o.item_code for o in file.orders}
+    steps_count = {
+        o.id: len(region.catalogue.item(o.item_code).standard)
+        for o in file.orders
+        if o.item_code in item_names
+    }
+    done = [d for d in file.deliveries if d.checkout_at is not None]
     audit(svc, actor, "case.view", request.url.path, case_id)
     person = file.person
     ctx: dict[str, Any] = {"notice": "", "errors": {}, "grant_error": "", "error": "", **extra}
@@ -101,6 +109,10 @@ def render_case(
         providers=names,
         links=links,
         item_names=item_names,
+        order_items=order_items,
+        steps_count=steps_count,
+        days_served=len({local_date(d.checkin_at) for d in done}),
+        hours_served=f"{sum(d.minutes for d in done) / 60:g}",
         visit_kinds=VISIT_KINDS,
         region=region,
         cancellable=CANCELLABLE,

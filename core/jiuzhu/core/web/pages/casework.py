@@ -178,16 +178,16 @@ def _order_page(
         ent = None
     recommended = set(file.assessments[-1].recommended_items) if file.assessments else set()
     tiers_for: dict[str, list[str]] = {}
-    if ent is not None:
-        for t in ent.tiers:
+    if ent is not None and ent.entitlement.kind == "cap":
+        for t in ent.buckets:
             for code in t.categories or [c.code for c in region.catalogue.categories]:
                 tiers_for.setdefault(code, []).append(t.name)
     groups = []
     for cat in region.catalogue.categories:
         items = []
         for item in region.catalogue.items:
-            if item.category != cat.code:
-                continue
+            if item.category != cat.code or item.mode == "group":
+                continue  # group sessions are attended, not ordered
             try:
                 price: int | None = item.price_on(today)
             except LookupError:
@@ -202,6 +202,7 @@ def _order_page(
                     "limits": _limits(item),
                     "who": describe_who(item) if item.who.all or item.who.any else "",
                     "recommended": item.code in recommended,
+                    "free": not item.spends_entitlement,
                 }
             )
         if items:

@@ -14,7 +14,9 @@ from sqlalchemy.exc import DataError
 from ...access import Actor, area_subtree
 from ...base import Invalid, NotFound, Refused
 from ...domain import OrderStatus
+from ...entitlement import amount_text
 from ...money import yuan
+from ...sections import PageSection
 from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
 from ...storage.tables import cases, orders, persons, providers, workers
@@ -106,16 +108,11 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-OPENS = {  # what opens a tier of the entitlement (entitlement.Tier.opens)
-    "grant": "授予时即开放",
-    "review": "阶段评估（回访或复评）后开放",
-    "previous_used": "前一阶段用到规定比例后开放",
-}
 FILTERS: dict[str, Any] = {
     "yuan": yuan,
+    "amount": lambda value, unit="fen": amount_text(unit, int(value)),
     "local": local_time,
     "status": lambda s: STATUS_LABELS.get(OrderStatus(s), s),
-    "opens": lambda s: OPENS.get(s, s),
 }
 
 
@@ -163,3 +160,15 @@ def order_rows(
         row["area_name"] = region.info.area_name(row["area_code"])
         out.append(row)
     return out
+
+
+def page_sections(
+    svc: Services, actor: Actor, name: str, key: int | None = None
+) -> list[PageSection]:
+    """What plugins add to a core page (jiuzhu_page_sections), in plugin order."""
+    found: list[PageSection] = []
+    for result in svc.regions.pm.hook.jiuzhu_page_sections(
+        page=name, svc=svc, actor=actor, key=key
+    ):
+        found.extend(result or [])
+    return found

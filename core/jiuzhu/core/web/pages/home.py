@@ -13,16 +13,8 @@ from ...access import Actor, Role
 from ...domain import CaseStatus, OrderStatus
 from ...services import Services, plain
 from ...services.providers import list_providers
-from ...storage.tables import (
-    application_tasks,
-    applications,
-    assessments,
-    cases,
-    entitlements,
-    orders,
-    persons,
-)
-from .common import order_rows, page, scope_of
+from ...storage.tables import assessments, cases, entitlements, orders, persons
+from .common import order_rows, page, page_sections, scope_of
 
 OPEN_WORK = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE)
 
@@ -45,21 +37,6 @@ def _cases_waiting(svc: Services, conn: Connection, actor: Actor) -> dict[str, l
         "assess": [plain(r) for r in conn.execute(base.where(~assessed)).mappings()],
         "grant": [plain(r) for r in conn.execute(base.where(assessed, ~granted)).mappings()],
     }
-
-
-def _tasks(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(application_tasks, applications.c.receipt)
-        .join(applications, applications.c.id == application_tasks.c.application_id)
-        .where(
-            application_tasks.c.region_id == actor.region_id,
-            application_tasks.c.department == actor.department,
-            application_tasks.c.status == "pending",
-        )
-        .order_by(application_tasks.c.due_at)
-        .limit(100)
-    ).mappings()
-    return [plain(r) for r in rows]
 
 
 @litestar.get("/", sync_to_thread=True)
@@ -98,16 +75,11 @@ def home(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Templa
             )
         if actor.role == Role.SUPERVISOR:
             ctx["overdue"] = order_rows(svc, conn, actor, *overdue)
-        if actor.role == Role.APPROVER:
-            ctx["tasks"] = _tasks(conn, actor)
-            # a plugin (one_form) serves the task pages: link to them when it is loaded
-            ctx["task_pages"] = any(
-                n[0] == "/tasks" for n in request.app.state.get("jiuzhu_nav", ())
-            )
     if actor.role in (Role.SUPERVISOR, Role.PROVIDER_ADMIN):
         ctx["providers"] = [
             p
             for p in list_providers(svc, actor)
             if actor.role == Role.SUPERVISOR or p.id == actor.provider_id
         ]
+    ctx["sections"] = page_sections(svc, actor, "home")
     return page(request, actor, "home.html", **ctx)

@@ -1,13 +1,10 @@
-"""Funding sources and the rule that splits a spend among them (funding.toml).
-
-The split itself is jiuzhu.plugins.funding; here is its vocabulary.
-"""
+"""Funding sources and the shares that split a spend among them (funding.toml)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from .base import Base
+from jiuzhu.core.base import Base
 
 
 class FundingSource(Base, frozen=True, kw_only=True):
@@ -60,3 +57,12 @@ class FundingScheme(Base, frozen=True, kw_only=True):
                     raise ValueError(
                         f"versions[{i}].{where}: unknown funding sources {unknown}; known: {codes}"
                     )
+
+    def summary_text(self) -> str:
+        names = {s.code: s.name for s in self.sources}
+        lines = [self.name]
+        for fv in self.versions:
+            shares = ", ".join(f"{names[k]} {p}%" for k, p in fv.shares.items())
+            mark = " [示例]" if fv.illustrative else ""
+            lines.append(f"  from {fv.valid_from}: {shares}{mark}")
+        return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""A region's staged, tiered entitlement scheme (budget.toml): its vocabulary.
+
+Versions are dated (OpenFisca style) and may be chosen by assessment level (``levels``)
+and by person criteria (``who``): "budget versions chosen by assessment level or criteria".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import msgspec
+
+from jiuzhu.core.base import Base
+from jiuzhu.core.conditions import Criteria
+from jiuzhu.core.entitlement import PERIOD_LABELS, Unit, amount_text
+
+
+class Tier(Base, frozen=True, kw_only=True):
+    name: str
+    share_percent: int
+    # what opens the tier: at grant; once the previous tier is used to a share; after a
+    # stage review (a return visit or re-assessment recorded on the case).
+    opens: Literal["grant", "previous_used", "review"] = "grant"
+    min_previous_used_percent: int = 100
+    categories: list[str] = []  # empty: any category of the catalogue
+    leftover: Literal["carry", "lapse"] = "carry"
+    purpose: str = ""
+    source: str = ""  # where the trigger and categories come from, if sourced
+    illustrative: bool = False  # the trigger or the categories were filled in
+
+    def __post_init__(self) -> None:
+        if not 0 < self.share_percent <= 100:
+            raise ValueError(f"tier {self.name}: share_percent must be 1..100")
+        if not 0 < self.min_previous_used_percent <= 100:
+            raise ValueError(f"tier {self.name}: min_previous_used_percent must be 1..100")
+
+
+class SchemeVersion(Base, frozen=True, kw_only=True):
+    valid_from: date
+    # the amount per period in the scheme's unit; `annual_fen` is the original spelling
+    # for money a year (give one of them)
+    amount: int | None = None
+    annual_fen: int | None = None
+    tiers: list[Tier]
+    levels: list[str] = []  # assessment levels this version is for (empty: any level)
+    who: Criteria | None = None  # who this version is for (absent: anyone)
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.amount is None) == (self.annual_fen is None):
+            raise ValueError("give amount (per period, in the scheme's unit) or annual_fen")
+        if self.total <= 0:
+            raise ValueError("the amount must be positive")
+        if not self.tiers:
+            raise ValueError("give at least one tier")
+        total = sum(t.share_percent for t in self.tiers)
+        if total != 100:
+            shares = " + ".join(str(t.share_percent) for t in self.tiers)
+            raise ValueError(f"tier shares must sum to 100%, got {shares} = {total}%")
+        if self.tiers[0].opens != "grant":
+            raise ValueError("the first tier must open at grant")
+
+    @property
+    def total(self) -> int:
+        """The amount per period, in the scheme's unit."""
+        value = self.amount if self.amount is not None else self.annual_fen
+        assert value is not None
+        return value
+
+    def tier_caps(self) -> list[int]:
+        """Each tier's cap; rounding goes to the last tier so caps sum exactly."""
+        caps = [self.total * t.share_percent // 100 for t in self.tiers]
+        caps[-1] += self.total - sum(caps)
+        return caps
+
+
+class BudgetScheme(Base, frozen=True, kw_only=True):
+    name: str
+    unit: Unit = "fen"
+    # "calendar_year" is the original spelling of "year"
+    period: Literal["calendar_year", "year", "quarter", "month"] = "year"
+    versions: list[SchemeVersion]
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            raise ValueError("give at least one version")
+        keys = [
+            (v.valid_from, tuple(sorted(v.levels)), msgspec.json.encode(v.who))
+            for v in self.versions
+        ]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two versions for the same people apply from the same date")
+        if self.unit != "fen" and any(v.annual_fen is not None for v in self.versions):
+            raise ValueError(f"unit is {self.unit}: give each version's amount, not annual_fen")
+
+    @property
+    def period_name(self) -> Literal["year", "quarter", "month"]:
+        return "year" if self.period == "calendar_year" else self.period
+
+    def summary_text(self) -> str:
+        lines = [f"{self.name} — {self.unit}, per {self.period_name}"]
+        for v in self.versions:
+            who = f" levels {'、'.join(v.levels)}" if v.levels else ""
+            mark = " [示例]" if v.illustrative else ""
+            lines.append(
+                f"  from {v.valid_from}{who}: {amount_text(self.unit, v.total)} a "
+                f"{PERIOD_LABELS[self.period_name]}{mark}"
+            )
+            for tier, cap in zip(v.tiers, v.tier_caps(), strict=True):
+                cats = "、".join(tier.categories) or "all categories"
+                lines.append(
+                    f"    {tier.name} {tier.share_percent}% = {amount_text(self.unit, cap)}; "
+                    f"opens: {tier.opens}; {cats}; leftover: {tier.leftover}"
+                )
+        return "\n".join(lines)

@@ -1,6 +1,8 @@
-"""Property: over any sequence of orders, cancellations, deliveries, stage reviews and year
-changes, every entitlement's ledger balances and no tier is spent beyond what its scheme
-allows. Each example runs on a fresh database."""
+"""Property: over any sequence of orders, cancellations, deliveries (whole, or visit by
+visit, or closed early), stage reviews and year changes, the unit ledger, the usage per
+period and the entitlements agree, the money ledger holds each order's amount less its
+refunds, and no tier is spent beyond what its scheme allows. Each example runs on a fresh
+database."""
 
 from __future__ import annotations
 
@@ -19,7 +21,18 @@ from jiuzhu.core.domain import OrderStatus
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.services import Services
 from jiuzhu.core.services.cases import entitlement_view, grant_entitlement, record_visit
-from jiuzhu.core.services.orders import NewOrder, cancel_order, get_order, place_order
+from jiuzhu.core.services.orders import (
+    Finish,
+    NewOrder,
+    accept_order,
+    cancel_order,
+    close_order,
+    dispatch_order,
+    finish_order,
+    get_order,
+    place_order,
+    start_order,
+)
 from jiuzhu.core.storage.engine import make_engine
 
 from ..conftest import Clock, _truncate, actor_for, pg_url
@@ -66,6 +79,8 @@ order_op = st.tuples(
 other_op = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 10_000)),
     st.tuples(st.just("deliver"), st.integers(0, 10_000)),
+    st.tuples(st.just("visit"), st.integers(0, 10_000), st.integers(5, 200)),
+    st.tuples(st.just("close"), st.integers(0, 10_000)),
     st.tuples(st.just("review"), st.integers(0, 1)),
     st.tuples(st.just("days"), st.integers(1, 40)),
     st.just(("new_year",)),
@@ -140,12 +155,31 @@ def test_ledger_always_balances(
             try:
                 cancel_order(svc, actor, order_id, "随机取消")
             except Refused as refused:
+                assert refused.rule in ("order.transition", "order.visited")
+                if refused.rule == "order.transition":
+                    assert status not in (
+                        OrderStatus.PLACED,
+                        OrderStatus.DISPATCHED,
+                        OrderStatus.ACCEPTED,
+                    )
+        elif kind == "visit" and placed:
+            order_id = placed[step[1] % len(placed)]
+            status = get_order(svc, actor, order_id).status
+            if status == OrderStatus.PLACED:
+                dispatch_order(svc, actor, order_id, provider_id)
+                accept_order(svc, worker, order_id)
+                status = OrderStatus.ACCEPTED
+            if status == OrderStatus.ACCEPTED:
+                start_order(svc, worker, order_id)
+                finish_order(svc, worker, order_id, Finish(signer="本人", minutes=step[2]))
+        elif kind == "close" and placed:
+            order_id = placed[step[1] % len(placed)]
+            try:
+                closed = close_order(svc, actor, order_id, "服务对象住院，提前结单")
+            except Refused as refused:
                 assert refused.rule == "order.transition"
-                assert status not in (
-                    OrderStatus.PLACED,
-                    OrderStatus.DISPATCHED,
-                    OrderStatus.ACCEPTED,
-                )
+            else:
+                assert closed.status == OrderStatus.DELIVERED
         elif kind == "deliver" and placed:
             order_id = placed[step[1] % len(placed)]
             if get_order(svc, actor, order_id).status == OrderStatus.PLACED:

@@ -63,6 +63,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order.rate": frozenset({Role.ADMIN, Role.OFFICER, Role.SYSTEM}),
     "visit": frozenset({Role.ADMIN, Role.OFFICER, Role.SUPERVISOR, Role.SYSTEM}),
     "provider.write": frozenset({Role.ADMIN, Role.SYSTEM}),
+    # plan group sessions and check attendees in (小组工作 / 主题活动)
+    "session.run": frozenset(
+        {Role.ADMIN, Role.OFFICER, Role.WORKER, Role.PROVIDER_ADMIN, Role.SYSTEM}
+    ),
     "stats.read": frozenset(
         {Role.ADMIN, Role.OFFICER, Role.SUPERVISOR, Role.EVALUATOR, Role.SYSTEM}
     ),

@@ -235,29 +235,28 @@ def create_order(
         else region.info.service.normal_response_hours
     )
     version = f"{ent.rule_version}; " if ent is not None else ""
-    oid = conn.execute(
-        orders.insert().values(
-            region_id=region.id,
-            case_id=case.id,
-            entitlement_id=ent.id if ent is not None else None,
-            item_code=item.code,
-            quantity=quantity,
-            unit_price_fen=price,
-            amount_fen=amount,
-            period_key=key,
-            bucket_idx=bucket,
-            cost=cost,
-            session_id=session_id,
-            urgent=urgent,
-            status=OrderStatus.PLACED,
-            due_at=now + timedelta(hours=hours),
-            placed_at=now,
-            placed_by=actor.username,
-            note=note,
-            rule_version=f"{version}funding@{funding.rule_version.isoformat()}"[:120],
-            **(values or {}),
-        )
-    ).inserted_primary_key
+    columns: dict[str, Any] = {
+        "region_id": region.id,
+        "case_id": case.id,
+        "entitlement_id": ent.id if ent is not None else None,
+        "item_code": item.code,
+        "quantity": quantity,
+        "unit_price_fen": price,
+        "amount_fen": amount,
+        "period_key": key,
+        "bucket_idx": bucket,
+        "cost": cost,
+        "session_id": session_id,
+        "urgent": urgent,
+        "status": OrderStatus.PLACED,
+        "due_at": now + timedelta(hours=hours),
+        "placed_at": now,
+        "placed_by": actor.username,
+        "note": note,
+        "rule_version": f"{version}funding@{funding.rule_version.isoformat()}"[:120],
+    }
+    columns.update(values or {})
+    oid = conn.execute(orders.insert().values(**columns)).inserted_primary_key
     assert oid is not None
     order_id = int(oid[0])
     if ent is not None and rule is not None and cost:

@@ -16,8 +16,8 @@ from litestar.params import Parameter
 from .. import idcard
 from ..access import Actor
 from ..describe import region_data
-from ..domain import Delivery, NewPerson, Order, Person, Visit
-from ..services import Services, cases, entitlements, orders, people, providers, stats
+from ..domain import Attendee, Delivery, GroupSession, NewPerson, Order, Person, Visit
+from ..services import Services, cases, entitlements, orders, people, providers, sessions, stats
 from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
 from ..services.entitlements import ShortfallView
@@ -265,6 +265,47 @@ def read_stats(
     return stats.statistics(svc, actor, group_by, area, start, end, provider_id, item_code)
 
 
+@post("/sessions", status_code=201)
+def create_session(svc: Services, actor: Actor, data: sessions.NewSession) -> GroupSession:
+    """Plan a group session (小组工作 / 主题活动) of a group item."""
+    return sessions.create_session(svc, actor, data)
+
+
+@get("/sessions")
+def list_sessions(
+    svc: Services, actor: Actor, status: str | None = Parameter(default=None)
+) -> list[GroupSession]:
+    return sessions.list_sessions(svc, actor, status)
+
+
+@get("/sessions/{session_id:int}")
+def read_session(svc: Services, actor: Actor, session_id: int) -> sessions.SessionView:
+    return sessions.get_session(svc, actor, session_id)
+
+
+@get("/sessions/{session_id:int}/candidates")
+def session_candidates(
+    svc: Services, actor: Actor, session_id: int, q: str = Parameter(default="")
+) -> list[sessions.Candidate]:
+    """Active cases in scope whose name contains ``q``, to check in."""
+    return sessions.candidates(svc, actor, session_id, q)
+
+
+class CheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    case_id: int
+
+
+@post("/sessions/{session_id:int}/attendees", status_code=201)
+def check_in(svc: Services, actor: Actor, session_id: int, data: CheckIn) -> Attendee:
+    """签到: the attendee's order (delivered) and visit; a person-time."""
+    return sessions.check_in(svc, actor, session_id, data.case_id)
+
+
+@post("/sessions/{session_id:int}/close")
+def close_session(svc: Services, actor: Actor, session_id: int) -> GroupSession:
+    return sessions.close_session(svc, actor, session_id)
+
+
 @get("/regions")
 def list_regions(svc: Services, actor: Actor) -> list[dict[str, Any]]:
     return [
@@ -323,6 +364,12 @@ HANDLERS = [
     create_worker,
     read_provider,
     read_stats,
+    create_session,
+    list_sessions,
+    read_session,
+    session_candidates,
+    check_in,
+    close_session,
     list_regions,
     read_region,
 ]

@@ -11,7 +11,18 @@ from typing import Any
 from litestar import Router
 from litestar.di import Provide
 
-from . import case, casework, dispatch, home, oversight, people, rating, signin, work
+from . import (
+    case,
+    casework,
+    dispatch,
+    home,
+    oversight,
+    people,
+    rating,
+    sessions,
+    signin,
+    work,
+)
 from .common import FILTERS, PAGE_HANDLERS, page_actor
 
 
@@ -38,6 +49,7 @@ def page_router(secret_key: bytes, plugin_pages: list[Any] | None = None) -> Rou
             work.accept,
             work.start,
             work.finish,
+            *sessions.ROUTES,
             rating.rating_page,
             rating.rate,
             oversight.supervision,

@@ -40,6 +40,7 @@ NAV = (
     ("/persons", "对象", "case.write"),
     ("/dispatch", "派单", "order.dispatch"),
     ("/work", "我的工单", "order.work"),
+    ("/sessions", "活动", "session.run"),
     ("/supervision", "监管", "stats.read"),
     ("/stats", "统计", "stats.read"),
     ("/config", "地区配置", None),

@@ -37,7 +37,11 @@ def test_json(cli: click.Group) -> None:
     data = json.loads(res.stdout)
     assert data["population"]["seed"] == 5 and data["population"]["people"] == 400
     assert data["jiuzhu_version"]
-    assert len(data["regions"]) == 4
+    assert len(data["regions"]) == 5  # the four first regions and Qiaojia
+    qiaojia = next(r for r in data["regions"] if r["id"] == "qiaojia")
+    # a time floor owed by assessment level: modelled at the first level that has one
+    assert qiaojia["entitlement"]["kind"] == "floor" and qiaojia["entitlement"]["unit"] == "minutes"
+    assert qiaojia["entitlement"]["annual"] == 12 * 3600 and qiaojia["entitlement"]["level"]
 
 
 def test_same_seed_same_output(cli: click.Group) -> None:

@@ -71,7 +71,7 @@ def fresh(request: pytest.FixtureRequest, regions: Regions, tmp_path: Path) -> I
         engine.dispose()
 
 
-ACCEPTABLE = {"budget", "item.who", "item.frequency", "item.annual_cap"}
+ACCEPTABLE = {"budget", "item.who", "item.frequency", "item.annual_cap", "item.group"}
 
 order_op = st.tuples(
     st.just("order"), st.integers(0, 1), st.integers(0, 10_000), st.integers(1, 8), st.booleans()

@@ -11,7 +11,10 @@ level. A domain with `scored = false` holds adjustment questions (a diagnosis, r
 care-risk events) that change the level but add nothing to the total.
 
 A region may name an instrument a plugin provides (``uses = "gbt42195"``, registered with
-the ``jiuzhu_register_instruments`` hook) and add only its own need rules.
+the ``jiuzhu_register_instruments`` hook) and add its own need rules, and unscored domains
+of its own — a needs survey beside the standard scale (Qiaojia's 生理、心理、经济) whose
+answers call for items but leave the standard's total and level alone. A domain may score
+in the other direction from the instrument (``higher_is`` on the domain).
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class Domain(Base, frozen=True, kw_only=True):
     code: str
     name: str
     indicators: list[Indicator]
-    scored: bool = True  # false: adjustment questions, outside the total
+    scored: bool = True  # false: adjustment or survey questions, outside the total
+    higher_is: Literal["need", "ability"] | None = None  # None: as the instrument
     source: str = ""
     illustrative: bool = False
 
@@ -109,10 +113,11 @@ class Instrument(Base, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.uses:
-            if self.domains or self.levels or self.raise_level:
+            if self.levels or self.raise_level or any(d.scored for d in self.domains):
                 raise ValueError(
-                    f"uses = {self.uses!r}: the instrument's domains, levels and raise_level "
-                    "come from its plugin; give only needs (and optionally id, name)"
+                    f"uses = {self.uses!r}: the instrument's scored domains, levels and "
+                    "raise_level come from its plugin; give needs, and optionally id, name "
+                    "and domains of your own with scored = false (a needs survey)"
                 )
             return
         if not self.id or not self.name:
@@ -140,24 +145,34 @@ class Instrument(Base, frozen=True, kw_only=True):
                 )
 
     def check_needs(self, needs: list[NeedRule]) -> None:
-        domain_codes = {d.code for d in self.domains}
+        direction = {d.code: d.higher_is or self.higher_is for d in self.domains}
         for i, rule in enumerate(needs):
-            if rule.domain not in domain_codes:
+            if rule.domain not in direction:
                 raise ValueError(f"needs[{i}]: domain {rule.domain!r} is not in the instrument")
-            if self.higher_is == "ability" and rule.max_score is None:
+            if direction[rule.domain] == "ability" and rule.max_score is None:
                 raise ValueError(f"needs[{i}]: an ability scale calls for items at max_score")
-            if self.higher_is == "need" and rule.min_score is None:
+            if direction[rule.domain] == "need" and rule.min_score is None:
                 raise ValueError(f"needs[{i}]: a need scale calls for items at min_score")
 
     def with_region_needs(self, ref: Instrument) -> Instrument:
-        """This (provided) instrument with a region's need rules (and id/name if given)."""
-        self.check_needs(ref.needs)
-        return msgspec.structs.replace(
+        """This (provided) instrument with a region's need rules, its unscored survey
+        domains (after the instrument's own) and id/name if given."""
+        mine = {i.code for d in self.domains for i in d.indicators}
+        for d in ref.domains:
+            if d.code in {x.code for x in self.domains}:
+                raise ValueError(f"domain {d.code!r} is already a domain of {self.id}")
+            clash = sorted(mine & {i.code for i in d.indicators})
+            if clash:
+                raise ValueError(f"domain {d.code}: indicator codes {clash} are taken")
+        combined = msgspec.structs.replace(
             self,
             id=ref.id or self.id,
             name=ref.name or self.name,
+            domains=[*self.domains, *ref.domains],
             needs=list(ref.needs),
         )
+        combined.check_needs(ref.needs)
+        return combined
 
     @property
     def indicator_count(self) -> int:

@@ -49,7 +49,8 @@ def load_demo(svc: Services, region_ids: list[str] | None = None) -> Iterator[st
 
 def _region_demo(svc: Services, region: Region) -> Iterator[str]:
     actor = system_actor(region.id, region.info.code, "demo")
-    name = f"{region.info.name}示例社会工作服务中心"
+    known = region.info.providers[0] if region.info.providers else None
+    name = known.name if known else f"{region.info.name}示例社会工作服务中心"
     with svc.engine.connect() as conn:
         exists = conn.execute(
             select(providers.c.id).where(
@@ -61,7 +62,8 @@ def _region_demo(svc: Services, region: Region) -> Iterator[str]:
         yield from _demo_users(svc, region, int(exists[0]), _first_worker(svc, int(exists[0])))
         return
     community = max(region.info.areas, key=lambda a: len(a.code)).code
-    provider = create_provider(svc, actor, region.id, name, region.info.areas[0].code)
+    home = (known.area if known else "") or region.info.areas[0].code
+    provider = create_provider(svc, actor, region.id, name, home)
     worker = create_worker(svc, actor, provider.id, "张慧", ["助理社会工作师"], "13800000001")
     create_worker(svc, actor, provider.id, "阿依古丽", ["社会工作师"], "13800000002")
     placed = 0

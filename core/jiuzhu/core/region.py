@@ -32,6 +32,21 @@ class ServiceSettings(Base, frozen=True, kw_only=True):
     urgent_response_hours: int = 24
     normal_response_hours: int = 72
     return_visit_days: int = 7
+    # a satisfaction survey (visit kind "survey") of every active case this often; 0: none
+    satisfaction_survey_months: int = 0
+    source: str = ""
+    illustrative: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.satisfaction_survey_months <= 12:
+            raise ValueError("satisfaction_survey_months must be 0 (none) to 12")
+
+
+class KnownProvider(Base, frozen=True, kw_only=True):
+    """A provider the sources name (the demo data creates it)."""
+
+    name: str
+    area: str = ""  # area code; "" : the region
     source: str = ""
     illustrative: bool = False
 
@@ -46,6 +61,7 @@ class RegionInfo(Base, frozen=True, kw_only=True):
     summary: str = ""
     sources: list[str] = []
     areas: list[Area] = []
+    providers: list[KnownProvider] = []
     service: ServiceSettings = ServiceSettings(illustrative=True)
     timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
 

@@ -173,6 +173,13 @@ def core_checks(region: Region) -> list[str]:
                 out.append(
                     f"{d / 'assessment.toml'}: needs[{ni}].items: {code!r} is not a catalogue item"
                 )
+    known = {region.info.code, *(a.code for a in region.info.areas)}
+    for pi, provider in enumerate(region.info.providers):
+        if provider.area and provider.area not in known:
+            out.append(
+                f"{d / 'region.toml'}: providers[{pi}].area: {provider.area!r} is not the "
+                "region or one of its areas"
+            )
     for ai, area in enumerate(region.info.areas):
         if not area.code.startswith(region.info.code[:2]):
             out.append(

@@ -85,12 +85,16 @@ def check_region_plugin(regions: Regions, on: date | None = None) -> list[str]:
                 item.price_on(on_day)
             except LookupError as exc:
                 problems.append(f"{region.id}: item {item.code}: {exc}")
+        # typical people, living in the region and in each of its areas (a pilot may
+        # serve some areas only)
+        places = ["", region.info.code, *(a.code for a in region.info.areas)]
         everyone = Population.of(
             [
-                PersonFacts(age=a, groups=frozenset({g}), disability_grade=d)
+                PersonFacts(age=a, groups=frozenset({g}), disability_grade=d, area_code=place)
                 for a in (8, 45, 70)
                 for g in ("低保", "特困", "分散供养特困", "低保边缘", "孤儿")
                 for d in (0, 2, 4)
+                for place in places
             ]
         )
         if not regions.eligibility(region, everyone, on_day).eligible.any():

@@ -335,10 +335,8 @@ def shortfalls(
         names: dict[int, tuple[str, str]] = {}
         for r in rows:
             m = r._mapping
-            ent = msgspec.convert(
-                {c.name: m[entitlements.c[c.name]] for c in entitlements.c}, Entitlement
-            )
-            person = msgspec.convert({c.name: m[persons.c[c.name]] for c in persons.c}, Person)
+            ent = msgspec.convert({str(c.name): m[c] for c in entitlements.c}, Entitlement)
+            person = msgspec.convert({str(c.name): m[c] for c in persons.c}, Person)
             ents.append(ent)
             rules.append(rule_of(svc, conn, region, ent, person))
             names[ent.case_id] = (person.name, str(m["case_area"]))

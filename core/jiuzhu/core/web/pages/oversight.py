@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import litestar
@@ -12,10 +13,13 @@ from sqlalchemy import Integer, cast, func, select
 from ...access import Actor
 from ...describe import region_data
 from ...domain import OrderStatus
+from ...entitlement import period_key, period_label
 from ...money import yuan
 from ...services import Services, stats
+from ...services.entitlements import shortfalls
 from ...services.providers import list_providers
-from ...storage.tables import cases, orders, providers, ratings
+from ...storage.tables import cases, orders, persons, providers, ratings, visits
+from ...times import local_date
 from .common import order_rows, page, scope_of
 
 
@@ -77,6 +81,10 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
     by_item = _satisfaction(svc, actor, orders.c.item_code)
     for r in by_item:
         r["label"] = items.get(r["key"], str(r["key"]))
+    today = local_date(now)
+    this_month = period_key(today, "month")
+    last_month = period_key(date(today.year, today.month, 1) - timedelta(days=1), "month")
+    floors = [(period_label(key), shortfalls(svc, actor, key)) for key in (last_month, this_month)]
     return page(
         request,
         actor,
@@ -87,7 +95,39 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
         by_provider=by_provider,
         by_item=by_item,
         now=now,
+        floors=[(label, rows) for label, rows in floors if rows],
+        survey_due=_survey_due(svc, actor, now),
+        survey_months=region.info.service.satisfaction_survey_months,
+        area_name=region.info.area_name,
     )
+
+
+def _survey_due(svc: Services, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Active cases with no satisfaction survey in the region's survey interval."""
+    months = svc.region(actor.region_id).info.service.satisfaction_survey_months
+    if not months:
+        return []
+    since = now - timedelta(days=round(months * 30.44))
+    surveyed = (
+        select(visits.c.id)
+        .where(visits.c.case_id == cases.c.id, visits.c.kind == "survey")
+        .where(visits.c.visited_at >= since)
+        .exists()
+    )
+    query = (
+        select(cases.c.id, persons.c.name, cases.c.area_code)
+        .join(persons, persons.c.id == cases.c.person_id)
+        .where(
+            cases.c.region_id == actor.region_id,
+            cases.c.status == "active",
+            cases.c.area_code.in_(scope_of(svc, actor)),
+            ~surveyed,
+        )
+        .order_by(cases.c.id)
+        .limit(200)
+    )
+    with svc.engine.connect() as conn:
+        return [{"case_id": r[0], "name": r[1], "area_code": r[2]} for r in conn.execute(query)]
 
 
 def bar_chart(rows: list[tuple[str, float]], unit: str = "", fmt: Any = None) -> dict[str, Any]:

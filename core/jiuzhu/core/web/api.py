@@ -13,8 +13,8 @@ from litestar import Request, Router
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from .. import idcard
-from ..access import Actor
+from .. import access
+from ..access import Actor, PersonView
 from ..describe import region_data
 from ..domain import NewPerson, Order, Person, Visit
 from ..services import Services, cases, orders, people, providers, stats
@@ -29,11 +29,10 @@ get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 
 
-def shown_person(actor: Actor, person: Person) -> Person:
-    """ID numbers are masked except for roles that need them."""
-    if actor.can("id.full"):
-        return person
-    return msgspec.structs.replace(person, id_number=idcard.mask(person.id_number))
+def shown_person(actor: Actor, person: Person) -> PersonView:
+    """The API's entry point for shaping a person: access.shown_person, the one function
+    that masks for the role (the ID, the birth date, the fields the role may see)."""
+    return access.shown_person(actor, person)
 
 
 class NewCase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -82,12 +81,12 @@ class NewWorker(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 @post("/persons", status_code=201)
-def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
+def create_person(svc: Services, actor: Actor, data: NewPerson) -> PersonView:
     return shown_person(actor, people.create_person(svc, actor, data))
 
 
 @get("/persons/{person_id:int}")
-def read_person(svc: Services, actor: Actor, person_id: int) -> Person:
+def read_person(svc: Services, actor: Actor, person_id: int) -> PersonView:
     return shown_person(actor, people.get_person(svc, actor, person_id))
 
 
@@ -98,8 +97,7 @@ def open_case(svc: Services, actor: Actor, data: NewCase) -> Any:
 
 @get("/cases/{case_id:int}")
 def read_case(svc: Services, actor: Actor, case_id: int) -> CaseFile:
-    file = cases.case_file(svc, actor, case_id)
-    return msgspec.structs.replace(file, person=shown_person(actor, file.person))
+    return cases.case_file(svc, actor, case_id)  # shaped for the actor by the service
 
 
 @post("/cases/{case_id:int}/assessments", status_code=201)
@@ -174,15 +172,10 @@ def cancel(svc: Services, actor: Actor, order_id: int, data: Reason | None = Non
 @get("/orders/overdue")
 def overdue(svc: Services, actor: Actor) -> list[Order]:
     actor.require("order.dispatch")
+    scope = access.order_scope(actor, svc.region(actor.region_id).info)
     with svc.engine.connect() as conn:
-        rows = orders.overdue_rows(conn, actor.region_id, svc.now())
-    visible = []
-    for row in rows:
-        try:
-            visible.append(orders.get_order(svc, actor, int(row["id"])))
-        except Exception:
-            continue
-    return visible
+        rows = orders.overdue_rows(conn, actor.region_id, svc.now(), scope)
+    return [orders.shown_order(actor, msgspec.convert(row, Order)) for row in rows]
 
 
 @post("/orders/escalate")

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from jiuzhu.core import idcard
-from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.access import Actor, Role, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
@@ -222,8 +222,8 @@ def _form_page(
         T + "form.html",
         status,
         schema=schema,
-        person=person,
-        shown_id=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        person=shown_person(actor, person, local_date(svc.now())),
+        shown_id=shown_id(actor, person.id_number),
         area_name=region.info.area_name(person.area_code),
         by_code=by_code,
         suggested=suggested,
@@ -252,7 +252,7 @@ def apply_form(
     fields = {f.code: f for f in plist.fields}
     texts = {
         code: shown_value(fields[code], value)
-        for code, value in service.prefill(plist, person).items()
+        for code, value in shown_values(actor, service.prefill(plist, person)).items()
     }
     chosen = service.suggest(region, person, local_date(svc.now()))
     return _form_page(

@@ -10,7 +10,7 @@ import msgspec
 from litestar import MediaType, Response
 from litestar.params import Parameter
 
-from jiuzhu.core.access import Actor, check_scope
+from jiuzhu.core.access import Actor, check_scope, shown_values
 from jiuzhu.core.base import NotFound
 from jiuzhu.core.domain import Person
 from jiuzhu.core.services import Services, fetch_one
@@ -76,7 +76,7 @@ def form_for(
         schema,
         person_id=person_id,
         suggested=ticks,
-        prefill=filled,
+        prefill=shown_values(actor, filled),
         warnings=service.check_form(plist, ticks, filled, []),
     )
 

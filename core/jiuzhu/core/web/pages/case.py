@@ -11,7 +11,6 @@ from litestar import Request
 from litestar.response import Template
 from sqlalchemy import select
 
-from ... import idcard
 from ...access import Actor
 from ...base import NotFound
 from ...domain import OrderStatus
@@ -94,7 +93,6 @@ def render_case(
         status,
         file=file,
         person=person,
-        id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
         area_name=region.info.area_name(person.area_code),
         ent=ent,
         ratings=rated,

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ... import idcard
-from ...access import Actor
+from ...access import Actor, person_scope, shown_id, shown_person
 from ...base import Invalid, NotFound, Refused
 from ...domain import CaseStatus, NewPerson, Person
 from ...facts import COVERAGE, GROUPS
@@ -20,6 +20,7 @@ from ...services.audit import audit
 from ...services.cases import open_case
 from ...services.people import create_person, find_person, get_person
 from ...storage.tables import cases, persons
+from ...times import local_date
 from . import forms
 from .common import page, scope_of
 
@@ -63,9 +64,7 @@ def lookup(svc: Services, actor: Actor, id_number: str) -> Person | None:
 def _search(svc: Services, actor: Actor, q: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """By a full ID number (validated) or by part of a name."""
     errors: dict[str, str] = {}
-    query = select(persons).where(
-        persons.c.region_id == actor.region_id, persons.c.area_code.in_(scope_of(svc, actor))
-    )
+    query = select(persons).where(person_scope(actor, svc.region(actor.region_id).info))
     if q[:1].isdigit():
         try:
             number = idcard.validate(q)
@@ -78,7 +77,7 @@ def _search(svc: Services, actor: Actor, q: str) -> tuple[list[dict[str, Any]], 
     with svc.engine.connect() as conn:
         rows = [plain(r) for r in conn.execute(query.order_by(persons.c.id).limit(50)).mappings()]
     for r in rows:
-        r["shown_id"] = r["id_number"] if actor.can("id.full") else idcard.mask(r["id_number"])
+        r["shown_id"] = shown_id(actor, r["id_number"])
     return rows, errors
 
 
@@ -214,8 +213,7 @@ def person_page(
         request,
         actor,
         "person.html",
-        person=person,
-        id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        person=shown_person(actor, person, local_date(svc.now())),
         area_name=region.info.area_name(person.area_code),
         files=files,
         has_open=any(f["status"] != CaseStatus.EXITED for f in files),

@@ -319,4 +319,5 @@ def test_api_views_and_changes_are_in_the_audit_log(api: Api, regions: Regions):
     assert [tuple(r) for r in rows] == [
         ("supervisor", "api.GET", cid),
         ("supervisor", "api.POST", cid),
+        ("supervisor", "refused", cid),  # what was refused, and why
     ]

@@ -168,7 +168,7 @@ def test_jiuzhu_web_routes_mounts_under_api_with_access(engine):
 
     regs = load_regions(manager_with(jiuzhu_web_routes=jiuzhu_web_routes))
     svc = Services(engine=engine, regions=regs)
-    add_user(svc, "hooktester", "a-long-password", "officer", "ordos")
+    add_user(svc, "hooktester", "a-long-password", "officer", "ordos", "150600")
     token = create_token(svc, "hooktester")
     with TestClient(create_app(svc)) as client:
         assert client.get("/api/extra/ping").status_code == 401

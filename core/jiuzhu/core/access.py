@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from . import idcard
 from .base import Base, NotFound, Refused
-from .domain import OrderStatus, Person
+from .domain import Person
 from .facts import age_on
 from .region import RegionInfo
 from .storage.tables import cases, orders, persons
@@ -186,9 +186,7 @@ def order_scope(actor: Actor, info: RegionInfo) -> ColumnElement[bool]:
         return false()
     mine = orders.c.provider_id == actor.provider_id
     if actor.worker_id is not None:
-        mine = and_(
-            mine, or_(orders.c.worker_id == actor.worker_id, orders.c.worker_id.is_(None))
-        )
+        mine = and_(mine, or_(orders.c.worker_id == actor.worker_id, orders.c.worker_id.is_(None)))
     return and_(where, mine)
 
 

@@ -18,11 +18,10 @@ from ..access import Actor, PersonView
 from ..describe import region_data
 from ..domain import NewPerson, Order, Person, Visit
 from ..services import Services, cases, orders, people, providers, stats
-from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
-from .auth import require_actor
+from .auth import audit_request, require_actor
 
 # handlers are sync (sync SQLAlchemy): run them in the thread pool
 get = partial(litestar.get, sync_to_thread=True)
@@ -240,7 +239,8 @@ def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     path, which case), so views through the API are on record as on the pages."""
     actor = require_actor(request, svc)
     match = _CASE_PATH.match(request.url.path)
-    audit(svc, actor, f"api.{request.method}", request.url.path, int(match[1]) if match else None)
+    case_id = int(match[1]) if match else None
+    audit_request(request, svc, actor, f"api.{request.method}", case_id)
     return actor
 
 

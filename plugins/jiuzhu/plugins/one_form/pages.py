@@ -23,10 +23,10 @@ from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, plain
-from jiuzhu.core.services.audit import audit
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import applications, persons
 from jiuzhu.core.times import local_date
+from jiuzhu.core.web.auth import audit_request
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
 from jiuzhu.core.web.pages.people import lookup, person_form_context
@@ -255,6 +255,7 @@ def apply_form(
         for code, value in shown_values(actor, service.prefill(plist, person)).items()
     }
     chosen = service.suggest(region, person, local_date(svc.now()))
+    audit_request(request, svc, actor, "apply.view", person_id=person_id)
     return _form_page(
         request, svc, actor, person, chosen=chosen, texts=texts, documents=[], errors={}
     )
@@ -289,6 +290,7 @@ def apply_submit(
         "blocked": blocking(plist, chosen, merged),
     }
     if forms.text(data, "action") != "submit":
+        audit_request(request, svc, actor, "apply.check", person_id=person_id)
         if not chosen:
             errors["policies"] = "请至少勾选一项救助事项"
         return _form_page(request, svc, actor, person, 200, checked=True, **ctx)
@@ -303,7 +305,7 @@ def apply_submit(
         if exc.rule == "access":
             raise
         return _form_page(request, svc, actor, person, 409, refusal=exc.detail, **ctx)
-    audit(svc, actor, "application.accept", request.url.path, view.case_id, receipt=view.receipt)
+    audit_request(request, svc, actor, "application.accept", view.case_id, receipt=view.receipt)
     return Redirect(path=f"/applications/{view.receipt}?new=1", status_code=303)
 
 
@@ -314,10 +316,13 @@ def print_blank(svc: Services, actor: Actor) -> Response[str]:
 
 
 @get("/apply/{person_id:int}/print")
-def print_ticked(svc: Services, actor: Actor, person_id: int) -> Response[str]:
+def print_ticked(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, person_id: int
+) -> Response[str]:
     """The joint form with the person's suggested policies ticked."""
     actor.require("application.accept")
     person = get_person(svc, actor, person_id)
+    audit_request(request, svc, actor, "apply.print", person_id=person_id)
     region = svc.region(person.region_id)
     ticks = service.suggest(region, person, local_date(svc.now()))
     return _printable(render_form(region, ticks), f"/apply/{person_id}")
@@ -352,6 +357,10 @@ def applications_page(
                 .limit(50)
             ).mappings()
         ]
+    if rows:
+        audit_request(
+            request, svc, actor, "application.list", receipts=[r["receipt"] for r in rows]
+        )
     return page(
         request,
         actor,
@@ -379,7 +388,7 @@ def application_page(
     events = service.application_events(svc, actor, receipt)
     plist = _plist(svc, actor)
     due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
-    audit(svc, actor, "application.view", request.url.path, view.case_id, receipt=receipt)
+    audit_request(request, svc, actor, "application.view", view.case_id, receipt=receipt)
     return page(
         request,
         actor,
@@ -400,9 +409,13 @@ def application_page(
 
 
 @get("/applications/{receipt:str}/receipt")
-def receipt_print(svc: Services, actor: Actor, receipt: str) -> Response[str]:
+def receipt_print(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str
+) -> Response[str]:
     """The A4 receipt (受理回执) to print and hand to the applicant."""
-    return _printable(render_receipt(svc, actor, receipt), f"/applications/{receipt}")
+    html = render_receipt(svc, actor, receipt)
+    audit_request(request, svc, actor, "receipt.view", receipt=receipt)
+    return _printable(html, f"/applications/{receipt}")
 
 
 # --- department queue ----------------------------------------------------------------------
@@ -439,6 +452,8 @@ def tasks_page(
     elif dept:
         tasks = service.department_tasks(svc, actor, dept)
     pending = [t for t in tasks if t.status == service.PENDING]
+    if tasks:
+        audit_request(request, svc, actor, "task.list", receipts=sorted({t.receipt for t in tasks}))
     return page(
         request,
         actor,
@@ -520,7 +535,9 @@ def shown_form_value(f: FormField, value: Any) -> str:
 def task_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str, task_id: int
 ) -> Template:
-    return _task_page(request, svc, actor, receipt, task_id)
+    shown = _task_page(request, svc, actor, receipt, task_id)
+    audit_request(request, svc, actor, "task.view", receipt=receipt, task_id=task_id)
+    return shown
 
 
 @post("/applications/{receipt:str}/tasks/{task_id:int}")
@@ -567,11 +584,11 @@ def task_decide(
         return _task_page(
             request, svc, actor, receipt, task_id, 409, entered=entered, refusal=exc.detail
         )
-    audit(
+    audit_request(
+        request,
         svc,
         actor,
         "task.decide",
-        request.url.path,
         result.application.case_id,
         receipt=receipt,
         task_id=task_id,

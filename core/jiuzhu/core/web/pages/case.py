@@ -15,9 +15,9 @@ from ...access import Actor
 from ...base import NotFound
 from ...domain import OrderStatus
 from ...services import Services, plain
-from ...services.audit import audit
 from ...services.cases import VISIT_KINDS, case_file, entitlement_view
 from ...storage.tables import providers, ratings
+from ..auth import audit_request
 from .common import page
 from .secret import rating_token
 
@@ -83,7 +83,7 @@ def render_case(
         if o.status == OrderStatus.DELIVERED and actor.can("order.rate")
     }
     item_names = {i.code: i.name for i in region.catalogue.items}
-    audit(svc, actor, "case.view", request.url.path, case_id)
+    audit_request(request, svc, actor, "case.view", case_id)
     person = file.person
     ctx: dict[str, Any] = {"notice": "", "errors": {}, "grant_error": "", "error": "", **extra}
     return page(

@@ -16,6 +16,7 @@ from ...money import yuan
 from ...services import Services, stats
 from ...services.providers import list_providers
 from ...storage.tables import cases, orders, providers, ratings
+from ..auth import audit_request
 from .common import order_rows, page, scope_of
 
 
@@ -72,6 +73,9 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
                     [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
                 ),
             )
+    if overdue or active:
+        shown = sorted({r["id"] for r in [*overdue, *active]})
+        audit_request(request, svc, actor, "supervision.view", orders=shown)
     names = {p.id: p.name for p in list_providers(svc, actor)}
     items = {i.code: i.name for i in region.catalogue.items}
     by_provider = _satisfaction(svc, actor, orders.c.provider_id)

@@ -16,11 +16,11 @@ from ...base import Invalid, NotFound, Refused
 from ...domain import CaseStatus, NewPerson, Person
 from ...facts import COVERAGE, GROUPS
 from ...services import Services, plain
-from ...services.audit import audit
 from ...services.cases import open_case
 from ...services.people import create_person, find_person, get_person
 from ...storage.tables import cases, persons
 from ...times import local_date
+from ..auth import audit_request
 from . import forms
 from .common import page, scope_of
 
@@ -98,6 +98,8 @@ def _persons(request: Request[Any, Any, Any], svc: Services, actor: Actor, q: st
     actor.require("case.read")
     q = q[:40]
     rows, errors = _search(svc, actor, q) if q else ([], {})
+    if q and not errors:  # who looked for whom: the persons found, not the query itself
+        audit_request(request, svc, actor, "person.search", found=[r["id"] for r in rows])
     new: dict[str, Any] = {}
     if q and not rows and not errors and q[:1].isdigit() and actor.can("case.write"):
         new = {"id_number": idcard.validate(q)}  # not registered yet: offer the form
@@ -177,7 +179,7 @@ def register(
             errors["id_number"] = exc.detail
             status = 409
         else:
-            audit(svc, actor, "person.create", request.url.path, person_id=person.id)
+            audit_request(request, svc, actor, "person.create", person_id=person.id)
             target = forms.safe_next(forms.text(data, "next"), "/persons/{id}")
             return Redirect(path=target.replace("{id}", str(person.id)), status_code=303)
     return page(
@@ -208,7 +210,7 @@ def person_page(
                 select(cases).where(cases.c.person_id == person_id).order_by(cases.c.id)
             ).mappings()
         ]
-    audit(svc, actor, "person.view", request.url.path, person_id=person_id)
+    audit_request(request, svc, actor, "person.view", person_id=person_id)
     return page(
         request,
         actor,
@@ -236,5 +238,5 @@ def open_case_page(
         if exc.rule == "case.unique" and isinstance(existing, int):
             return Redirect(path=f"/cases/{existing}?done=exists", status_code=303)
         raise
-    audit(svc, actor, "case.open", request.url.path, case.id)
+    audit_request(request, svc, actor, "case.open", case.id)
     return Redirect(path=f"/cases/{case.id}?done=opened", status_code=303)

@@ -138,10 +138,13 @@ def test_another_areas_case_is_not_found_through_pages(
             assert r.status_code == want, (user, path, r.status_code)
     assert snapshot(world) == before
     with world.svc.engine.connect() as conn:
-        viewed = conn.execute(
-            select(audit_log.c.case_id).where(audit_log.c.username.like("%west"))
-        ).scalars()
-        assert east not in set(viewed)
+        rows = conn.execute(
+            select(audit_log.c.case_id, audit_log.c.action).where(
+                audit_log.c.username.like("%west")
+            )
+        ).all()
+        assert east not in {case for case, action in rows if action != "refused"}
+        assert (east, "refused") in rows  # the attempts are on record
 
 
 def test_another_areas_case_is_not_found_through_the_api(

@@ -206,7 +206,7 @@ def test_submit_refusals_next_to_the_field_then_the_receipt(clerk: Any, world: W
     assert re.fullmatch(r"/applications/ORD-20250303-0001\?new=1", r.headers["location"])
     receipt = clerk.get(r.headers["location"]).text
     assert '<span class="receipt-no" id="receipt-no">ORD-20250303-0001</span>' in receipt
-    assert 'onclick="window.print()"' in receipt and "已受理" in receipt
+    assert "data-print" in receipt and "已受理" in receipt
     assert "网格员入户核实" in receipt and "东胜区民政局" in receipt
     assert "缺少材料「残疾人证或重大疾病诊断证明」" in receipt  # 容缺受理: listed to bring
     a4 = clerk.get("/applications/ORD-20250303-0001/receipt")

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import litestar
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
@@ -33,7 +33,7 @@ from jiuzhu.core.web.pages.people import lookup, person_form_context
 
 from . import service
 from .config import FormField, PolicyList
-from .render import render_form, render_receipt
+from .render import printable, render_form, render_receipt
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
@@ -46,10 +46,8 @@ ENTITLEMENT_NOTES = {
     "refused": "服务类救助已获批，但按本地区资格规则未能授予服务额度，详见档案办理记录。",
 }
 PRINT_BAR = (
-    '<div style="margin:0 0 6mm" class="no-print">'
-    "<style>@media print{{.no-print{{display:none}}}}</style>"
-    '<button type="button" onclick="window.print()" style="font-size:14pt;padding:2mm 6mm">'
-    '打印</button> <a href="{back}">返回</a></div>'
+    '<div class="print-bar no-print"><button type="button" data-print>打印</button> '
+    '<a href="{back}">返回</a></div><script src="/static/print.js"></script>'
 )
 
 
@@ -60,7 +58,7 @@ def _plist(svc: Services, actor: Actor) -> PolicyList:
 def _printable(html: str, back: str) -> Response[str]:
     """A printable A4 page from render.py, with a print button that does not print."""
     html = html.replace("<body>", "<body>\n" + PRINT_BAR.format(back=back), 1)
-    return Response(html, media_type=MediaType.HTML)
+    return printable(html)
 
 
 # --- the front desk: find or register, then the joint form ---------------------------------

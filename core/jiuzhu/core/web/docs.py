@@ -57,7 +57,9 @@ class VendoredSwagger(OpenAPIRenderPlugin):
 
     def receive_router(self, router: Router) -> None:
         router.register(
-            create_static_files_router(path="/assets", directories=[ASSETS], name="docs_assets")
+            create_static_files_router(
+                path="/assets", directories=[ASSETS], name="docs_assets", guards=[signed_in]
+            )
         )
 
 

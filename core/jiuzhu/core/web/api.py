@@ -21,6 +21,7 @@ from ..services import Services, cases, orders, people, providers, stats
 from ..services.cases import CaseFile, EntitlementView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
+from ..times import local_date
 from .auth import audit_request, require_actor
 
 # handlers are sync (sync SQLAlchemy): run them in the thread pool
@@ -28,10 +29,11 @@ get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 
 
-def shown_person(actor: Actor, person: Person) -> PersonView:
+def shown_person(actor: Actor, person: Person, on: date | None = None) -> PersonView:
     """The API's entry point for shaping a person: access.shown_person, the one function
-    that masks for the role (the ID, the birth date, the fields the role may see)."""
-    return access.shown_person(actor, person)
+    that masks for the role (the ID, the birth date, the fields the role may see); the
+    age is counted on `on` (today by default)."""
+    return access.shown_person(actor, person, on)
 
 
 class NewCase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -81,12 +83,12 @@ class NewWorker(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 @post("/persons", status_code=201)
 def create_person(svc: Services, actor: Actor, data: NewPerson) -> PersonView:
-    return shown_person(actor, people.create_person(svc, actor, data))
+    return shown_person(actor, people.create_person(svc, actor, data), local_date(svc.now()))
 
 
 @get("/persons/{person_id:int}")
 def read_person(svc: Services, actor: Actor, person_id: int) -> PersonView:
-    return shown_person(actor, people.get_person(svc, actor, person_id))
+    return shown_person(actor, people.get_person(svc, actor, person_id), local_date(svc.now()))
 
 
 @post("/cases", status_code=201)

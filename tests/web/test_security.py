@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import litestar
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -150,6 +151,7 @@ def secure_flag(app: Litestar, base_url: str) -> bool:
         return "secure" in r.headers["set-cookie"].lower()
 
 
+@pytest.mark.filterwarnings("ignore:The base_url:UserWarning")  # localhost on purpose
 def test_secure_cookies_by_setting(world: World) -> None:
     auto = create_app(world.svc, secret_key=SECRET, settings=WebSettings())
     assert secure_flag(auto, "http://jiuzhu.example.gov.cn")  # not localhost: Secure

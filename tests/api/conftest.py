@@ -24,7 +24,8 @@ class Api:
     def user(
         self, username: str, role: str, region_id: str, area_code: str | None = None, **kw: Any
     ) -> str:
-        add_user(self.svc, username, "correct-horse-battery", role, region_id, area_code, **kw)
+        area = area_code or self.svc.region(region_id).info.code  # explicit: region-wide
+        add_user(self.svc, username, "correct-horse-battery", role, region_id, area, **kw)
         self.tokens[username] = create_token(self.svc, username)
         return username
 

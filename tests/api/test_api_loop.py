@@ -223,8 +223,8 @@ def test_red_provider_and_wrong_worker_are_refused_with_409(api: Api, regions: R
     red_user = api.user(
         "red-worker", "worker", "changji", provider_id=red, worker_id=_red_worker["id"]
     )
-    r = api.post(red_user, f"/api/orders/{oid}/accept")
-    assert r.status_code == 409 and r.json()["rule"] == "order.provider"
+    r = api.post(red_user, f"/api/orders/{oid}/accept")  # not theirs: as if absent
+    assert r.status_code == 404 and r.json()["detail"] == f"order {oid} 不存在"
     assert api.post(admin, f"/api/orders/{oid}/cancel", {"reason": "取消"}).status_code == 201
     r = api.post(green_worker, f"/api/orders/{oid}/accept")
     assert r.status_code == 409 and r.json()["rule"] == "order.transition"
@@ -328,4 +328,5 @@ def test_api_views_and_changes_are_in_the_audit_log(api: Api, regions: Regions):
     assert [tuple(r) for r in rows] == [
         ("supervisor", "api.GET", cid),
         ("supervisor", "api.POST", cid),
+        ("supervisor", "refused", cid),  # what was refused, and why
     ]

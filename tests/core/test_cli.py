@@ -62,8 +62,8 @@ def test_db_upgrade_demo_is_idempotent_and_stats(tmp_path: Path):
     stats = run("--database-url", url, "stats", "--region", "ordos", "--by", "category")
     assert stats.exit_code == 0 and "合计" in stats.output
     token = run("--database-url", url, "tokens", "create", "ordos-officer")
-    assert token.exit_code == 0 and token.output.startswith("jz_")
-    revoked = run("--database-url", url, "tokens", "revoke", "ordos-officer")
+    assert token.exit_code == 0 and token.stdout.startswith("jz_")
+    revoked = run("--database-url", url, "tokens", "revoke", "--all-of", "ordos-officer")
     assert "revoked 1" in revoked.output
     missing = run("--database-url", url, "tokens", "create", "nobody")
     assert missing.exit_code == 1 and "nobody" in missing.output
@@ -82,6 +82,8 @@ def test_users_add_refuses_bad_input_cleanly(tmp_path: Path):
         "officer",
         "--region",
         "changji",
+        "--area",
+        "652301",
         env={"JIUZHU_NEW_PASSWORD": "long-enough-pw"},
     )
     assert ok.exit_code == 0, ok.output

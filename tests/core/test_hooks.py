@@ -215,7 +215,7 @@ def test_jiuzhu_web_routes_mounts_under_api_with_access(engine):
 
     regs = load_regions(manager_with(jiuzhu_web_routes=jiuzhu_web_routes))
     svc = Services(engine=engine, regions=regs)
-    add_user(svc, "hooktester", "a-long-password", "officer", "ordos")
+    add_user(svc, "hooktester", "a-long-password", "officer", "ordos", "150600")
     token = create_token(svc, "hooktester")
     with TestClient(create_app(svc)) as client:
         assert client.get("/api/extra/ping").status_code == 401
@@ -270,7 +270,7 @@ from alembic import op
 revision = "gifts_0001"
 down_revision = None
 branch_labels = ("gifts",)
-depends_on = "0002_core_model"
+depends_on = "0003_core_model"
 
 
 def upgrade():

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from jiuzhu.core.access import Role
+from jiuzhu.core.access import Role, order_scope, system_actor
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.services import Services
 from jiuzhu.core.services.cases import case_file, record_visit
@@ -37,8 +37,10 @@ COMMUNITY = "652301001001"  # 宁边路街道第一社区 → 宁边路街道 �
 
 
 def overdue_ids(svc: Services, region_id: str) -> list[int]:
+    info = svc.region(region_id).info
+    scope = order_scope(system_actor(region_id, info.code), info)
     with svc.engine.connect() as conn:
-        return [int(r["id"]) for r in overdue_rows(conn, region_id, svc.now())]
+        return [int(r["id"]) for r in overdue_rows(conn, region_id, svc.now(), scope)]
 
 
 def test_urgent_orders_are_answered_within_24_hours_or_escalated(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jiuzhu.core.access import Role
-from jiuzhu.core.base import Refused
+from jiuzhu.core.base import NotFound, Refused
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.services import Services
 from jiuzhu.core.services.orders import (
@@ -34,6 +34,14 @@ def refused(svc: Services, rule: str, call, *args: object) -> Refused:
     return caught.value
 
 
+def hidden(svc: Services, call, *args: object) -> None:
+    """Provider staff acting on an order that is not theirs: it looks absent."""
+    before = counts(svc.engine)
+    with pytest.raises(NotFound):
+        call(svc, *args)
+    assert counts(svc.engine) == before
+
+
 def test_illegal_transitions(svc: Services, regions: Regions):
     region = regions.get("ordos")
     officer = actor_for(regions, "ordos")
@@ -51,20 +59,24 @@ def test_illegal_transitions(svc: Services, regions: Regions):
 
     why = refused(svc, "order.transition", rate_order, officer, order.id, NewRating(score=5))
     assert "待派单" in why.detail and "评价" in why.detail
-    refused(svc, "order.transition", accept_order, worker_a, order.id)  # not dispatched
+    hidden(svc, accept_order, worker_a, order.id)  # not dispatched to them
     dispatch_order(svc, officer, order.id, a_provider)
-    # a worker of another provider cannot take it, nor can anyone act for another worker
-    why = refused(svc, "order.provider", accept_order, worker_b, order.id)
-    assert "不属于" in why.detail
+    # a worker of another provider does not see it; nobody acts for another worker
+    hidden(svc, accept_order, worker_b, order.id)
     refused(svc, "order.worker", accept_order, worker_a, order.id, b_worker)
     refused(svc, "order.transition", start_order, worker_a, order.id)  # not accepted
     accept_order(svc, worker_a, order.id)
-    refused(svc, "order.worker", start_order, worker_b, order.id)
+    hidden(svc, start_order, worker_b, order.id)
+    admin_a = actor_for(regions, "ordos", Role.PROVIDER_ADMIN, provider_id=a_provider)
+    refused(svc, "order.worker", start_order, admin_a, order.id)  # check-in is the worker's
     refused(
         svc, "order.transition", finish_order, worker_a, order.id, Finish(confirmed_by="本人")
     )  # not started
     start_order(svc, worker_a, order.id)
     refused(svc, "order.transition", cancel_order, officer, order.id)  # in service
+    # the provider's admin may not check out an order a worker started
+    why = refused(svc, "order.worker", finish_order, admin_a, order.id, Finish(confirmed_by="x"))
+    assert "社工本人" in why.detail
     finish_order(svc, worker_a, order.id, Finish(confirmed_by="本人", minutes=30))
     refused(svc, "order.transition", dispatch_order, officer, order.id, b_provider)
     rate_order(svc, officer, order.id, NewRating(score=5))

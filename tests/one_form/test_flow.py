@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
 import pytest
 
+from jiuzhu.core import idcard
 from jiuzhu.core.access import Role
 from jiuzhu.core.services.cases import case_file, record_assessment
 from jiuzhu.plugins.one_form.render import render_form, render_receipt
@@ -208,7 +210,12 @@ def test_shizuishan_flow_parallel_decisions_and_combined_outcome(svc, regions, c
     }
     assert done.version == 6  # one per decision
     assert {p.code: p.reason for p in done.policies}["education_aid"].startswith("子女学籍")
-    assert get_application(svc, desk, app.receipt) == done
+    # the approver's view (masked) is the one the decision returned; the desk sees it whole
+    assert get_application(svc, approver(regions, "shizuishan", "jy"), app.receipt) == done
+    whole = get_application(svc, desk, app.receipt)
+    assert whole.form["id_number"] == idcard.validate(whole.form["id_number"])
+    assert done.form["id_number"] == idcard.mask(whole.form["id_number"])
+    assert msgspec.structs.replace(whole, form=done.form) == done
 
     # every step is an event on the household's case
     kinds = [e.kind for e in case_file(svc, desk, app.case_id).events]

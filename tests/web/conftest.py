@@ -100,7 +100,7 @@ def world(svc: Services) -> World:
         ("supervisor", "150600", {}),
         ("evaluator", "150600", {}),
         ("admin", "150600", {}),
-        ("approver", "150600", {"department": "civil-affairs"}),
+        ("approver", "150600", {"department": "mz"}),
         ("provider_admin", "150600", {"provider_id": w.provider}),
         ("worker", "150602", {"provider_id": w.provider, "worker_id": w.worker}),
     ]
@@ -126,7 +126,7 @@ def app(world: World) -> Litestar:
 
 @pytest.fixture
 def client(app: Litestar) -> TestClient[Litestar]:
-    with TestClient(app) as c:
+    with TestClient(app, base_url="https://testserver.local") as c:  # Secure cookies
         yield c  # type: ignore[misc]
 
 

@@ -106,19 +106,20 @@ def test_another_areas_case_is_not_found_through_pages(
     for user in ("ordos-officer-west", "ordos-worker-west"):
         sign_in(client, user)
         token = csrf(client.get("/").text)
-        assert client.get(f"/cases/{world.case_west}").status_code == 200  # their own area
+        # the officer reads files of their own area; a worker reads no files at all
+        expected = 404 if user == "ordos-officer-west" else 403
+        own = client.get(f"/cases/{world.case_west}").status_code
+        assert own == (200 if user == "ordos-officer-west" else 403)
         for path in (f"/cases/{east}", f"/cases/{east}/assess"):
             r = client.get(path)
-            assert r.status_code == 404, (user, path)
+            assert r.status_code == expected, (user, path)
             assert "王秀兰" not in r.text
         answers = {
             f"a.{i.code}": "0"
             for d in world.svc.region("ordos").instrument.domains
             for i in d.indicators
         }
-        changes: list[tuple[str, dict[str, Any]]] = [
-            (f"/cases/{east}/assess", answers),  # a worker may assess in their own area
-        ]
+        changes: list[tuple[str, dict[str, Any]]] = [(f"/cases/{east}/assess", answers)]
         if user == "ordos-officer-west":  # the officer holds every permission below
             assert client.get(f"/cases/{east}/order").status_code == 404
             changes += [
@@ -133,13 +134,17 @@ def test_another_areas_case_is_not_found_through_pages(
             changes.append((f"/work/{order}/accept", {}))
         for path, data in changes:
             r = client.post(path, data={**data, "_csrf_token": token}, follow_redirects=False)
-            assert r.status_code == 404, (user, path, r.status_code)
+            want = 403 if path.endswith("/assess") and user != "ordos-officer-west" else 404
+            assert r.status_code == want, (user, path, r.status_code)
     assert snapshot(world) == before
     with world.svc.engine.connect() as conn:
-        viewed = conn.execute(
-            select(audit_log.c.case_id).where(audit_log.c.username.like("%west"))
-        ).scalars()
-        assert east not in set(viewed)
+        rows = conn.execute(
+            select(audit_log.c.case_id, audit_log.c.action).where(
+                audit_log.c.username.like("%west")
+            )
+        ).all()
+        assert east not in {case for case, action in rows if action != "refused"}
+        assert (east, "refused") in rows  # the attempts are on record
 
 
 def test_another_areas_case_is_not_found_through_the_api(
@@ -179,5 +184,8 @@ def test_another_areas_case_is_not_found_through_the_api(
             requests.append(("POST", f"/api/orders/{order}/accept", {}))
         for method, path, body in requests:
             r = client.request(method, path, json=body, headers=auth)
-            assert r.status_code == 404, (who, method, path, r.status_code, r.text[:200])
+            # a worker holds no case.read/assess at all (403); anything else out of scope: 404
+            role_refused = who == "worker" and "/orders/" not in path
+            want = 403 if role_refused else 404
+            assert r.status_code == want, (who, method, path, r.status_code, r.text[:200])
     assert snapshot(world) == before

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from jiuzhu.core.storage.tables import audit_log, orders, ratings
 from jiuzhu.core.web.pages.secret import rating_token
 
-from .conftest import SECRET, World, csrf, post_form, sign_in
+from .conftest import PASSWORD, SECRET, World, csrf, post_form, sign_in
 
 
 @pytest.mark.parametrize(
@@ -50,12 +50,16 @@ def test_officer_sees_full_id(client: Any, world: World) -> None:
     assert world.id_number in client.get(f"/cases/{world.case_east}").text
 
 
-def test_worker_cannot_open_another_areas_case(client: Any, world: World) -> None:
-    sign_in(client, "ordos-worker-west")  # 康巴什区
+def test_officer_cannot_open_another_areas_case(client: Any, world: World) -> None:
+    from jiuzhu.core.services.users import add_user
+
+    add_user(world.svc, "ordos-officer-west", PASSWORD, "officer", "ordos", "150603")
+    sign_in(client, "ordos-officer-west")  # 康巴什区
     assert client.get(f"/cases/{world.case_west}").status_code == 200
     r = client.get(f"/cases/{world.case_east}")  # 东胜区
     assert r.status_code == 404 and "不在您的管辖范围内" in r.text
     assert client.get("/cases/99999").status_code == 404
+    assert r.text == client.get("/cases/99999").text  # out of scope and absent answer alike
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,8 @@ def plugin_app(svc: Services, *handlers: Any) -> litestar.Litestar:
 
 
 def test_jiuzhu_web_pages_mounts_pages_with_the_session_actor(world: World) -> None:
-    with TestClient(plugin_app(world.svc, hello, hello_post, missing)) as client:
+    app = plugin_app(world.svc, hello, hello_post, missing)
+    with TestClient(app, base_url="https://testserver.local") as client:
         r = client.get("/hello", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
         sign_in(client, "ordos-supervisor")

@@ -13,6 +13,7 @@ import click
 import pluggy
 
 from . import __version__
+from .access import Role
 from .base import ConfigError, Invalid, NotFound, Refused
 from .describe import region_data, region_text
 from .plugins import PluginError, load_region_dir, load_regions, make_plugin_manager
@@ -298,31 +299,38 @@ def users() -> None:
     """Users of the web application and the API."""
 
 
+def _read_password(prompt: str) -> str:
+    """The password from JIUZHU_NEW_PASSWORD, else from standard input when it is not a
+    terminal (one line: `echo "$PW" | jiuzhu users add …`), else asked once, hidden."""
+    import os
+
+    env = os.environ.get("JIUZHU_NEW_PASSWORD")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=False))
+
+
+ROLES = [r.value for r in Role if r != Role.SYSTEM]
+
+
 @users.command("add")
 @click.argument("username")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(
-        [
-            "admin",
-            "officer",
-            "clerk",
-            "approver",
-            "provider_admin",
-            "worker",
-            "supervisor",
-            "evaluator",
-        ]
-    ),
-)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--region", "region_id", required=True)
-@click.option("--area", default=None, help="Area code the user is bound to (default: region).")
+@click.option(
+    "--area",
+    default=None,
+    help="Area code the user is bound to. Required except for admin and evaluator; "
+    "give the region's own code for region-wide access.",
+)
 @click.option("--name", "display_name", default="")
 @click.option("--provider-id", type=int, default=None)
 @click.option("--worker-id", type=int, default=None)
-@click.option("--department", default="")
-@click.password_option(envvar="JIUZHU_NEW_PASSWORD")
+@click.option(
+    "--department", default="", help="Approvers: a department of the region's joint form."
+)
 @pass_ctx
 @friendly
 def users_add(
@@ -335,15 +343,17 @@ def users_add(
     provider_id: int | None,
     worker_id: int | None,
     department: str,
-    password: str,
 ) -> None:
-    """Create a user bound to a region and an area of its hierarchy."""
+    """Create a user bound to a region and an area of its hierarchy. The password is read
+    from JIUZHU_NEW_PASSWORD or standard input, or asked for once."""
     from .services.users import add_user
 
+    svc = services(ctx)
+    svc.region(region_id)  # an unknown region is named before the password is asked for
     user = add_user(
-        services(ctx),
+        svc,
         username,
-        password,
+        _read_password("Password"),
         role,
         region_id,
         area,
@@ -355,32 +365,140 @@ def users_add(
     click.echo(f"created {user.username} ({user.role.label}) in {user.region_id}/{user.area_code}")
 
 
+@users.command("list")
+@click.option("--region", "region_id", default=None)
+@pass_ctx
+@friendly
+def users_list(ctx: Context, region_id: str | None) -> None:
+    """Every user: role, region/area, binding, state, open sessions, live tokens, last login."""
+    from .services.users import list_users
+    from .times import shown
+
+    for info in list_users(services(ctx), region_id):
+        u = info.user
+        bound = [
+            f"provider {u.provider_id}" if u.provider_id else "",
+            f"worker {u.worker_id}" if u.worker_id else "",
+            f"department {u.department}" if u.department else "",
+        ]
+        click.echo(
+            f"{u.username:<28} {u.role.value:<15} {u.region_id}/{u.area_code:<12} "
+            f"{'active' if u.active else 'INACTIVE':<8} sessions {info.sessions} "
+            f"tokens {info.tokens} last login {shown(info.last_login) or '-'}"
+            + "".join(f", {b}" for b in bound if b)
+        )
+
+
+@users.command("passwd")
+@click.argument("username")
+@pass_ctx
+@friendly
+def users_passwd(ctx: Context, username: str) -> None:
+    """Set a new password (from JIUZHU_NEW_PASSWORD, standard input, or asked for once);
+    every session and API token of the user ends at once."""
+    from .services.users import get_user, set_password
+
+    svc = services(ctx)
+    get_user(svc, username)  # an unknown name is named before the password is asked for
+    ended = set_password(svc, username, _read_password("New password"))
+    click.echo(f"password of {username} changed; {ended} session(s) and token(s) ended")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@pass_ctx
+@friendly
+def users_deactivate(ctx: Context, username: str) -> None:
+    """Stop the user signing in; every session and token ends at once."""
+    from .services.users import set_active
+
+    ended = set_active(services(ctx), username, False)
+    click.echo(f"deactivated {username}; {ended} session(s) and token(s) ended")
+
+
+@users.command("activate")
+@click.argument("username")
+@pass_ctx
+@friendly
+def users_activate(ctx: Context, username: str) -> None:
+    """Let the user sign in again (old sessions and tokens stay ended)."""
+    from .services.users import set_active
+
+    set_active(services(ctx), username, True)
+    click.echo(f"activated {username}")
+
+
 @cli.group()
 def tokens() -> None:
     """Bearer tokens for other systems calling the API."""
 
 
+def _duration(value: str) -> Any:
+    """`90d`, `12h`, `30m` → a timedelta; anything else is a usage error."""
+    from datetime import timedelta
+
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    number, unit = value[:-1], value[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) < 1 or int(number) > 10**5:
+        raise click.BadParameter(f"{value!r}: expected a number and d, h or m (e.g. 90d)")
+    return timedelta(**{units[unit]: int(number)})
+
+
 @tokens.command("create")
 @click.argument("username")
 @click.option("--label", default="")
+@click.option("--expires", default=None, help="Lifetime, e.g. 90d, 12h (default: until revoked).")
 @pass_ctx
 @friendly
-def tokens_create(ctx: Context, username: str, label: str) -> None:
-    """Print a new token for USERNAME (shown once; only its hash is stored)."""
-    from .services.users import create_token
+def tokens_create(ctx: Context, username: str, label: str, expires: str | None) -> None:
+    """Print a new token for USERNAME (shown once; only its hash is stored). The token is
+    the only line on standard output; its id and expiry go to standard error."""
+    from .services.users import issue_token
+    from .times import shown
 
-    click.echo(create_token(services(ctx), username, label))
+    info, token = issue_token(
+        services(ctx), username, label, _duration(expires) if expires else None
+    )
+    click.echo(token)
+    until = f"expires {shown(info.expires_at)}" if info.expires_at else "no expiry"
+    click.echo(f"token id {info.id} for {username}, {until}", err=True)
+
+
+@tokens.command("list")
+@click.option("--user", "username", default=None)
+@pass_ctx
+@friendly
+def tokens_list(ctx: Context, username: str | None) -> None:
+    """Tokens by id: user, label, created, expiry, state (never the token itself)."""
+    from .services.users import list_tokens
+    from .times import shown
+
+    svc = services(ctx)
+    now = svc.now()
+    for t in list_tokens(svc, username):
+        click.echo(
+            f"{t.id:>6}  {t.username:<28} {t.state(now):<8} created {shown(t.created_at)}  "
+            f"expires {shown(t.expires_at) or '-'}  {t.label}"
+        )
 
 
 @tokens.command("revoke")
-@click.argument("username")
+@click.argument("token_id", type=int, required=False)
+@click.option("--all-of", "username", default=None, help="Revoke every token of this user.")
 @pass_ctx
 @friendly
-def tokens_revoke(ctx: Context, username: str) -> None:
-    """Revoke every token of USERNAME."""
-    from .services.users import revoke_tokens
+def tokens_revoke(ctx: Context, token_id: int | None, username: str | None) -> None:
+    """Revoke the token TOKEN_ID (see `tokens list`), or every token of a user."""
+    from .services.users import revoke_token, revoke_tokens
 
-    click.echo(f"revoked {revoke_tokens(services(ctx), username)} token(s)")
+    if (token_id is None) == (username is None):
+        raise click.UsageError("give a token id, or --all-of USERNAME")
+    if username is not None:
+        click.echo(f"revoked {revoke_tokens(services(ctx), username)} token(s) of {username}")
+        return
+    assert token_id is not None
+    info = revoke_token(services(ctx), token_id)
+    click.echo(f"revoked token {info.id} of {info.username}")
 
 
 def main() -> None:

@@ -3,7 +3,6 @@ role. Idempotent: everything is keyed by name, so a second run adds nothing."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import date
 
@@ -29,7 +28,7 @@ from .services.orders import (
 )
 from .services.people import create_person
 from .services.providers import create_provider, create_worker
-from .services.users import add_user
+from .services.users import add_user, generate_password
 from .storage.tables import providers, users
 
 PEOPLE = (
@@ -130,14 +129,14 @@ def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int)
         with svc.engine.connect() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 continue
-        password = secrets.token_urlsafe(9)
+        password = generate_password()
         add_user(
             svc,
             username,
             password,
             role.value,
             region.id,
-            None,
+            region.info.code,  # demo users see the whole region (explicitly)
             role.label,
             provider_id if role in (Role.WORKER, Role.PROVIDER_ADMIN) else None,
             worker_id if role == Role.WORKER else None,

@@ -39,6 +39,22 @@ def mask(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_in_text(text: str) -> str:
+    """Every valid ID number inside free text, masked (a number that fails the check digit
+    or has no valid birth date is left alone: it is not an ID number)."""
+
+    def masked(match: re.Match[str]) -> str:
+        try:
+            return mask(validate(match.group(0)))
+        except ValueError:
+            return match.group(0)
+
+    return _IN_TEXT.sub(masked, text) if len(text) >= 18 else text
+
+
 def make(area: str, born: date, serial: int) -> str:
     """Build a valid number (for demo and synthetic data only)."""
     first17 = f"{area}{born:%Y%m%d}{serial % 1000:03d}"

@@ -1,4 +1,6 @@
-"""The audit log: who viewed or changed what, from any door (pages and API alike)."""
+"""The audit log: who viewed or changed what, from any door (pages and API alike), from
+which address, and what was refused. Append-only: nothing here updates or deletes a row,
+and on PostgreSQL (and SQLite) a trigger refuses UPDATE and DELETE (migration 0002)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from . import Services
 
 
 def audit(
-    svc: Services, actor: Actor, action: str, path: str, case_id: int | None = None, **detail: Any
+    svc: Services,
+    actor: Actor,
+    action: str,
+    path: str,
+    case_id: int | None = None,
+    *,
+    client_ip: str = "",
+    **detail: Any,
 ) -> None:
     """One row per view or change; written in its own transaction so a refused change is
     still on record as attempted."""
@@ -23,9 +32,10 @@ def audit(
                 at=svc.now(),
                 user_id=actor.user_id,
                 username=actor.username,
-                action=action,
+                action=action[:20],
                 case_id=case_id,
                 path=path[:200],
                 detail=detail,
+                client_ip=client_ip[:45],
             )
         )

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import assessment as scoring
-from ..access import Actor, check_scope
+from ..access import Actor, PersonView, check_scope, shown_person, shown_text
 from ..base import Invalid, NotFound, Refused
 from ..domain import (
     Assessment,
@@ -472,10 +472,11 @@ def get_case(svc: Services, actor: Actor, case_id: int) -> Case:
 
 
 class CaseFile(msgspec.Struct, kw_only=True):
-    """一人一档: everything about one case, for the API and the pages."""
+    """一人一档: everything about one case, for the API and the pages, shaped for the
+    reader (access.shown_person; ID numbers typed into notes and reasons masked)."""
 
     case: Case
-    person: Person
+    person: PersonView
     assessments: list[Assessment]
     entitlements: list[Entitlement]
     orders: list[Order]
@@ -486,6 +487,11 @@ class CaseFile(msgspec.Struct, kw_only=True):
 
 def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
     actor.require("case.read")
+    today = local_date(svc.now())
+
+    def text(value: str) -> str:
+        return shown_text(actor, value)
+
     with svc.engine.connect() as conn:
         _region, case = load_case(svc, conn, actor, case_id)
         person = msgspec.convert(
@@ -501,18 +507,27 @@ def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
             ]
 
         return CaseFile(
-            case=case,
-            person=person,
+            case=msgspec.structs.replace(case, exit_reason=text(case.exit_reason)),
+            person=shown_person(actor, person, today),
             assessments=[
                 msgspec.convert(r, Assessment) for r in rows(assessments, assessments.c.id)
             ],
             entitlements=[
                 msgspec.convert(r, Entitlement) for r in rows(entitlements, entitlements.c.year)
             ],
-            orders=[msgspec.convert(r, Order) for r in rows(orders, orders.c.id)],
+            orders=[
+                msgspec.convert({**r, "note": text(r["note"])}, Order)
+                for r in rows(orders, orders.c.id)
+            ],
             deliveries=deliveries_of_case(conn, case_id),
-            visits=[msgspec.convert(r, Visit) for r in rows(visits, visits.c.id)],
-            events=case_events_of(conn, case_id),
+            visits=[
+                msgspec.convert({**r, "notes": text(r["notes"])}, Visit)
+                for r in rows(visits, visits.c.id)
+            ],
+            events=[
+                msgspec.structs.replace(e, reason=text(e.reason))
+                for e in case_events_of(conn, case_id)
+            ],
         )
 
 

@@ -342,11 +342,12 @@ def shortfalls(
             names[ent.case_id] = (person.name, str(m["case_area"]))
         found = _shortfalls(svc, conn, ents, rules, period)
     out = []
+    named = actor.can("case.read")  # evaluators read figures, not who
     for f in found:
         if only_short and not f.is_short:
             continue
         name, area = names[f.case_id]
-        out.append(msgspec.structs.replace(f, person_name=name, area_code=area))
+        out.append(msgspec.structs.replace(f, person_name=name if named else "", area_code=area))
     return out
 
 

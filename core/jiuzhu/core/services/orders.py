@@ -23,9 +23,9 @@ from typing import Any
 
 import msgspec
 import numpy as np
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
-from ..access import Actor
+from ..access import Actor, order_scope, shown_text
 from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
 from ..domain import Case, CaseStatus, Delivery, Entitlement, Order, OrderStatus, Person
@@ -66,6 +66,12 @@ class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: str = ""
 
 
+def shown_order(actor: Actor, order: Order) -> Order:
+    """The order as the actor sees it: ID numbers typed into its note are masked."""
+    note = shown_text(actor, order.note)
+    return order if note == order.note else msgspec.structs.replace(order, note=note)
+
+
 def _illegal(order: Order, action: str, allowed: tuple[OrderStatus, ...]) -> Refused:
     wanted = "、".join(STATUS_LABELS[s] for s in allowed)
     return Refused(
@@ -84,9 +90,19 @@ def _read_order(conn: Connection, order_id: int, lock: bool = False) -> Order:
 def _load_order(
     svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
 ) -> tuple[Region, Order]:
-    """The order, with its case's scope checked. With ``lock``: the case, then the order's
-    entitlement, then the order are locked (the one lock order)."""
-    order = _read_order(conn, order_id)
+    """The order if the actor may see it (access.order_scope); an order out of scope
+    answers exactly as a missing one does: "order N 不存在", nothing about its case.
+    With ``lock``: the case, then the order's entitlement, then the order are locked (the
+    one lock order)."""
+    if not 0 < order_id <= MAX_ID:
+        raise NotFound("order", order_id)
+    query = select(orders).where(
+        orders.c.id == order_id, order_scope(actor, svc.region(actor.region_id).info)
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("order", order_id)
+    order = msgspec.convert(plain(row), Order)
     region, _case = load_case(svc, conn, actor, order.case_id, lock=lock)
     if lock:
         if order.entitlement_id is not None:
@@ -298,7 +314,7 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
         order = create_order(
             svc, conn, region, actor, case, item, data.quantity, urgent=data.urgent, note=data.note
         )
-    return order
+    return shown_order(actor, order)
 
 
 # --- refunds: cancel and early close ----------------------------------------------------
@@ -366,7 +382,7 @@ def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -
             )
         cancel_in_transaction(svc, conn, region, actor, order, reason)
         result = _read_order(conn, order_id)
-    return result
+    return shown_order(actor, result)
 
 
 class Remainder(msgspec.Struct, kw_only=True):
@@ -479,7 +495,7 @@ def close_order(svc: Services, actor: Actor, order_id: int, reason: str = "") ->
             )
         close_in_transaction(svc, conn, region, actor, order, reason)
         result = _read_order(conn, order_id)
-    return result
+    return shown_order(actor, result)
 
 
 # --- the loop's steps ---------------------------------------------------------------------
@@ -516,7 +532,7 @@ def _transition(
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
         result = _read_order(conn, order_id)
-    return result
+    return shown_order(actor, result)
 
 
 def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int) -> Order:
@@ -595,10 +611,14 @@ def accept_order(svc: Services, actor: Actor, order_id: int, worker_id: int | No
 
 
 def _own_work(actor: Actor, order: Order) -> None:
+    """Check-in and check-out are the accepting worker's own: they prove who was at the
+    recipient's home. A provider admin may assign (accept for) a worker, not sign for them."""
     if actor.worker_id is not None and actor.worker_id != order.worker_id:
         raise Refused("order.worker", "只能操作自己接的工单")
     if actor.provider_id is not None and actor.provider_id != order.provider_id:
         raise Refused("order.provider", "只能操作本机构的工单")
+    if actor.provider_id is not None and actor.worker_id is None:
+        raise Refused("order.worker", "签到、签退须由接单社工本人在服务现场完成")
 
 
 def start_order(svc: Services, actor: Actor, order_id: int) -> Order:
@@ -792,7 +812,7 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
                 **detail,
             )
         result = _read_order(conn, order_id)
-    return result
+    return shown_order(actor, result)
 
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -841,14 +861,14 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
 
 
 def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
-    actor.require("case.read")
+    actor.require("order.read")
     with svc.engine.connect() as conn:
-        return _load_order(svc, conn, actor, order_id, lock=False)[1]
+        return shown_order(actor, _load_order(svc, conn, actor, order_id, lock=False)[1])
 
 
 def order_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Delivery]:
-    """The visits of an order, in order."""
-    actor.require("case.read")
+    """The visits of an order, in order (whoever may see the order)."""
+    actor.require("order.read")
     with svc.engine.connect() as conn:
         _load_order(svc, conn, actor, order_id, lock=False)
         rows = conn.execute(
@@ -859,13 +879,16 @@ def order_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Deliver
 
 def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]:
     """Orders not accepted by their deadline go up one level of the area hierarchy for each
-    further response period they stay overdue. Set-based per level; events per order."""
+    further response period they stay overdue. Set-based per level; events per order.
+    Only the orders in the actor's scope (an officer of one district escalates its own)."""
     actor.require("order.dispatch")
+    if region_id != actor.region_id:
+        raise NotFound("region", region_id)
     region = svc.region(region_id)
     now = svc.now()
     escalated: list[Order] = []
     with svc.transaction() as conn:
-        for o in overdue_rows(conn, region_id, now):
+        for o in overdue_rows(conn, region_id, now, order_scope(actor, region.info)):
             order = msgspec.convert(o, Order)
             hours = (
                 region.info.service.urgent_response_hours
@@ -895,7 +918,7 @@ def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]
                 level=level,
                 to=target,
             )
-            escalated.append(_read_order(conn, order.id))
+            escalated.append(shown_order(actor, _read_order(conn, order.id)))
     return escalated
 
 
@@ -905,13 +928,18 @@ def _case_area(conn: Connection, case_id: int) -> str:
     return str(conn.execute(select(cases.c.area_code).where(cases.c.id == case_id)).scalar_one())
 
 
-def overdue_rows(conn: Connection, region_id: str, now: datetime) -> list[dict[str, Any]]:
+def overdue_rows(
+    conn: Connection, region_id: str, now: datetime, scope: ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """Orders past their response deadline and not yet accepted, within `scope`
+    (access.order_scope of the caller: there is no unscoped variant)."""
     rows = conn.execute(
         select(orders)
         .where(
             orders.c.region_id == region_id,
             orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
             orders.c.due_at < now,
+            scope,
         )
         .order_by(orders.c.urgent.desc(), orders.c.due_at)
     ).mappings()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import idcard
-from ..access import Actor, check_scope
+from ..access import Actor, check_scope, in_scope
 from ..base import Invalid, NotFound, Refused
 from ..domain import NewPerson, Person
 from ..facts import COVERAGE, DISABILITY_TYPES, GROUPS, PersonFacts, age_on
@@ -99,8 +99,29 @@ def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
             assert pid is not None
             row = fetch_one(conn, persons, "person", pid[0], id=pid[0])
     except IntegrityError:
-        raise Refused("person.unique", f"身份证号 {idcard.mask(number)} 在本地区已登记") from None
+        raise duplicate(svc, actor, data.region_id, number) from None
     return msgspec.convert(row, Person)
+
+
+# The answer for a number registered outside the actor's area: it says neither where nor
+# who, and is the same whoever holds the number (docs/security.md, "Not-found and duplicates").
+UNAVAILABLE = "该身份证号无法在您的管辖范围内登记。请核对号码；如确需登记，请联系上级民政部门核实。"
+
+
+def duplicate(svc: Services, actor: Actor, region_id: str, number: str) -> Refused:
+    """The refusal for a number already registered in the region. In the actor's scope:
+    `person.unique` with the person's id (they may open the record anyway). Outside it:
+    `person.unavailable`, naming no area, person or id."""
+    existing = find_person(svc, region_id, number)
+    if existing is not None and in_scope(
+        actor, svc.region(region_id).info, existing.region_id, existing.area_code
+    ):
+        return Refused(
+            "person.unique",
+            f"身份证号 {idcard.mask(number)} 已登记（对象 #{existing.id}）",
+            person_id=existing.id,
+        )
+    return Refused("person.unavailable", UNAVAILABLE)
 
 
 def get_person(svc: Services, actor: Actor, person_id: int) -> Person:

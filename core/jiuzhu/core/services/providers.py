@@ -6,7 +6,7 @@ import msgspec
 from sqlalchemy import Integer, func, select, update
 
 from ..access import Actor
-from ..base import Invalid, Refused
+from ..base import Invalid, NotFound, Refused
 from ..domain import Provider, Worker
 from ..storage.tables import orders, providers, ratings, visits, workers
 from ..supervision import UNRATED, ProviderStanding, ProviderStats
@@ -151,19 +151,25 @@ class ProviderView(msgspec.Struct, kw_only=True):
 
 
 def get_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView:
-    actor.require("case.read")
+    """A provider, its light and figures; its workers (names, phones) only for the region's
+    staff and the provider's own admin. Provider staff see no other provider."""
+    actor.require("provider.read")
     with svc.engine.connect() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
-        if prow["region_id"] != actor.region_id:
-            from ..base import NotFound
-
+        own = actor.provider_id is None or actor.provider_id == provider_id
+        if prow["region_id"] != actor.region_id or not own:
             raise NotFound("provider", provider_id)
+        staff = actor.can("case.read") or (
+            actor.provider_id == provider_id and actor.worker_id is None
+        )
         wrows = (
             conn.execute(
                 select(workers).where(workers.c.provider_id == provider_id).order_by(workers.c.id)
             )
             .mappings()
             .all()
+            if staff
+            else []
         )
     return ProviderView(
         provider=msgspec.convert(prow, Provider),
@@ -173,7 +179,7 @@ def get_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView:
 
 
 def list_providers(svc: Services, actor: Actor) -> list[Provider]:
-    actor.require("case.read")
+    actor.require("provider.read")
     with svc.engine.connect() as conn:
         rows = (
             conn.execute(

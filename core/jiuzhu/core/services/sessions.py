@@ -276,7 +276,7 @@ def close_session(svc: Services, actor: Actor, session_id: int) -> GroupSession:
 
 
 def get_session(svc: Services, actor: Actor, session_id: int) -> SessionView:
-    actor.require("case.read")
+    actor.require("order.read")
     with svc.engine.connect() as conn:
         region, session = _session_row(svc, conn, actor, session_id)
         rows = conn.execute(
@@ -312,7 +312,7 @@ def list_sessions(
     svc: Services, actor: Actor, status: str | None = None, limit: int = 100
 ) -> list[GroupSession]:
     """Sessions in the actor's area (a provider's own only), newest first."""
-    actor.require("case.read")
+    actor.require("order.read")
     region = svc.region(actor.region_id)
     query = select(group_sessions).where(
         group_sessions.c.region_id == region.id,
@@ -332,14 +332,18 @@ def list_sessions(
 
 
 def candidates(svc: Services, actor: Actor, session_id: int, q: str) -> list[Candidate]:
-    """Active cases in the actor's scope whose person's name contains ``q`` (at most 20)."""
+    """Active cases whose person's name contains ``q`` (at most 20), in the session's area
+    and the actor's: names and areas only, to check attendees in."""
     actor.require("session.run")
     q = q.strip()[:20]
     if not q:
         return []
     with svc.engine.connect() as conn:
-        region, _session = _session_row(svc, conn, actor, session_id)
-        scope = sorted(area_subtree(region.info, actor.area_code))
+        region, session = _session_row(svc, conn, actor, session_id)
+        scope = sorted(
+            area_subtree(region.info, actor.area_code)
+            & area_subtree(region.info, session.area_code)
+        )
         attending = select(session_attendees.c.case_id).where(
             session_attendees.c.session_id == session_id
         )

@@ -348,6 +348,24 @@ api_tokens = Table(
     Column("label", String(60), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),  # none: until revoked
+)
+
+# A page session lives on the server: the cookie carries only a random key whose hash is
+# stored here, so logout, a password change or deactivation ends it at once.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # the absolute end
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("end_reason", String(20), nullable=False, server_default=""),
+    Column("client_ip", String(45), nullable=False, server_default=""),
+    Column("user_agent", String(200), nullable=False, server_default=""),
 )
 
 audit_log = Table(
@@ -361,6 +379,7 @@ audit_log = Table(
     Column("case_id", Integer, nullable=True, index=True),
     Column("path", String(200), nullable=False, server_default=""),
     Column("detail", JSON, nullable=False),
+    Column("client_ip", String(45), nullable=False, server_default=""),
 )
 
 login_attempts = Table(
@@ -370,4 +389,7 @@ login_attempts = Table(
     Column("username", String(60), nullable=False, index=True),
     Column("at", UTCDateTime, nullable=False),
     Column("ok", Boolean, nullable=False),
+    Column("client_ip", String(45), nullable=False, server_default="", index=True),
+    # refused before the password was checked (throttled): not counted as a guess
+    Column("throttled", Boolean, nullable=False, server_default=text("false")),
 )

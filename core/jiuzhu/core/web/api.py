@@ -13,28 +13,28 @@ from litestar import Request, Router
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from .. import idcard
-from ..access import Actor
+from .. import access
+from ..access import Actor, PersonView
 from ..describe import region_data
 from ..domain import Attendee, Delivery, GroupSession, NewPerson, Order, Person, Visit
 from ..services import Services, cases, entitlements, orders, people, providers, sessions, stats
-from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
 from ..services.entitlements import ShortfallView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
-from .auth import require_actor
+from ..times import local_date
+from .auth import audit_request, require_actor
 
 # handlers are sync (sync SQLAlchemy): run them in the thread pool
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 
 
-def shown_person(actor: Actor, person: Person) -> Person:
-    """ID numbers are masked except for roles that need them."""
-    if actor.can("id.full"):
-        return person
-    return msgspec.structs.replace(person, id_number=idcard.mask(person.id_number))
+def shown_person(actor: Actor, person: Person, on: date | None = None) -> PersonView:
+    """The API's entry point for shaping a person: access.shown_person, the one function
+    that masks for the role (the ID, the birth date, the fields the role may see); the
+    age is counted on `on` (today by default)."""
+    return access.shown_person(actor, person, on)
 
 
 class NewCase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -83,13 +83,13 @@ class NewWorker(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 @post("/persons", status_code=201)
-def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
-    return shown_person(actor, people.create_person(svc, actor, data))
+def create_person(svc: Services, actor: Actor, data: NewPerson) -> PersonView:
+    return shown_person(actor, people.create_person(svc, actor, data), local_date(svc.now()))
 
 
 @get("/persons/{person_id:int}")
-def read_person(svc: Services, actor: Actor, person_id: int) -> Person:
-    return shown_person(actor, people.get_person(svc, actor, person_id))
+def read_person(svc: Services, actor: Actor, person_id: int) -> PersonView:
+    return shown_person(actor, people.get_person(svc, actor, person_id), local_date(svc.now()))
 
 
 @post("/cases", status_code=201)
@@ -99,8 +99,7 @@ def open_case(svc: Services, actor: Actor, data: NewCase) -> Any:
 
 @get("/cases/{case_id:int}")
 def read_case(svc: Services, actor: Actor, case_id: int) -> CaseFile:
-    file = cases.case_file(svc, actor, case_id)
-    return msgspec.structs.replace(file, person=shown_person(actor, file.person))
+    return cases.case_file(svc, actor, case_id)  # shaped for the actor by the service
 
 
 @post("/cases/{case_id:int}/assessments", status_code=201)
@@ -218,15 +217,10 @@ def cancel(svc: Services, actor: Actor, order_id: int, data: Reason | None = Non
 @get("/orders/overdue")
 def overdue(svc: Services, actor: Actor) -> list[Order]:
     actor.require("order.dispatch")
+    scope = access.order_scope(actor, svc.region(actor.region_id).info)
     with svc.engine.connect() as conn:
-        rows = orders.overdue_rows(conn, actor.region_id, svc.now())
-    visible = []
-    for row in rows:
-        try:
-            visible.append(orders.get_order(svc, actor, int(row["id"])))
-        except Exception:
-            continue
-    return visible
+        rows = orders.overdue_rows(conn, actor.region_id, svc.now(), scope)
+    return [orders.shown_order(actor, msgspec.convert(row, Order)) for row in rows]
 
 
 @post("/orders/escalate")
@@ -332,7 +326,8 @@ def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     path, which case), so views through the API are on record as on the pages."""
     actor = require_actor(request, svc)
     match = _CASE_PATH.match(request.url.path)
-    audit(svc, actor, f"api.{request.method}", request.url.path, int(match[1]) if match else None)
+    case_id = int(match[1]) if match else None
+    audit_request(request, svc, actor, f"api.{request.method}", case_id)
     return actor
 
 

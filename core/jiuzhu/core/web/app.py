@@ -8,24 +8,34 @@ from typing import Any
 from jinja2 import ChoiceLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from .. import __version__
 from ..services import Services
 from .api import api_router
-from .auth import SESSION_IDLE
+from .docs import openapi_config
 from .errors import HANDLERS
 from .pages import FILTERS, page_router
 from .pages.plugin import PackageTemplates, check_pages
 from .pages.secret import derive, load_secret
+from .security import FormFieldLimit, audit_refusals, security_headers
+from .settings import WebSettings
 
 HERE = Path(__file__).parent
+
+
+def _plain_path(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A static path with a NUL or control character names no file: 404, not an OS error."""
+    if any(ord(c) < 32 for c in connection.url.path):
+        raise NotFoundException()
 
 
 def create_app(
@@ -33,39 +43,39 @@ def create_app(
     extra_routes: list[Any] | None = None,
     debug: bool = False,
     secret_key: bytes | None = None,
+    settings: WebSettings | None = None,
 ) -> Litestar:
-    """`secret_key` signs sessions, CSRF tokens and rating links; by default it comes from
-    JIUZHU_SECRET_KEY or a file next to the SQLite database (see pages/secret.py)."""
+    """`secret_key` signs CSRF tokens and rating links; by default it comes from
+    JIUZHU_SECRET_KEY or a file next to the SQLite database (see pages/secret.py).
+    `settings` default to the environment's (web/settings.py)."""
     key = secret_key or load_secret(svc.engine)
+    settings = settings or WebSettings.from_env()
     plugin_routes: list[Any] = []
     svc.regions.pm.hook.jiuzhu_web_routes(register=plugin_routes.append)
     plugin_pages: list[Any] = []
     svc.regions.pm.hook.jiuzhu_web_pages(register=plugin_pages.append)
     nav = check_pages(plugin_pages)
-    sessions = CookieBackendConfig(
-        secret=derive(key, "session"),
-        key="jiuzhu_session",
-        max_age=int(SESSION_IDLE.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        exclude=["/api", "/static", "/schema"],
-    )
     csrf = CSRFConfig(
         secret=derive(key, "csrf").hex(),
         cookie_name="jiuzhu_csrf",
         cookie_samesite="lax",
-        exclude=["/api", "/schema"],
+        exclude=["^/api/"],  # anchored: a page path that merely contains "/api" is checked
     )
     return Litestar(
         route_handlers=[
             api_router(plugin_routes),
-            page_router(key, plugin_pages),
-            create_static_files_router(path="/static", directories=[HERE / "static"]),
+            page_router(key, plugin_pages, settings.page_body_limit),
+            create_static_files_router(
+                path="/static",
+                directories=[HERE / "static"],
+                guards=[_plain_path],
+                cache_control=CacheControlHeader(max_age=3600),
+            ),
             *(extra_routes or []),
         ],
         dependencies={"svc": Provide(lambda: svc, use_cache=True, sync_to_thread=False)},
-        middleware=[sessions.middleware],
-        state=State({"jiuzhu_nav": nav}),
+        middleware=[DefineMiddleware(FormFieldLimit, max_fields=settings.max_form_fields)],
+        state=State({"jiuzhu_nav": nav, "jiuzhu_settings": settings, "jiuzhu_svc": svc}),
         csrf_config=csrf,
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -73,7 +83,11 @@ def create_app(
             engine_callback=_add_filters,
         ),
         exception_handlers=HANDLERS,
-        openapi_config=OpenAPIConfig(title="jiuzhu", version=__version__, path="/schema"),
+        before_send=[security_headers(settings)],
+        after_exception=[audit_refusals(svc)],
+        request_max_body_size=settings.api_body_limit,
+        multipart_form_part_limit=settings.max_form_fields,
+        openapi_config=openapi_config("jiuzhu", __version__),
         debug=debug,
     )
 

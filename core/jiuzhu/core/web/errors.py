@@ -7,14 +7,23 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import (
+    ClientException,
     NotAuthorizedException,
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.response import Template
 from sqlalchemy.exc import DataError
 
 from ..base import Invalid, NotFound, Refused
 from ..plugins import PluginError
+
+
+class TooManyFields(ClientException):
+    """A form with more fields than any page here has (web/security.FormFieldLimit)."""
+
+    status_code = 400
 
 
 def invalid(_: Request[Any, Any, Any], exc: Invalid) -> Response[dict[str, Any]]:
@@ -77,6 +86,39 @@ def out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
+def _body_refused(
+    request: Request[Any, Any, Any], status: int, error: str, detail: str
+) -> Response[Any]:
+    """A request body refused before any handler saw it: the error shape for the API, a
+    Chinese error page for pages."""
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return Response({"error": error, "field": "body", "detail": detail}, status_code=status)
+    return Template(
+        template_name="error.html",
+        context={
+            "actor": None,
+            "nav": [],
+            "path": request.url.path,
+            "title": "请求未受理",
+            "detail": detail,
+        },
+        status_code=status,
+    )
+
+
+def too_large(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _body_refused(request, 413, "too_large", "提交的内容过大，请减少内容后重试")
+
+
+def too_many_fields(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _body_refused(request, 400, "invalid", "提交的表单字段过多")
+
+
+def too_deep(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """JSON nested deeper than the decoder follows (msgspec raises RecursionError)."""
+    return _body_refused(request, 400, "invalid", "JSON 嵌套层数过多")
+
+
 def plugin_error(_: Request[Any, Any, Any], exc: PluginError) -> Response[Any]:
     return Response({"error": "plugin", "detail": str(exc)}, status_code=500)
 
@@ -91,4 +133,7 @@ HANDLERS: dict[Any, Any] = {
     PluginError: plugin_error,
     DataError: out_of_range,
     OverflowError: out_of_range,
+    RequestEntityTooLarge: too_large,
+    TooManyFields: too_many_fields,
+    RecursionError: too_deep,
 }

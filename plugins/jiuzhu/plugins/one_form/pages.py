@@ -13,27 +13,27 @@ from functools import partial
 from typing import Any
 
 import litestar
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from jiuzhu.core import idcard
-from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.access import Actor, Role, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, plain
-from jiuzhu.core.services.audit import audit
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.times import local_date
+from jiuzhu.core.web.auth import audit_request
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
 from jiuzhu.core.web.pages.people import lookup, person_form_context
 
 from . import service
 from .config import FormField, PolicyList
-from .render import render_form, render_receipt
+from .render import printable, render_form, render_receipt
 from .tables import applications
 
 get = partial(litestar.get, sync_to_thread=True)
@@ -47,10 +47,8 @@ ENTITLEMENT_NOTES = {
     "refused": "服务类救助已获批，但按本地区资格规则未能授予服务额度，详见档案办理记录。",
 }
 PRINT_BAR = (
-    '<div style="margin:0 0 6mm" class="no-print">'
-    "<style>@media print{{.no-print{{display:none}}}}</style>"
-    '<button type="button" onclick="window.print()" style="font-size:14pt;padding:2mm 6mm">'
-    '打印</button> <a href="{back}">返回</a></div>'
+    '<div class="print-bar no-print"><button type="button" data-print>打印</button> '
+    '<a href="{back}">返回</a></div><script src="/static/print.js"></script>'
 )
 
 
@@ -61,7 +59,7 @@ def _plist(svc: Services, actor: Actor) -> PolicyList:
 def _printable(html: str, back: str) -> Response[str]:
     """A printable A4 page from render.py, with a print button that does not print."""
     html = html.replace("<body>", "<body>\n" + PRINT_BAR.format(back=back), 1)
-    return Response(html, media_type=MediaType.HTML)
+    return printable(html)
 
 
 # --- the front desk: find or register, then the joint form ---------------------------------
@@ -223,8 +221,8 @@ def _form_page(
         T + "form.html",
         status,
         schema=schema,
-        person=person,
-        shown_id=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        person=shown_person(actor, person, local_date(svc.now())),
+        shown_id=shown_id(actor, person.id_number),
         area_name=region.info.area_name(person.area_code),
         by_code=by_code,
         suggested=suggested,
@@ -253,9 +251,10 @@ def apply_form(
     fields = {f.code: f for f in plist.fields}
     texts = {
         code: shown_value(fields[code], value)
-        for code, value in service.prefill(plist, person).items()
+        for code, value in shown_values(actor, service.prefill(plist, person)).items()
     }
     chosen = service.suggest(region, person, local_date(svc.now()))
+    audit_request(request, svc, actor, "apply.view", person_id=person_id)
     return _form_page(
         request, svc, actor, person, chosen=chosen, texts=texts, documents=[], errors={}
     )
@@ -290,6 +289,7 @@ def apply_submit(
         "blocked": blocking(plist, chosen, merged),
     }
     if forms.text(data, "action") != "submit":
+        audit_request(request, svc, actor, "apply.check", person_id=person_id)
         if not chosen:
             errors["policies"] = "请至少勾选一项救助事项"
         return _form_page(request, svc, actor, person, 200, checked=True, **ctx)
@@ -304,7 +304,7 @@ def apply_submit(
         if exc.rule == "access":
             raise
         return _form_page(request, svc, actor, person, 409, refusal=exc.detail, **ctx)
-    audit(svc, actor, "application.accept", request.url.path, view.case_id, receipt=view.receipt)
+    audit_request(request, svc, actor, "application.accept", view.case_id, receipt=view.receipt)
     return Redirect(path=f"/applications/{view.receipt}?new=1", status_code=303)
 
 
@@ -315,10 +315,13 @@ def print_blank(svc: Services, actor: Actor) -> Response[str]:
 
 
 @get("/apply/{person_id:int}/print")
-def print_ticked(svc: Services, actor: Actor, person_id: int) -> Response[str]:
+def print_ticked(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, person_id: int
+) -> Response[str]:
     """The joint form with the person's suggested policies ticked."""
     actor.require("application.accept")
     person = get_person(svc, actor, person_id)
+    audit_request(request, svc, actor, "apply.print", person_id=person_id)
     region = svc.region(person.region_id)
     ticks = service.suggest(region, person, local_date(svc.now()))
     return _printable(render_form(region, ticks), f"/apply/{person_id}")
@@ -353,6 +356,10 @@ def applications_page(
                 .limit(50)
             ).mappings()
         ]
+    if rows:
+        audit_request(
+            request, svc, actor, "application.list", receipts=[r["receipt"] for r in rows]
+        )
     return page(
         request,
         actor,
@@ -380,7 +387,7 @@ def application_page(
     events = service.application_events(svc, actor, receipt)
     plist = _plist(svc, actor)
     due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
-    audit(svc, actor, "application.view", request.url.path, view.case_id, receipt=receipt)
+    audit_request(request, svc, actor, "application.view", view.case_id, receipt=receipt)
     return page(
         request,
         actor,
@@ -401,9 +408,13 @@ def application_page(
 
 
 @get("/applications/{receipt:str}/receipt")
-def receipt_print(svc: Services, actor: Actor, receipt: str) -> Response[str]:
+def receipt_print(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str
+) -> Response[str]:
     """The A4 receipt (受理回执) to print and hand to the applicant."""
-    return _printable(render_receipt(svc, actor, receipt), f"/applications/{receipt}")
+    html = render_receipt(svc, actor, receipt)
+    audit_request(request, svc, actor, "receipt.view", receipt=receipt)
+    return _printable(html, f"/applications/{receipt}")
 
 
 # --- department queue ----------------------------------------------------------------------
@@ -440,6 +451,8 @@ def tasks_page(
     elif dept:
         tasks = service.department_tasks(svc, actor, dept)
     pending = [t for t in tasks if t.status == service.PENDING]
+    if tasks:
+        audit_request(request, svc, actor, "task.list", receipts=sorted({t.receipt for t in tasks}))
     return page(
         request,
         actor,
@@ -521,7 +534,9 @@ def shown_form_value(f: FormField, value: Any) -> str:
 def task_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str, task_id: int
 ) -> Template:
-    return _task_page(request, svc, actor, receipt, task_id)
+    shown = _task_page(request, svc, actor, receipt, task_id)
+    audit_request(request, svc, actor, "task.view", receipt=receipt, task_id=task_id)
+    return shown
 
 
 @post("/applications/{receipt:str}/tasks/{task_id:int}")
@@ -568,11 +583,11 @@ def task_decide(
         return _task_page(
             request, svc, actor, receipt, task_id, 409, entered=entered, refusal=exc.detail
         )
-    audit(
+    audit_request(
+        request,
         svc,
         actor,
         "task.decide",
-        request.url.path,
         result.application.case_id,
         receipt=receipt,
         task_id=task_id,

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from functools import cache
 
 import jinja2
+from litestar import MediaType, Response
 
 from jiuzhu.core.access import Actor
 from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services
 from jiuzhu.core.times import local_date, shown
+from jiuzhu.core.web.security import csp_for
 
 from .service import STATUS_LABELS, form_schema, get_application, policy_list
 
@@ -21,6 +23,14 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("jiuzhu.plugins.one_form", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
+    )
+
+
+def printable(html: str) -> Response[str]:
+    """A standalone print view: its own inline stylesheet is allowed by hash, nothing else
+    inline (web.security.csp_for)."""
+    return Response(
+        html, media_type=MediaType.HTML, headers={"Content-Security-Policy": csp_for(html)}
     )
 
 

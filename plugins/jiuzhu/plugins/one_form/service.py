@@ -21,7 +21,15 @@ import msgspec
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from jiuzhu.core.access import Actor, Role, area_subtree, check_scope, system_actor
+from jiuzhu.core.access import (
+    Actor,
+    Role,
+    area_subtree,
+    check_scope,
+    shown_text,
+    shown_values,
+    system_actor,
+)
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.conditions import Condition, Criteria
 from jiuzhu.core.domain import Person
@@ -348,7 +356,13 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     outcome: dict[str, str]  # policy -> approved / rejected, once decided
 
 
-def _task_view(plist: PolicyList, row: Mapping[str, Any], receipt: str, now: datetime) -> TaskView:
+def _task_view(
+    plist: PolicyList,
+    row: Mapping[str, Any],
+    receipt: str,
+    now: datetime,
+    actor: Actor | None = None,
+) -> TaskView:
     dept = row["department"]
     if row["kind"] == VERIFY:
         dname = plist.verification_name
@@ -368,13 +382,17 @@ def _task_view(plist: PolicyList, row: Mapping[str, Any], receipt: str, now: dat
         overdue=row["status"] == PENDING and row["due_at"] < now,
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
-        decisions=dict(row["decisions"]),
+        decisions=dict(row["decisions"])
+        if actor is None
+        else shown_values(actor, row["decisions"]),
     )
 
 
 def _load_view(
-    svc: Services, conn: Connection, region: Region, app: dict[str, Any]
+    svc: Services, conn: Connection, region: Region, app: dict[str, Any], actor: Actor
 ) -> ApplicationView:
+    """The application as `actor` may see it: ID numbers in the form and the reasons
+    masked for roles without id.full (access.shown_values)."""
     plist = policy_list(region)
     now = svc.now()
     prow = conn.execute(
@@ -405,7 +423,7 @@ def _load_view(
                 department_name=_dept_name(plist, r["department"]),
                 kind=p.kind if p else "other",
                 status=r["status"],
-                reason=r["reason"],
+                reason=shown_text(actor, r["reason"]),
             )
         )
     return ApplicationView(
@@ -419,10 +437,10 @@ def _load_view(
         accepted_at=app["accepted_at"],
         accepted_by=app["accepted_by"],
         decided_at=app["decided_at"],
-        form=dict(app["form"]),
+        form=shown_values(actor, app["form"]),
         documents=list(app["documents"]),
         policies=outcomes,
-        tasks=[_task_view(plist, plain(t), app["receipt"], now) for t in tasks],
+        tasks=[_task_view(plist, plain(t), app["receipt"], now, actor) for t in tasks],
         warnings=check_form(plist, [o.code for o in outcomes], app["form"], app["documents"]),
         outcome={o.code: o.status for o in outcomes} if app["status"] == DECIDED else {},
     )
@@ -526,7 +544,7 @@ def submit_application(
                 _pending_clash(conn, region_id, person_id, codes)
                 receipt = _accept(svc, conn, region, plist, actor, person, chosen, clean, docs)
                 app = fetch_one(conn, applications, "application", receipt, receipt=receipt)
-                view = _load_view(svc, conn, region, app)
+                view = _load_view(svc, conn, region, app, actor)
         except IntegrityError as exc:
             if "application_policies" in str(exc.orig):
                 raise Refused(
@@ -643,7 +661,21 @@ def _load_application(
     app = fetch_one(conn, applications, "application", receipt, lock=lock, receipt=receipt)
     region = svc.region(app["region_id"])
     check_scope(actor, region.info, "application", receipt, app["region_id"], app["area_code"])
+    if actor.role == Role.APPROVER and not _has_task(conn, app["id"], actor.department):
+        raise NotFound("application", receipt)  # approvers see their department's only
     return region, app
+
+
+def _has_task(conn: Connection, application_id: int, department: str) -> bool:
+    return (
+        conn.execute(
+            select(application_tasks.c.id).where(
+                application_tasks.c.application_id == application_id,
+                application_tasks.c.department == department,
+            )
+        ).first()
+        is not None
+    )
 
 
 def get_application(svc: Services, actor: Actor, receipt: str) -> ApplicationView:
@@ -651,7 +683,7 @@ def get_application(svc: Services, actor: Actor, receipt: str) -> ApplicationVie
     actor.require("application.read")
     with svc.engine.connect() as conn:
         region, app = _load_application(svc, conn, actor, receipt)
-        return _load_view(svc, conn, region, app)
+        return _load_view(svc, conn, region, app, actor)
 
 
 def department_tasks(
@@ -684,7 +716,7 @@ def department_tasks(
         query = query.where(application_tasks.c.status == PENDING, application_tasks.c.due_at < now)
     with svc.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    return [_task_view(plist, plain(r), r["receipt"], now) for r in rows]
+    return [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
 
 
 # --- decide ---------------------------------------------------------------------------------
@@ -892,7 +924,7 @@ def _decide(
             outcome=outcome,
         )
     fresh = fetch_one(conn, applications, "application", app["receipt"], receipt=app["receipt"])
-    view = _load_view(svc, conn, region, fresh)
+    view = _load_view(svc, conn, region, fresh, actor)
     task_view = next(t for t in view.tasks if t.id == task_id)
     return DecisionResult(
         application=view,
@@ -942,4 +974,8 @@ def application_events(svc: Services, actor: Actor, receipt: str) -> list[dict[s
             .where(case_events.c.case_id == app["case_id"])
             .order_by(case_events.c.id)
         ).mappings()
-        return [plain(r) for r in rows if r["detail"].get("receipt") == receipt]
+        return [
+            {**plain(r), "reason": shown_text(actor, r["reason"])}
+            for r in rows
+            if r["detail"].get("receipt") == receipt
+        ]

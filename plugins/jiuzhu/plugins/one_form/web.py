@@ -10,7 +10,7 @@ import msgspec
 from litestar import MediaType, Response
 from litestar.params import Parameter
 
-from jiuzhu.core.access import Actor, check_scope
+from jiuzhu.core.access import Actor, check_scope, shown_values
 from jiuzhu.core.base import NotFound
 from jiuzhu.core.domain import Person
 from jiuzhu.core.services import Services, fetch_one
@@ -18,7 +18,7 @@ from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.times import local_date
 
 from . import service
-from .render import render_form, render_receipt
+from .render import printable, render_form, render_receipt
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
@@ -76,7 +76,7 @@ def form_for(
         schema,
         person_id=person_id,
         suggested=ticks,
-        prefill=filled,
+        prefill=shown_values(actor, filled),
         warnings=service.check_form(plist, ticks, filled, []),
     )
 
@@ -112,7 +112,7 @@ def read_form_html(
 ) -> Response[str]:
     """The printable form; for a person, the suggested policies are printed pre-ticked."""
     ticks = form_for(svc, actor, region_id, person_id).suggested
-    return Response(render_form(svc.region(region_id), ticks), media_type=MediaType.HTML)
+    return printable(render_form(svc.region(region_id), ticks))
 
 
 @post("/applications", status_code=201)
@@ -129,7 +129,7 @@ def read_application(svc: Services, actor: Actor, receipt: str) -> service.Appli
 
 @get("/applications/{receipt:str}/receipt.html", media_type=MediaType.HTML)
 def read_receipt(svc: Services, actor: Actor, receipt: str) -> Response[str]:
-    return Response(render_receipt(svc, actor, receipt), media_type=MediaType.HTML)
+    return printable(render_receipt(svc, actor, receipt))
 
 
 @post("/applications/{receipt:str}/tasks/{task_id:int}/decision", status_code=200)

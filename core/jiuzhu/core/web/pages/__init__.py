@@ -26,9 +26,11 @@ from . import (
 from .common import FILTERS, PAGE_HANDLERS, page_actor
 
 
-def page_router(secret_key: bytes, plugin_pages: list[Any] | None = None) -> Router:
+def page_router(
+    secret_key: bytes, plugin_pages: list[Any] | None = None, max_body_size: int = 256 * 1024
+) -> Router:
     """The built-in pages and those plugins add (jiuzhu_web_pages), with one set of
-    dependencies and error pages."""
+    dependencies and error pages, and one cap on request bodies (forms are small)."""
     return Router(
         path="/",
         route_handlers=[
@@ -63,6 +65,7 @@ def page_router(secret_key: bytes, plugin_pages: list[Any] | None = None) -> Rou
         },
         exception_handlers=PAGE_HANDLERS,
         include_in_schema=False,
+        request_max_body_size=max_body_size,
     )
 
 

@@ -11,15 +11,14 @@ from litestar import Request
 from litestar.response import Template
 from sqlalchemy import select
 
-from ... import idcard
 from ...access import Actor
 from ...base import NotFound
 from ...domain import OrderStatus
 from ...services import Services, plain
-from ...services.audit import audit
 from ...services.cases import VISIT_KINDS, case_file, entitlement_view
 from ...storage.tables import providers, ratings
 from ...times import local_date
+from ..auth import audit_request
 from .common import page
 from .secret import rating_token
 
@@ -92,7 +91,7 @@ def render_case(
         if o.item_code in item_names
     }
     done = [d for d in file.deliveries if d.checkout_at is not None]
-    audit(svc, actor, "case.view", request.url.path, case_id)
+    audit_request(request, svc, actor, "case.view", case_id)
     person = file.person
     ctx: dict[str, Any] = {"notice": "", "errors": {}, "grant_error": "", "error": "", **extra}
     return page(
@@ -102,7 +101,6 @@ def render_case(
         status,
         file=file,
         person=person,
-        id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
         area_name=region.info.area_name(person.area_code),
         ent=ent,
         ratings=rated,

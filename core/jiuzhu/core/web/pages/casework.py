@@ -17,7 +17,6 @@ from ...base import Invalid, NotFound, Refused
 from ...catalogue import UNIT_NAMES, Item
 from ...domain import CaseStatus
 from ...services import Services
-from ...services.audit import audit
 from ...services.cases import (
     VISIT_KINDS,
     case_file,
@@ -29,6 +28,7 @@ from ...services.cases import (
 )
 from ...services.orders import NewOrder, cancel_order, describe_who, get_order, place_order
 from ...times import local_date
+from ..auth import audit_request
 from . import forms
 from .case import render_case
 from .common import page
@@ -77,7 +77,9 @@ def assess_form(
 ) -> Template:
     """Every indicator of the region's instrument with its options, by domain; a re-assessment
     starts from the last answers."""
-    return _assess_page(request, svc, actor, case_id)
+    shown = _assess_page(request, svc, actor, case_id)
+    audit_request(request, svc, actor, "assess.view", case_id)
+    return shown
 
 
 @litestar.post("/cases/{case_id:int}/assess", sync_to_thread=True)
@@ -109,7 +111,7 @@ def assess(
         if exc.rule == "access":
             raise
         return _assess_page(request, svc, actor, case_id, 409, answers, {}, reason, exc.detail)
-    audit(svc, actor, "case.assess", request.url.path, case_id, total=result.total)
+    audit_request(request, svc, actor, "case.assess", case_id, total=result.total)
     return _back(case_id, "assessed")
 
 
@@ -141,7 +143,7 @@ def grant(
             grant_error=exc.detail,
             grant_reasons=reasons if isinstance(reasons, list) else [],
         )
-    audit(svc, actor, "case.grant", request.url.path, case_id)
+    audit_request(request, svc, actor, "case.grant", case_id)
     return _back(case_id, "granted")
 
 
@@ -230,7 +232,9 @@ def order_form(
 ) -> Template:
     """点单: the catalogue by category, with prices, units, limits and what the
     entitlement's tiers have left."""
-    return _order_page(request, svc, actor, case_id)
+    shown = _order_page(request, svc, actor, case_id)
+    audit_request(request, svc, actor, "order.form", case_id)
+    return shown
 
 
 @litestar.post("/cases/{case_id:int}/order", sync_to_thread=True)
@@ -275,7 +279,7 @@ def order(
         if exc.rule == "access":
             raise
         return _order_page(request, svc, actor, case_id, 409, chosen, refusal=exc.detail)
-    audit(svc, actor, "order.place", request.url.path, case_id, order_id=placed.id)
+    audit_request(request, svc, actor, "order.place", case_id, order_id=placed.id)
     return _back(case_id, "ordered")
 
 
@@ -295,7 +299,7 @@ def cancel(
         if exc.rule == "access":
             raise
         return render_case(request, svc, actor, secret_key, existing.case_id, 409, error=exc.detail)
-    audit(svc, actor, "order.cancel", request.url.path, existing.case_id, order_id=order_id)
+    audit_request(request, svc, actor, "order.cancel", existing.case_id, order_id=order_id)
     return _back(existing.case_id, "cancelled")
 
 
@@ -332,7 +336,7 @@ def visit(
         if exc.rule == "access":
             raise
         return render_case(request, svc, actor, secret_key, case_id, 409, error=exc.detail)
-    audit(svc, actor, f"case.visit.{kind}", request.url.path, case_id, order_id=order_id)
+    audit_request(request, svc, actor, f"case.visit.{kind}", case_id, order_id=order_id)
     return _back(case_id, "visited")
 
 
@@ -355,7 +359,7 @@ def exit_page(
         if exc.rule == "access":
             raise
         return render_case(request, svc, actor, secret_key, case_id, 409, error=exc.detail)
-    audit(svc, actor, "case.exit", request.url.path, case_id)
+    audit_request(request, svc, actor, "case.exit", case_id)
     return _back(case_id, "exited")
 
 

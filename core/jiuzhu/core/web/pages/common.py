@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.exc import DataError
 
-from ...access import Actor, area_subtree
+from ...access import Actor, area_codes, order_scope, shown_text
 from ...base import Invalid, NotFound, Refused
 from ...domain import OrderStatus
 from ...entitlement import amount_text
@@ -19,7 +19,7 @@ from ...money import yuan
 from ...sections import PageSection
 from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
-from ...storage.tables import cases, orders, persons, providers, workers
+from ...storage.tables import cases, households, orders, persons, providers, workers
 from ...times import SHANGHAI
 from ..auth import session_user
 
@@ -119,18 +119,21 @@ FILTERS: dict[str, Any] = {
 
 # --- scoped queries --------------------------------------------------------------------------
 def scope_of(svc: Services, actor: Actor) -> list[str]:
-    return sorted(area_subtree(svc.region(actor.region_id).info, actor.area_code))
+    return area_codes(actor, svc.region(actor.region_id).info)
 
 
 def order_rows(
     svc: Services, conn: Connection, actor: Actor, *where: ColumnElement[bool], limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Orders in the actor's region and area subtree, with names for display."""
+    """The orders the actor may see (access.order_scope), with what the work needs to be
+    shown: the recipient's name, phone and address, the item and its standard steps."""
     region = svc.region(actor.region_id)
     query = (
         select(
             orders,
             persons.c.name.label("person_name"),
+            persons.c.phone.label("person_phone"),
+            households.c.address.label("address"),
             cases.c.area_code.label("area_code"),
             providers.c.name.label("provider_name"),
             providers.c.light.label("provider_light"),
@@ -139,14 +142,11 @@ def order_rows(
         .select_from(
             orders.join(cases, cases.c.id == orders.c.case_id)
             .join(persons, persons.c.id == cases.c.person_id)
+            .outerjoin(households, households.c.id == persons.c.household_id)
             .outerjoin(providers, providers.c.id == orders.c.provider_id)
             .outerjoin(workers, workers.c.id == orders.c.worker_id)
         )
-        .where(
-            orders.c.region_id == actor.region_id,
-            cases.c.area_code.in_(scope_of(svc, actor)),
-            *where,
-        )
+        .where(order_scope(actor, region.info), *where)
         .order_by(orders.c.urgent.desc(), orders.c.due_at)
         .limit(limit)
     )
@@ -159,6 +159,7 @@ def order_rows(
         except KeyError:
             row["item_name"], row["standard"] = row["item_code"], []
         row["area_name"] = region.info.area_name(row["area_code"])
+        row["note"] = shown_text(actor, row["note"])
         out.append(row)
     return out
 

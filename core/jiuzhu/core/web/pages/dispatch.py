@@ -15,10 +15,10 @@ from ...access import Actor
 from ...base import Invalid, Refused
 from ...domain import OrderStatus
 from ...services import Services
-from ...services.audit import audit
 from ...services.orders import dispatch_order
 from ...services.providers import list_providers
 from ...storage.tables import orders
+from ..auth import audit_request
 from .common import order_rows, page
 
 
@@ -37,6 +37,7 @@ def _board(
             actor,
             orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
         )
+    audit_request(request, svc, actor, "dispatch.view", orders=[r["id"] for r in waiting])
     return page(
         request,
         actor,
@@ -70,5 +71,5 @@ def dispatch(
         if isinstance(exc, Refused) and exc.rule == "access":
             raise
         return _board(request, svc, actor, 409, done=None, error=exc.detail, failed=order_id)
-    audit(svc, actor, "order.dispatch", request.url.path, order.case_id, order_id=order_id)
+    audit_request(request, svc, actor, "order.dispatch", order.case_id, order_id=order_id)
     return Redirect(path=f"/dispatch?done={order_id}", status_code=303)

@@ -14,6 +14,7 @@ from ...domain import CaseStatus, OrderStatus
 from ...services import Services, plain
 from ...services.providers import list_providers
 from ...storage.tables import assessments, cases, entitlements, orders, persons
+from ..auth import audit_request
 from .common import order_rows, page, page_sections, scope_of
 
 OPEN_WORK = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE)
@@ -82,4 +83,9 @@ def home(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Templa
             if actor.role == Role.SUPERVISOR or p.id == actor.provider_id
         ]
     ctx["sections"] = page_sections(svc, actor, "home")
+    order_lists = ("to_dispatch", "overdue", "delivered", "mine", "provider_orders")
+    shown_orders = sorted({r["id"] for key in order_lists for r in ctx.get(key, [])})
+    shown_cases = sorted({r["id"] for rows in ctx.get("waiting", {}).values() for r in rows})
+    if shown_orders or shown_cases:  # the persons this page names, by order and case
+        audit_request(request, svc, actor, "home.view", orders=shown_orders, cases=shown_cases)
     return page(request, actor, "home.html", **ctx)

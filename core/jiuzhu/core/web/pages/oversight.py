@@ -20,6 +20,7 @@ from ...services.entitlements import shortfalls
 from ...services.providers import list_providers
 from ...storage.tables import cases, orders, persons, providers, ratings, visits
 from ...times import local_date
+from ..auth import audit_request
 from .common import order_rows, page, scope_of
 
 
@@ -57,22 +58,28 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
     actor.require("stats.read")
     region = svc.region(actor.region_id)
     now = svc.now()
-    with svc.engine.connect() as conn:
-        overdue = order_rows(
-            svc,
-            conn,
-            actor,
-            orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
-            orders.c.due_at < now,
-        )
-        active = order_rows(
-            svc,
-            conn,
-            actor,
-            orders.c.status.in_(
-                [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
-            ),
-        )
+    overdue: list[dict[str, Any]] = []
+    active: list[dict[str, Any]] = []
+    if actor.can("order.read"):  # evaluators: figures only, nobody's orders
+        with svc.engine.connect() as conn:
+            overdue = order_rows(
+                svc,
+                conn,
+                actor,
+                orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
+                orders.c.due_at < now,
+            )
+            active = order_rows(
+                svc,
+                conn,
+                actor,
+                orders.c.status.in_(
+                    [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
+                ),
+            )
+    if overdue or active:
+        shown = sorted({r["id"] for r in [*overdue, *active]})
+        audit_request(request, svc, actor, "supervision.view", orders=shown)
     names = {p.id: p.name for p in list_providers(svc, actor)}
     items = {i.code: i.name for i in region.catalogue.items}
     by_provider = _satisfaction(svc, actor, orders.c.provider_id)
@@ -84,7 +91,13 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
     today = local_date(now)
     this_month = period_key(today, "month")
     last_month = period_key(date(today.year, today.month, 1) - timedelta(days=1), "month")
+    named = actor.can("case.read")  # evaluators: figures only, nobody's name
     floors = [(period_label(key), shortfalls(svc, actor, key)) for key in (last_month, this_month)]
+    survey_due = _survey_due(svc, actor, now) if named else []
+    listed = {f.case_id for _, rows in floors for f in rows} if named else set()
+    listed |= {c["case_id"] for c in survey_due}
+    if listed:
+        audit_request(request, svc, actor, "supervision.view", cases=sorted(listed))
     return page(
         request,
         actor,
@@ -94,9 +107,11 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
         providers=list_providers(svc, actor),
         by_provider=by_provider,
         by_item=by_item,
+        show_orders=actor.can("order.read"),
         now=now,
         floors=[(label, rows) for label, rows in floors if rows],
-        survey_due=_survey_due(svc, actor, now),
+        survey_due=survey_due,
+        named=named,
         survey_months=region.info.service.satisfaction_survey_months,
         area_name=region.info.area_name,
     )

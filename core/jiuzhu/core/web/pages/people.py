@@ -11,15 +11,16 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ... import idcard
-from ...access import Actor
+from ...access import Actor, person_scope, shown_id, shown_person
 from ...base import Invalid, NotFound, Refused
 from ...domain import CaseStatus, NewPerson, Person
 from ...facts import COVERAGE, GROUPS
 from ...services import Services, plain
-from ...services.audit import audit
 from ...services.cases import open_case
 from ...services.people import create_person, find_person, get_person
 from ...storage.tables import cases, persons
+from ...times import local_date
+from ..auth import audit_request
 from . import forms
 from .common import page, scope_of
 
@@ -63,9 +64,7 @@ def lookup(svc: Services, actor: Actor, id_number: str) -> Person | None:
 def _search(svc: Services, actor: Actor, q: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """By a full ID number (validated) or by part of a name."""
     errors: dict[str, str] = {}
-    query = select(persons).where(
-        persons.c.region_id == actor.region_id, persons.c.area_code.in_(scope_of(svc, actor))
-    )
+    query = select(persons).where(person_scope(actor, svc.region(actor.region_id).info))
     if q[:1].isdigit():
         try:
             number = idcard.validate(q)
@@ -78,7 +77,7 @@ def _search(svc: Services, actor: Actor, q: str) -> tuple[list[dict[str, Any]], 
     with svc.engine.connect() as conn:
         rows = [plain(r) for r in conn.execute(query.order_by(persons.c.id).limit(50)).mappings()]
     for r in rows:
-        r["shown_id"] = r["id_number"] if actor.can("id.full") else idcard.mask(r["id_number"])
+        r["shown_id"] = shown_id(actor, r["id_number"])
     return rows, errors
 
 
@@ -99,6 +98,8 @@ def _persons(request: Request[Any, Any, Any], svc: Services, actor: Actor, q: st
     actor.require("case.read")
     q = q[:40]
     rows, errors = _search(svc, actor, q) if q else ([], {})
+    if q and not errors:  # who looked for whom: the persons found, not the query itself
+        audit_request(request, svc, actor, "person.search", found=[r["id"] for r in rows])
     new: dict[str, Any] = {}
     if q and not rows and not errors and q[:1].isdigit() and actor.can("case.write"):
         new = {"id_number": idcard.validate(q)}  # not registered yet: offer the form
@@ -178,7 +179,7 @@ def register(
             errors["id_number"] = exc.detail
             status = 409
         else:
-            audit(svc, actor, "person.create", request.url.path, person_id=person.id)
+            audit_request(request, svc, actor, "person.create", person_id=person.id)
             target = forms.safe_next(forms.text(data, "next"), "/persons/{id}")
             return Redirect(path=target.replace("{id}", str(person.id)), status_code=303)
     return page(
@@ -209,13 +210,12 @@ def person_page(
                 select(cases).where(cases.c.person_id == person_id).order_by(cases.c.id)
             ).mappings()
         ]
-    audit(svc, actor, "person.view", request.url.path, person_id=person_id)
+    audit_request(request, svc, actor, "person.view", person_id=person_id)
     return page(
         request,
         actor,
         "person.html",
-        person=person,
-        id_number=person.id_number if actor.can("id.full") else idcard.mask(person.id_number),
+        person=shown_person(actor, person, local_date(svc.now())),
         area_name=region.info.area_name(person.area_code),
         files=files,
         has_open=any(f["status"] != CaseStatus.EXITED for f in files),
@@ -238,5 +238,5 @@ def open_case_page(
         if exc.rule == "case.unique" and isinstance(existing, int):
             return Redirect(path=f"/cases/{existing}?done=exists", status_code=303)
         raise
-    audit(svc, actor, "case.open", request.url.path, case.id)
+    audit_request(request, svc, actor, "case.open", case.id)
     return Redirect(path=f"/cases/{case.id}?done=opened", status_code=303)

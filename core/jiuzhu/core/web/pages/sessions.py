@@ -13,7 +13,6 @@ from litestar.response import Redirect, Template
 from ...access import Actor
 from ...base import Invalid, Refused
 from ...services import Services
-from ...services.audit import audit
 from ...services.providers import list_providers
 from ...services.sessions import (
     NewSession,
@@ -26,6 +25,7 @@ from ...services.sessions import (
     list_sessions,
 )
 from ...times import SHANGHAI, local
+from ..auth import audit_request
 from . import forms
 from .common import page
 from .people import areas_for
@@ -42,7 +42,7 @@ def _list(
     values: dict[str, str] | None = None,
     notice: str = "",
 ) -> Template:
-    actor.require("case.read")
+    actor.require("order.read")
     region = svc.region(actor.region_id)
     rows = list_sessions(svc, actor)
     with svc.engine.connect() as conn:
@@ -118,7 +118,7 @@ def create(
                 raise
             errors["provider_id"] = exc.detail
         else:
-            audit(svc, actor, "session.create", request.url.path, session_id=session.id)
+            audit_request(request, svc, actor, "session.create", session_id=session.id)
             return Redirect(path=f"/sessions/{session.id}?done=created", status_code=303)
     return _list(request, svc, actor, 422, errors, values)
 
@@ -136,6 +136,9 @@ def _one(
     view = get_session(svc, actor, session_id)
     region = svc.region(view.session.region_id)
     found = candidates(svc, actor, session_id, q) if q and actor.can("session.run") else []
+    named = sorted({a.case_id for a in view.attendees} | {c.case_id for c in found})
+    if named:
+        audit_request(request, svc, actor, "session.view", cases=named, session_id=session_id)
     return page(
         request,
         actor,
@@ -179,7 +182,7 @@ def attend(
         if exc.rule == "access":
             raise
         return _one(request, svc, actor, session_id, forms.text(data, "q"), 409, exc.detail)
-    audit(svc, actor, "session.check_in", request.url.path, case_id, session_id=session_id)
+    audit_request(request, svc, actor, "session.check_in", case_id, session_id=session_id)
     return Redirect(path=f"/sessions/{session_id}?done=checked", status_code=303)
 
 
@@ -188,7 +191,7 @@ def close(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, session_id: int
 ) -> Redirect:
     close_session(svc, actor, session_id)
-    audit(svc, actor, "session.close", request.url.path, session_id=session_id)
+    audit_request(request, svc, actor, "session.close", session_id=session_id)
     return Redirect(path=f"/sessions/{session_id}?done=closed", status_code=303)
 
 

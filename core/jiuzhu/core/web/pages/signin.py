@@ -1,4 +1,5 @@
-"""Sign-in and sign-out. Throttling is the service's: five failures lock the name for 15 min."""
+"""Sign-in and sign-out. Throttling is the service's: growing delays per name and address
+(services/users.py), never a lock a stranger could put on someone else's account."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from litestar.response import Redirect, Template
 from ...base import Refused
 from ...services import Services
 from ...services.users import authenticate
-from ..auth import session_user, start_session
+from ..auth import client_ip, end_session, session_user, start_session
 from .common import page
 
 
@@ -39,17 +40,25 @@ def login(
     svc: Services,
     data: Annotated[LoginForm, Form],
 ) -> Template | Redirect:
-    username = data.username.strip()
+    username = data.username.strip()[:60]
     try:
-        user = authenticate(svc, username, data.password)
+        user = authenticate(svc, username, data.password, client_ip(request))
     except Refused as exc:
-        status = 429 if exc.rule == "login.throttled" else 401
-        return page(request, None, "login.html", status, username=username, error=exc.detail)
-    start_session(request, svc, user)
-    return Redirect(path="/", status_code=303)
+        throttled = exc.rule == "login.throttled"
+        shown = page(
+            request,
+            None,
+            "login.html",
+            429 if throttled else 401,
+            username=username,
+            error=exc.detail,
+        )
+        if throttled:
+            shown.headers["Retry-After"] = str(exc.facts.get("retry_after", 1))
+        return shown
+    return Redirect(path="/", status_code=303, cookies=start_session(request, svc, user))
 
 
-@litestar.post("/logout", sync_to_thread=False)
-def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
-    return Redirect(path="/login", status_code=303)
+@litestar.post("/logout", sync_to_thread=True)
+def logout(request: Request[Any, Any, Any], svc: Services) -> Redirect:
+    return Redirect(path="/login", status_code=303, cookies=end_session(request, svc))

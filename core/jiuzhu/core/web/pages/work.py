@@ -15,9 +15,9 @@ from ...access import Actor
 from ...base import Invalid
 from ...domain import OrderStatus
 from ...services import Services
-from ...services.audit import audit
 from ...services.orders import Finish, accept_order, finish_order, start_order
 from ...storage.tables import orders
+from ..auth import audit_request
 from .common import order_rows, page
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -39,13 +39,14 @@ def work_list(
         )
     with svc.engine.connect() as conn:
         rows = order_rows(svc, conn, actor, *where)
+    audit_request(request, svc, actor, "work.view", orders=[r["id"] for r in rows])
     return page(request, actor, "work.html", rows=rows, done=done, now=svc.now())
 
 
 def _done(
     svc: Services, actor: Actor, request: Request[Any, Any, Any], what: str, o: Any
 ) -> Redirect:
-    audit(svc, actor, f"order.{what}", request.url.path, o.case_id, order_id=o.id)
+    audit_request(request, svc, actor, f"order.{what}", o.case_id, order_id=o.id)
     return Redirect(path=f"/work?done={what}", status_code=303)
 
 

@@ -17,7 +17,7 @@ from jiuzhu.core.plugins import load_regions
 
 from .engine import PlanSettings, compare
 from .population import People, PopulationSettings, generate, load_settings
-from .report import print_table, render_html, render_json
+from .report import print_table, render_html, render_json, table_console
 from .results import Comparison
 
 LONG_RUN = 1_000_000  # person x regions: a run this long shows progress even without a TTY
@@ -128,6 +128,7 @@ def run(
 )
 @click.option(
     "--output",
+    "-o",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Write to this file instead of standard output.",
@@ -178,10 +179,11 @@ def compare_command(
         text = render_html(result)
     else:
         if output is None:
-            print_table(result, Console())
+            print_table(result, table_console(sys.stdout))
             return
         with output.open("w", encoding="utf-8") as fh:
-            print_table(result, Console(file=fh, width=160, color_system=None))
+            print_table(result, table_console(fh))
+        click.echo(f"wrote {output}", err=True)
         return
     if output is None:
         click.echo(text, nl=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 import msgspec
@@ -122,7 +122,20 @@ def print_table(c: Comparison, console: Console) -> None:
     console.print(provenance(c), style="dim")
 
 
-def table_text(c: Comparison, width: int = 160) -> str:
+# Wide enough that no table is ever squeezed: rich tables take their natural width and
+# never pad to the console's, so a file or pipe gets whole cells, not "…" at 80 columns.
+UNBOUNDED = 10_000
+
+
+def table_console(file: TextIO) -> Console:
+    """A console for the tables: the terminal's own width on a terminal; anywhere else
+    (a pipe, a file) wide enough that no cell is cut."""
+    if file.isatty():
+        return Console(file=file)
+    return Console(file=file, width=UNBOUNDED, color_system=None)
+
+
+def table_text(c: Comparison, width: int = UNBOUNDED) -> str:
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     print_table(c, console)
     return console.export_text()

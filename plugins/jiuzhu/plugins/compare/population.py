@@ -8,6 +8,7 @@ same people (numpy's PCG64 Generator); the settings are recorded with every resu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -141,6 +142,10 @@ def _default_needs() -> dict[str, NeedDist]:
             max_units=48,
             factors={"major_illness": 3.0, "chronic_illness": 1.5, "elderly": 1.5},
         ),
+        "喘息照护": NeedDist(
+            share=0.02, mean_units=6, max_units=48, factors={"severe": 6.0, "disabled": 2.0}
+        ),
+        "辅具适配": NeedDist(share=0.01, mean_units=1, max_units=3, factors={"disabled": 15.0}),
         "助行": NeedDist(
             share=0.04, mean_units=4, max_units=48, factors={"disabled": 2.5, "elderly": 1.5}
         ),
@@ -270,6 +275,15 @@ class People:
 
     def take(self, index: npt.NDArray[np.intp] | slice) -> tuple[Population, NeedArray]:
         return take(self.population, index), self.needs[index]
+
+    def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
+        """The population in consecutive chunks of at most ``size`` people."""
+        n = len(self)
+        for start in range(0, n, max(size, 1)):
+            yield self.take(slice(start, min(start + size, n)))
+
+    def empty(self) -> tuple[Population, NeedArray]:
+        return self.take(slice(0, 0))
 
 
 def take(pop: Population, index: npt.NDArray[np.intp] | slice) -> Population:

@@ -21,7 +21,27 @@ class PlanSettingsInfo(Result, frozen=True):
     on: date
     reviews: int | None
     kind_order: list[str]
-    kinds: dict[str, dict[str, str]]
+    overrides: list[str] = []  # --set REGION.PATH=VALUE, as given
+    normalise: list[str] = []  # --normalise budget / prices
+    normalised: dict[str, str] = {}  # what normalising set, e.g. {"budget": "100000 fen"}
+
+
+class InputInfo(Result, frozen=True):
+    """One input of a region's model and its basis (sourced, illustrative or scenario)."""
+
+    label: str
+    basis: str
+    source: str = ""
+
+
+class FigureProvenance(Result, frozen=True):
+    """How far a figure can be trusted: the worst basis of the inputs it used, and which
+    of them are illustrative or changed by the scenario (keys into RegionResult.inputs)."""
+
+    basis: str
+    illustrative: list[str] = []
+    scenario: list[str] = []
+    inputs: int = 0  # how many inputs the figure used
 
 
 class RuleCount(Result, frozen=True):
@@ -74,7 +94,9 @@ class SourceResult(Result, frozen=True):
 
 class NeedResult(Result, frozen=True):
     kind: str
-    items: list[str]  # the region's items that meet this kind (codes)
+    items: list[str]  # the region's items that meet this kind (codes), in buying order
+    offered: bool
+    reason: str  # why the kind is not offered, if so
     need_units: int  # all people of the population
     eligible_need_units: int
     met_units: int
@@ -139,7 +161,10 @@ class RegionResult(Result, frozen=True):
     persons_served: int
     person_times: int
     hours: float
+    needs_met_share: float  # met / eligible need, all kinds
     notes: list[str] = []
+    inputs: dict[str, InputInfo] = {}
+    provenance: dict[str, FigureProvenance] = {}  # figure path -> provenance
 
 
 class Comparison(Result, frozen=True):
@@ -149,6 +174,7 @@ class Comparison(Result, frozen=True):
     kinds: list[str]
     regions: list[RegionResult]
     seconds: float = 0.0  # wall time; not part of the model's answer
+    engine: str = "local"
 
     def region(self, region_id: str) -> RegionResult:
         for r in self.regions:

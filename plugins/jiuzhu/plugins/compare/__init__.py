@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from jiuzhu.core import Region, hookimpl
 
+from .calibration import Calibration, check_calibration
 from .config import Staffing
 from .engine import PlanSettings, compare
 from .kinds import KINDS, NeedMap, check_need_map
@@ -43,13 +44,14 @@ __all__ = [
 def jiuzhu_region_sections(register: Callable[..., None]) -> None:
     register("staffing", Staffing)
     register("needs", NeedMap)
+    register("calibration", Calibration)
 
 
 @hookimpl
 def jiuzhu_check_region(region: Region) -> list[str] | None:
     """needs.toml names catalogue items, places every item, and maps no item that nobody
     can buy within the region's own budget."""
-    return check_need_map(region)
+    return [*check_need_map(region), *check_calibration(region)]
 
 
 @hookimpl

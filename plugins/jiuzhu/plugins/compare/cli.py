@@ -18,7 +18,7 @@ from jiuzhu.core.plugins import load_regions
 from .engine import PlanSettings, compare
 from .population import People, PopulationSettings, generate, load_settings
 from .report import print_table, render_html, render_json, table_console
-from .results import Comparison
+from .results import Comparison, Explanation
 
 LONG_RUN = 1_000_000  # person x regions: a run this long shows progress even without a TTY
 
@@ -87,6 +87,44 @@ def run(
         return compare(regions, people, region_ids=ids, settings=plan, progress=step)
 
 
+def explain(
+    ctx: Context,
+    people: People,
+    result: Comparison,
+    plan: PlanSettings,
+    sensitivity: bool,
+    decompose: bool,
+) -> Comparison:
+    """The comparison with its sensitivity table and structure/parameter split."""
+    from .sensitivity import decompose as run_decompose
+    from .sensitivity import sensitivity as run_sensitivity
+
+    regions = load_regions(ctx.pm)
+    ids = [r.id for r in result.regions]
+    s = msgspec.structs.replace(plan, on=result.plan.on)
+    rows = []
+    if sensitivity:
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("敏感性 sensitivity"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            rows = run_sensitivity(regions, people, ids, s, progress=step)
+    parts = run_decompose(regions, people, ids, s, as_is=result) if decompose else None
+    return msgspec.structs.replace(
+        result, explanation=Explanation(sensitivity=rows, decomposition=parts)
+    )
+
+
 @click.command("compare")
 @click.option(
     "--people",
@@ -146,6 +184,34 @@ def run(
     default=None,
     help="Stage reviews per person over the year (default: enough to open all).",
 )
+@click.option(
+    "--normalise",
+    "normalise",
+    type=click.Choice(["budget", "prices"]),
+    multiple=True,
+    help="Give every region the same annual amount (budget) or the same price per kind of "
+    "need (prices). Repeat for both.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="REGION.PATH=VALUE",
+    help="Change one value of a region's data for this run, e.g. "
+    "ordos.budget.annual_fen=150000 or '*.budget.annual_fen=100000'. Repeatable.",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Move each illustrative parameter -20%/+20%, one at a time, and report how far "
+    "the headline figures move.",
+)
+@click.option(
+    "--decompose",
+    is_flag=True,
+    help="Also run with the same budget, the same prices and both, to separate differences "
+    "of model structure from differences of parameters.",
+)
 @pass_ctx
 @friendly
 def compare_command(
@@ -159,20 +225,33 @@ def compare_command(
     output: Path | None,
     on: datetime | None,
     reviews: int | None,
+    normalise: tuple[str, ...],
+    overrides: tuple[str, ...],
+    sensitivity: bool,
+    decompose: bool,
 ) -> None:
     """Run one population through every region's model and show the results side by side.
 
     \b
     Examples:
       jiuzhu compare --people 100000 --seed 7
-      jiuzhu compare --roster people.xlsx --regions ordos,changji --format html --output r.html
+      jiuzhu compare --roster people.xlsx --regions ordos,changji --format html -o r.html
+      jiuzhu compare --normalise budget --normalise prices
+      jiuzhu compare --set ordos.budget.annual_fen=150000 --decompose --sensitivity
     """
     pop = build_people(people, seed, config, roster)
     region_ids = [r.strip() for r in regions_opt.split(",") if r.strip()] if regions_opt else None
     if regions_opt is not None and not region_ids:
         raise click.UsageError("--regions: give at least one region id")
-    plan = PlanSettings(on=on.date() if on is not None else None, reviews=reviews)
+    plan = PlanSettings(
+        on=on.date() if on is not None else None,
+        reviews=reviews,
+        normalise=sorted(set(normalise)),
+        overrides=list(overrides),
+    )
     result = run(ctx, pop, region_ids, plan)
+    if sensitivity or decompose:
+        result = explain(ctx, pop, result, plan, sensitivity, decompose)
     if fmt == "json":
         text = render_json(result) + "\n"
     elif fmt == "html":

@@ -45,6 +45,7 @@ from jiuzhu.core.rules import BudgetRule, FundingRule, IntArray
 from jiuzhu.core.times import local_date, utcnow
 
 from . import provenance as prov
+from .calibration import calibrate
 from .config import Staffing
 from .kinds import KINDS, need_map
 from .population import NeedArray, People, take
@@ -633,6 +634,7 @@ def comparison_of(
     seconds: float,
     engine: str = "local",
 ) -> Comparison:
+    results = [summarise(m, t) for m, t in zip(models, totals, strict=True)]
     return Comparison(
         jiuzhu_version=__version__,
         population=people.info,
@@ -645,9 +647,12 @@ def comparison_of(
             normalised=normalised,
         ),
         kinds=list(KINDS),
-        regions=[summarise(m, t) for m, t in zip(models, totals, strict=True)],
+        regions=results,
         seconds=round(seconds, 3),
         engine=engine,
+        calibration=[
+            c for m, r in zip(models, results, strict=True) for c in calibrate(m.region, r)
+        ],
     )
 
 

@@ -16,6 +16,7 @@ import msgspec
 from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from jiuzhu.core.money import yuan
 
@@ -188,6 +189,8 @@ def print_table(c: Comparison, console: Console) -> None:
         for exc in r.eligibility.excludes:
             fund.add_row(f"排除 {exc.label}", f"{exc.people:,}")
         console.print(fund)
+    for part in explain_tables(c):
+        console.print(part)
     console.print(LEGEND)
     console.print(provenance(c), style="dim")
 
@@ -203,6 +206,97 @@ def table_console(file: TextIO) -> Console:
     if file.isatty():
         return Console(file=file)
     return Console(file=file, width=UNBOUNDED, color_system=None)
+
+
+HEADLINE_NAMES = {
+    "eligible": "符合条件 eligible",
+    "served": "获得服务 served",
+    "spent_fen": "支出 spent",
+    "needs_met_share": "需求满足 needs met",
+    "hours": "服务小时 hours",
+    "staff": "所需人员 staff",
+}
+
+
+def headline_value(name: str, value: float) -> str:
+    if name == "spent_fen":
+        return yuan_int(int(value))
+    if name == "needs_met_share":
+        return percent(value)
+    return f"{value:,.0f}"
+
+
+def signed(x: float) -> str:
+    return f"{x:+.1%}" if x else "0"
+
+
+def explain_tables(c: Comparison, top: int = 15) -> list[Table | Text]:
+    """Calibration, structure vs parameters, and sensitivity, when the run has them."""
+    out: list[Table | Text] = []
+    for cal in c.calibration:
+        t = Table(title=f"校准 calibration：模型与{cal.target}公布数据 (model vs published)")
+        for col in (
+            "项目 item",
+            "公布 人/人次",
+            "模型 人/人次",
+            "人均次数 公布/模型",
+            "人次占比 公布/模型",
+        ):
+            t.add_column(col, justify="left" if col.startswith("项目") else "right")
+        for crow in cal.rows:
+            t.add_row(
+                crow.name,
+                f"{crow.published_persons:,}/{crow.published_times:,}",
+                f"{crow.model_persons:,}/{crow.model_times:,}",
+                f"{crow.published_times_per_person:.2f}/{crow.model_times_per_person:.2f}",
+                f"{percent(crow.published_mix)}/{percent(crow.model_mix)}",
+            )
+        t.caption = "；".join(cal.notes) or None
+        out.append(t)
+        out.append(Text(f"来源 source: {cal.source}", style="dim"))
+    ex = c.explanation
+    if ex is not None and ex.decomposition is not None:
+        d = ex.decomposition
+        t = Table(title="差异来自模式结构还是参数 structure vs parameters (spread across regions)")
+        t.add_column("指标 headline")
+        for sc in d.scenarios:
+            t.add_column(sc.name, justify="right")
+        t.add_column("结构占比 structural", justify="right")
+        for h, name in HEADLINE_NAMES.items():
+            t.add_row(
+                name,
+                *(headline_value(h, sc.spread[h]) for sc in d.scenarios),
+                percent(d.structural_share[h]),
+            )
+        t.caption = (
+            "各列为各地区之间的极差；统一额度与价格后仍存在的差异来自模式结构（资格、阶段、清单、上限），"
+            "其余来自参数。"
+        )
+        out.append(t)
+    if ex is not None and ex.sensitivity:
+        t = Table(title=f"敏感性 sensitivity：示例参数各 ±20%（影响最大的 {top} 项）")
+        for col in (
+            "地区",
+            "参数 parameter",
+            "原值",
+            "需求满足 −/+",
+            "支出 −/+",
+            "最大变动 largest",
+        ):
+            t.add_column(col, justify="left" if col in ("地区", "参数 parameter") else "right")
+        for row in ex.sensitivity[:top]:
+            t.add_row(
+                row.region,
+                row.label,
+                f"{row.base:,.0f}",
+                f"{signed(row.headlines_low['needs_met_share'])} / "
+                f"{signed(row.headlines_high['needs_met_share'])}",
+                f"{signed(row.headlines_low['spent_fen'])} / "
+                f"{signed(row.headlines_high['spent_fen'])}",
+                f"{percent(row.largest)} {HEADLINE_NAMES[row.largest_headline].split()[0]}",
+            )
+        out.append(t)
+    return out
 
 
 def table_text(c: Comparison, width: int = UNBOUNDED) -> str:
@@ -304,6 +398,9 @@ def render_html(c: Comparison) -> str:
             basis=basis,
             why=why,
             chart_keys=CHART_KEYS,
+            headline_names=HEADLINE_NAMES,
+            headline_value=headline_value,
+            signed=signed,
             chart_flags=lambda keys: chart_flags(c, keys),
             charts=charts(c),
             provenance=provenance(c),

@@ -167,6 +167,62 @@ class RegionResult(Result, frozen=True):
     provenance: dict[str, FigureProvenance] = {}  # figure path -> provenance
 
 
+class CalibrationRow(Result, frozen=True):
+    """One published delivery figure beside the model's (an item's persons and times)."""
+
+    item: str
+    name: str
+    published_persons: int
+    published_times: int
+    model_persons: int
+    model_times: int
+    published_times_per_person: float
+    model_times_per_person: float
+    published_person_share: float  # share of the listed items' persons
+    model_person_share: float
+    published_mix: float  # share of the listed items' person-times
+    model_mix: float
+
+
+class CalibrationResult(Result, frozen=True):
+    region: str
+    target: str  # e.g. 昌吉市汇同社会工作服务中心
+    source: str
+    rows: list[CalibrationRow]
+    notes: list[str] = []
+
+
+class SensitivityRow(Result, frozen=True):
+    region: str
+    parameter: str  # a --set path
+    label: str
+    base: float
+    low: float  # value at -20 %
+    high: float  # value at +20 %
+    headlines_low: dict[str, float]  # relative change of each headline at -20 %
+    headlines_high: dict[str, float]
+    largest: float  # the largest |relative change| of any headline
+    largest_headline: str  # which headline that was
+
+
+class Scenario(Result, frozen=True):
+    name: str
+    normalise: list[str]
+    values: dict[str, dict[str, float]]  # headline -> region -> value
+    spread: dict[str, float]  # headline -> max - min across regions
+
+
+class Decomposition(Result, frozen=True):
+    scenarios: list[Scenario]
+    # headline -> share of the as-is spread that remains with budget and prices the same
+    structural_share: dict[str, float]
+
+
+class Explanation(Result, frozen=True):
+    sensitivity: list[SensitivityRow] = []
+    decomposition: Decomposition | None = None
+
+
 class Comparison(Result, frozen=True):
     jiuzhu_version: str
     population: PopulationInfo
@@ -175,6 +231,8 @@ class Comparison(Result, frozen=True):
     regions: list[RegionResult]
     seconds: float = 0.0  # wall time; not part of the model's answer
     engine: str = "local"
+    explanation: Explanation | None = None  # --sensitivity / --decompose
+    calibration: list[CalibrationResult] = []
 
     def region(self, region_id: str) -> RegionResult:
         for r in self.regions:

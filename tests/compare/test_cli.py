@@ -68,7 +68,7 @@ def test_html_to_file(cli: click.Group, tmp_path: Path) -> None:
 
 def test_population_config_and_roster(cli: click.Group, tmp_path: Path) -> None:
     cfg = tmp_path / "pop.toml"
-    cfg.write_text('people = 250\nseed = 77\n[groups]\n"低保" = 1.0\n', encoding="utf-8")
+    cfg.write_text("people = 250\nseed = 77\ntemporary_relief = 0.5\n", encoding="utf-8")
     res = invoke(cli, "--population-config", str(cfg), "--format", "json", "--seed", "78")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -154,3 +154,16 @@ def test_table_to_a_file_keeps_whole_cells(cli: click.Group, tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
     assert not re.search(r"…\s*[│┃]", text) and "需求满足 needs met" in text
+
+
+def test_write_population_config_and_roster_template(cli: click.Group, tmp_path: Path) -> None:
+    cfg, tpl = tmp_path / "pop.toml", tmp_path / "roster.xlsx"
+    res = invoke(cli, "--write-population-config", str(cfg), "--write-roster-template", str(tpl))
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""  # nothing is compared
+    assert "illustrative (no source)" in cfg.read_text(encoding="utf-8")
+    res = invoke(cli, "--population-config", str(cfg), "--people", "300", "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["population"]["people"] == 300
+    res = invoke(cli, "--roster", str(tpl), "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["population"]["people"] == 1

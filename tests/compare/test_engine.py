@@ -9,11 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiuzhu.core.facts import GROUPS, PersonFacts, Population
+from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import Regions
 from jiuzhu.plugins.compare.engine import Plans, PlanSettings, RegionModel, compare, plan
 from jiuzhu.plugins.compare.kinds import KINDS
-from jiuzhu.plugins.compare.population import NeedDist, PopulationSettings, generate
+from jiuzhu.plugins.compare.population import (
+    STATUSES,
+    ByAge,
+    NeedDist,
+    PopulationSettings,
+    WeightsByAge,
+    generate,
+)
 
 from .helpers import ON, model_answer, needs_row
 
@@ -132,8 +139,12 @@ probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 @st.composite
 def population_settings(draw: st.DrawFn) -> PopulationSettings:
-    drawn_groups = [g for g in GROUPS if g not in ("重度残疾", "残疾")]
-    groups = draw(st.dictionaries(st.sampled_from(drawn_groups), probability, max_size=6))
+    weights = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+    statuses = {
+        name: ByAge(child=draw(weights), working=draw(weights), elderly=draw(weights))
+        for name in STATUSES
+    }
+    statuses["低保"] = ByAge(child=0.1, working=0.1, elderly=0.1)  # every group can be drawn
     needs = draw(
         st.dictionaries(
             st.sampled_from(KINDS),
@@ -146,16 +157,15 @@ def population_settings(draw: st.DrawFn) -> PopulationSettings:
             max_size=len(KINDS),
         )
     )
-    disability = draw(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=5, max_size=5))
-    if sum(disability) <= 0:
-        disability = [1.0, 0.0, 0.0, 0.0, 0.0]
+    grades = st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=5, max_size=5)
     return PopulationSettings(
         people=draw(st.integers(min_value=0, max_value=150)),
         seed=draw(st.integers(min_value=0, max_value=2**32)),
-        groups=groups,
+        statuses=statuses,
         needs=needs,
-        disability=disability,
-        major_illness=draw(probability),
+        disability=WeightsByAge(child=draw(grades), working=draw(grades), elderly=draw(grades)),
+        major_illness=ByAge(child=draw(probability), working=draw(probability), elderly=0.5),
+        temporary_relief=draw(probability),
     )
 
 

@@ -17,7 +17,7 @@ from jiuzhu.plugins.compare.roster import read_roster, write_roster
 FACTS = tuple(FACT_KINDS)
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_round_trip(tmp_path: Path, suffix: str) -> None:
     people = generate(PopulationSettings(people=300, seed=17, area_code="150602"))
     path = tmp_path / f"roster{suffix}"
@@ -27,6 +27,8 @@ def test_round_trip(tmp_path: Path, suffix: str) -> None:
     for fact in FACTS:
         assert np.array_equal(people.population.column(fact), back.population.column(fact)), fact
     assert np.array_equal(people.needs, back.needs)
+    types = people.population.extra["disability_type"]
+    assert np.array_equal(types, back.population.extra["disability_type"])
     assert back.info.source == "roster" and back.info.roster == path.name
     assert len(back.info.roster_sha256) == 64
     assert back.ids[:2] == ["1", "2"]
@@ -99,7 +101,7 @@ def test_not_a_roster(tmp_path: Path) -> None:
         read_roster(tmp_path / "missing.csv")
     other = tmp_path / "people.txt"
     other.write_text("age\n1\n", encoding="utf-8")
-    with pytest.raises(Invalid, match=r"\.csv or \.xlsx"):
+    with pytest.raises(Invalid, match=r"\.csv, \.parquet or \.xlsx"):
         read_roster(other)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")

@@ -87,6 +87,20 @@ def run(
         return compare(regions, people, region_ids=ids, settings=plan, progress=step)
 
 
+def write_files(config_out: Path | None, template: Path | None, config: Path | None) -> None:
+    """--write-population-config and --write-roster-template."""
+    from .population_config import write_population_config
+    from .roster import write_template
+
+    if config_out is not None:
+        settings = load_settings(config) if config is not None else PopulationSettings()
+        write_population_config(config_out, settings)
+        click.echo(f"wrote {config_out}", err=True)
+    if template is not None:
+        write_template(template)
+        click.echo(f"wrote {template}", err=True)
+
+
 def explain(
     ctx: Context,
     people: People,
@@ -149,7 +163,7 @@ def explain(
     "--roster",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="An anonymised roster (.csv or .xlsx) instead of a synthetic population.",
+    help="An anonymised roster (.csv, .parquet or .xlsx) instead of a synthetic population.",
 )
 @click.option(
     "--regions",
@@ -201,6 +215,22 @@ def explain(
     "ordos.budget.annual_fen=150000 or '*.budget.annual_fen=100000'. Repeatable.",
 )
 @click.option(
+    "--write-population-config",
+    "write_config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the population settings (with --population-config's, if given) as an "
+    "annotated TOML file — each distribution with its source or flagged illustrative — "
+    "and stop.",
+)
+@click.option(
+    "--write-roster-template",
+    "write_template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write a roster template (.csv or .xlsx: the columns and one example person) and stop.",
+)
+@click.option(
     "--sensitivity",
     is_flag=True,
     help="Move each illustrative parameter -20%/+20%, one at a time, and report how far "
@@ -227,6 +257,8 @@ def compare_command(
     reviews: int | None,
     normalise: tuple[str, ...],
     overrides: tuple[str, ...],
+    write_config: Path | None,
+    write_template: Path | None,
     sensitivity: bool,
     decompose: bool,
 ) -> None:
@@ -238,7 +270,11 @@ def compare_command(
       jiuzhu compare --roster people.xlsx --regions ordos,changji --format html -o r.html
       jiuzhu compare --normalise budget --normalise prices
       jiuzhu compare --set ordos.budget.annual_fen=150000 --decompose --sensitivity
+      jiuzhu compare --write-population-config pop.toml --write-roster-template roster.xlsx
     """
+    if write_config is not None or write_template is not None:
+        write_files(write_config, write_template, config)
+        return
     pop = build_people(people, seed, config, roster)
     region_ids = [r.strip() for r in regions_opt.split(",") if r.strip()] if regions_opt else None
     if regions_opt is not None and not region_ids:

@@ -313,6 +313,7 @@ class Plans:
     index: npt.NDArray[np.intp]
     spent: IntArray  # (m, tiers) fen
     units: npt.NDArray[np.int32]  # (items, m) units bought: item-major
+    need: NeedArray  # (kinds, m) need at the start: kind-major
     unmet: NeedArray  # (kinds, m) need left: kind-major
     route_units: IntArray  # (routes,) units bought through each needs-map entry
     reviews: int
@@ -366,7 +367,8 @@ def plan(model: RegionModel, pop: Population, needs: NeedArray, eligible: BoolAr
     index = np.flatnonzero(eligible)
     m = len(index)
     sub = take(pop, index)
-    remaining = np.ascontiguousarray(needs[index].T, dtype=np.int32)  # (K, m)
+    start = np.ascontiguousarray(needs[index].T, dtype=np.int32)  # (K, m)
+    remaining = start.copy()
     k = len(model.caps)
     spent = np.zeros((m, k), dtype=np.int64)
     units = np.zeros((len(model.items), m), dtype=np.int32)
@@ -375,6 +377,7 @@ def plan(model: RegionModel, pop: Population, needs: NeedArray, eligible: BoolAr
     route_id = {id(r): i for i, r in enumerate(model.routes)}
     buy = _Buyer(model, sub, remaining, spent, units)
     for stage in model.stages:
+        buy.start_stage(stage)
         possible = model.possible_tiers(stage)
         buyable = [bool((pi.allowed & possible).any()) for pi in model.items]
         for _ in range(k):
@@ -410,6 +413,7 @@ def plan(model: RegionModel, pop: Population, needs: NeedArray, eligible: BoolAr
         index=index,
         spent=spent,
         units=units,
+        need=start,
         unmet=remaining,
         route_units=route_units,
         reviews=model.reviews,
@@ -432,6 +436,26 @@ class _Buyer:
         self.remaining = remaining
         self.spent = spent
         self.units = units
+        # what each tier can still pay each person (0 where the tier is not live):
+        # tier-major, from BudgetRule.standing
+        self.room = np.zeros((spent.shape[1], spent.shape[0]), dtype=np.int64)
+        self.tiers = [[t for t in range(spent.shape[1]) if pi.allowed[t]] for pi in model.items]
+
+    def start_stage(self, stage: int) -> None:
+        """Every person's standing (BudgetRule.standing) at the start of ``stage``. It
+        depends only on a person's spending and reviews, so it is kept and recomputed only
+        for the people who buy (see _settle)."""
+        self.room = self._standing(self.spent, stage)
+
+    def _standing(self, spent: IntArray, stage: int) -> IntArray:
+        live, available = self.model.budget.standing(
+            spent, np.full(len(spent), stage, dtype=np.int64)
+        )
+        room: IntArray = np.ascontiguousarray(np.where(live, available, 0).T, dtype=np.int64)
+        return room
+
+    def _settle(self, cand: npt.NDArray[np.intp], stage: int) -> None:
+        self.room[:, cand] = self._standing(self.spent[cand], stage)
 
     def __call__(
         self,
@@ -458,32 +482,44 @@ class _Buyer:
                 q = np.minimum(q, pi.max_units - had)
             if pi.max_fen is not None and pi.price > 0:
                 q = np.minimum(q, (pi.max_fen - had * pi.price) // pi.price)
-        budget = self.model.budget
+        tiers = self.tiers[j]
         if pi.price > 0:
-            rows = self.spent[cand]
-            reviews = np.full(len(cand), stage, dtype=np.int64)
-            live, available = budget.standing(rows, reviews)
-            room = np.where(live & pi.allowed[None, :], available, 0).max(axis=1)
-            q = np.minimum(q, room // pi.price)
+            rooms = [self.room[t, cand] for t in tiers]
+            best = rooms[0]
+            for r in rooms[1:]:
+                best = np.maximum(best, r)
+            q = np.minimum(q, best // pi.price)
         go = q > 0
         if not go.any():
             return 0
-        if not go.all():
+        partial = not go.all()
+        if partial:
             cand, q = cand[go], q[go]
         if pi.price > 0:
             amount = q * pi.price
-            alloc = budget.allocate(
-                self.spent[cand],
-                np.full(len(cand), stage, dtype=np.int64),
-                amount,
-                np.full(len(cand), pi.item.category),
-                explain=False,
-            )
-            tier = alloc.tier
+            # the tier that pays: the only live tier allowed to buy the category with room
+            # for it, or, where several could, the one BudgetRule.allocate names
+            tier = np.full(len(cand), -1, dtype=np.int64)
+            several = np.zeros(len(cand), dtype=np.bool_)
+            for t, r in zip(tiers, rooms, strict=True):
+                fits = (r[go] if partial else r) >= amount
+                several |= fits & (tier >= 0)
+                tier = np.where((tier < 0) & fits, t, tier)
+            if several.any():
+                rows = np.flatnonzero(several)
+                alloc = self.model.budget.allocate(
+                    self.spent[cand[rows]],
+                    np.full(len(rows), stage, dtype=np.int64),
+                    amount[rows],
+                    np.full(len(rows), pi.item.category),
+                    explain=False,
+                )
+                tier[rows] = alloc.tier
             ok = tier >= 0  # always, by construction; never spend what the rule refuses
             if not ok.all():
                 cand, q, amount, tier = cand[ok], q[ok], amount[ok], tier[ok]
             self.spent[cand, tier] += amount
+            self._settle(cand, stage)
         q32 = q.astype(np.int32)
         col[cand] += q32
         need[cand] -= q32
@@ -546,11 +582,10 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
     annual = model.budget.version.annual_fen
     totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())
     totals.add("need_all", needs.sum(axis=0, dtype=np.int64))
-    eligible_needs = needs[plans.index]
-    totals.add("need_eligible", eligible_needs.sum(axis=0, dtype=np.int64))
-    has = eligible_needs > 0
-    totals.add("need_people", has.sum(axis=0, dtype=np.int64))
-    totals.add("need_fully_met", (has & (plans.unmet.T == 0)).sum(axis=0, dtype=np.int64))
+    totals.add("need_eligible", plans.need.sum(axis=1, dtype=np.int64))
+    has = plans.need > 0
+    totals.add("need_people", has.sum(axis=1, dtype=np.int64))
+    totals.add("need_fully_met", (has & (plans.unmet == 0)).sum(axis=1, dtype=np.int64))
     return plans
 
 

@@ -31,14 +31,24 @@ def build_people(
 ) -> People:
     """The population the options describe (a roster, or the synthetic generator)."""
     if roster is not None:
-        if people is not None or seed is not None or config is not None:
-            raise click.UsageError(
-                "--roster gives the population; do not combine it with --people, --seed "
-                "or --population-config"
-            )
+        check_roster_alone(people, seed, config)
         from .roster import read_roster
 
         return read_roster(roster)
+    return generate(population_settings(people, seed, config))
+
+
+def check_roster_alone(people: int | None, seed: int | None, config: Path | None) -> None:
+    if people is not None or seed is not None or config is not None:
+        raise click.UsageError(
+            "--roster gives the population; do not combine it with --people, --seed "
+            "or --population-config"
+        )
+
+
+def population_settings(
+    people: int | None, seed: int | None, config: Path | None
+) -> PopulationSettings:
     settings = load_settings(config) if config is not None else PopulationSettings()
     changes: dict[str, int] = {}
     if people is not None:
@@ -51,7 +61,7 @@ def build_people(
             settings.__post_init__()
         except ValueError as exc:
             raise Invalid("--people/--seed", str(exc)) from None
-    return generate(settings)
+    return settings
 
 
 def run(
@@ -142,7 +152,7 @@ def explain(
 @click.command("compare")
 @click.option(
     "--people",
-    type=click.IntRange(0, 50_000_000),
+    type=click.IntRange(0, 100_000_000),
     default=None,
     help="Size of the synthetic population (default 10,000).",
 )
@@ -215,6 +225,27 @@ def explain(
     "ordos.budget.annual_fen=150000 or '*.budget.annual_fen=100000'. Repeatable.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process, chunk by chunk. dask: partition by partition on a Dask "
+    "cluster (pip install 'jiuzhu[dask]'); see docs/scale.md.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local cluster).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Worker processes of the local Dask cluster (without --scheduler).",
+)
+@click.option(
     "--write-population-config",
     "write_config",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -257,6 +288,9 @@ def compare_command(
     reviews: int | None,
     normalise: tuple[str, ...],
     overrides: tuple[str, ...],
+    engine: str,
+    scheduler: str | None,
+    workers: int,
     write_config: Path | None,
     write_template: Path | None,
     sensitivity: bool,
@@ -271,11 +305,11 @@ def compare_command(
       jiuzhu compare --normalise budget --normalise prices
       jiuzhu compare --set ordos.budget.annual_fen=150000 --decompose --sensitivity
       jiuzhu compare --write-population-config pop.toml --write-roster-template roster.xlsx
+      jiuzhu compare --engine dask --scheduler tcp://10.0.0.5:8786 --roster people.parquet
     """
     if write_config is not None or write_template is not None:
         write_files(write_config, write_template, config)
         return
-    pop = build_people(people, seed, config, roster)
     region_ids = [r.strip() for r in regions_opt.split(",") if r.strip()] if regions_opt else None
     if regions_opt is not None and not region_ids:
         raise click.UsageError("--regions: give at least one region id")
@@ -285,9 +319,29 @@ def compare_command(
         normalise=sorted(set(normalise)),
         overrides=list(overrides),
     )
-    result = run(ctx, pop, region_ids, plan)
-    if sensitivity or decompose:
-        result = explain(ctx, pop, result, plan, sensitivity, decompose)
+    if engine == "dask":
+        if sensitivity or decompose:
+            raise click.UsageError("--sensitivity and --decompose run on the local engine")
+        from .distributed import compare_dask
+
+        if roster is not None:
+            check_roster_alone(people, seed, config)
+        result = compare_dask(
+            load_regions(ctx.pm),
+            population=None if roster else population_settings(people, seed, config),
+            roster=roster,
+            region_ids=region_ids,
+            settings=plan,
+            scheduler=scheduler,
+            workers=workers,
+        )
+    else:
+        if scheduler is not None:
+            raise click.UsageError("--scheduler goes with --engine dask")
+        pop = build_people(people, seed, config, roster)
+        result = run(ctx, pop, region_ids, plan)
+        if sensitivity or decompose:
+            result = explain(ctx, pop, result, plan, sensitivity, decompose)
     if fmt == "json":
         text = render_json(result) + "\n"
     elif fmt == "html":

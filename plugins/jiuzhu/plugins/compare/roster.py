@@ -28,7 +28,7 @@ from jiuzhu.core.base import Invalid
 from jiuzhu.core.facts import COVERAGE, FACT_KINDS, GROUPS, Population, labels
 
 from .kinds import KINDS
-from .population import DISABILITY_TYPES, People, PopulationInfo
+from .population import DISABILITY_TYPES, NeedArray, People, PopulationInfo
 
 # column -> Chinese name
 COLUMNS: dict[str, str] = {
@@ -160,13 +160,18 @@ def _read_parquet(path: Path) -> tuple[list[str], list[pa.Array], RowNumbers]:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise Invalid(path.name, f"not a readable Parquet file: {exc}") from None
+    heads, cols = _parquet_columns(table)
+    return heads, cols, lambda index: index + 2
+
+
+def _parquet_columns(table: pa.Table) -> tuple[list[str], list[pa.Array]]:
     cols = []
     for col in table.columns:
         arr = col.combine_chunks()
         if pa.types.is_boolean(arr.type):
             arr = pc.if_else(arr, "1", "0")
         cols.append(pc.fill_null(arr.cast(pa.string()), ""))
-    return list(table.column_names), cols, lambda index: index + 2
+    return list(table.column_names), cols
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[pa.Array], RowNumbers]:
@@ -220,8 +225,47 @@ def read_roster(path: Path) -> People:
     readers[".xlsm"] = _read_xlsx
     if suffix not in readers:
         raise Invalid("--roster", f"{path.name}: give a .csv, .parquet or .xlsx file")
-    file = path.name
     raw_headers, cols, row_of = readers[suffix](path)
+    pop, needs, ids = parse_columns(
+        path.name, raw_headers, cols, row_of, blank_lines=suffix == ".csv"
+    )
+    info = PopulationInfo(
+        source="roster", people=len(pop), roster=path.name, roster_sha256=_sha256(path)
+    )
+    return People(population=pop, needs=needs, info=info, ids=ids)
+
+
+def parquet_parts(path: Path) -> int:
+    """How many row groups (partitions) a Parquet roster has."""
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(path).num_row_groups)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise Invalid(path.name, f"not a readable Parquet file: {exc}") from None
+
+
+def read_parquet_part(path: Path, part: int) -> tuple[Population, NeedArray]:
+    """Row group ``part`` of a Parquet roster (one partition of a distributed run); a bad
+    cell is named by its row in the whole file."""
+    import pyarrow.parquet as pq
+
+    f = pq.ParquetFile(path)
+    offset = sum(f.metadata.row_group(i).num_rows for i in range(part))
+    table = f.read_row_group(part)
+    heads, cols = _parquet_columns(table)
+    pop, needs, _ids = parse_columns(path.name, heads, cols, lambda i: offset + i + 2)
+    return pop, needs
+
+
+def parse_columns(
+    file: str,
+    raw_headers: list[str],
+    cols: list[pa.Array],
+    row_of: RowNumbers,
+    blank_lines: bool = False,
+) -> tuple[Population, NeedArray, list[str]]:
+    """Check and convert a roster's text columns (see read_roster)."""
     while raw_headers and not raw_headers[-1]:
         raw_headers.pop()
     cols = cols[: len(raw_headers)]
@@ -238,7 +282,7 @@ def read_roster(path: Path) -> People:
         raise Invalid(f"{file}: row 1", "a column 'age' (年龄) is required")
     if "income_per_capita_fen" in seen and "income_per_capita_yuan" in seen:
         raise Invalid(f"{file}: row 1", "give income in fen or in yuan, not both")
-    if cols and suffix == ".csv":  # rows whose cells are all empty are blank lines
+    if cols and blank_lines:  # rows whose cells are all empty are blank lines
         blank = pc.equal(cols[0], "")
         for c in cols[1:]:
             blank = pc.and_(blank, pc.equal(c, ""))
@@ -280,10 +324,8 @@ def read_roster(path: Path) -> People:
     needs = np.zeros((n, len(KINDS)), dtype=np.int32)
     for k, kind in enumerate(KINDS):
         needs[:, k] = _int(t, get(f"need:{kind}"), 0, 100_000, 0, n)
-    info = PopulationInfo(source="roster", people=n, roster=file, roster_sha256=_sha256(path))
     id_list = ids[1].to_pylist() if ids is not None else [str(i + 1) for i in range(n)]
-    id_list = [v or str(i + 1) for i, v in enumerate(id_list)]
-    return People(population=pop, needs=needs, info=info, ids=id_list)
+    return pop, needs, [v or str(i + 1) for i, v in enumerate(id_list)]
 
 
 def _sha256(path: Path) -> str:

@@ -44,6 +44,7 @@ def test_synthetic_population_equal_figure_for_figure(regions: Regions, cluster:
         settings=plan,
         scheduler=cluster.scheduler_address,  # type: ignore[attr-defined]
         progress=lambda done, total: parts.append(total),
+        partition_blocks=1,
     )
     assert parts == [3, 3, 3]
     assert remote.engine == "dask" and local.engine == "local"

@@ -36,9 +36,13 @@ from .engine import (
     resolve,
     run_chunk,
 )
-from .population import BLOCK, People, PopulationInfo, PopulationSettings, Synthetic
+from .population import BLOCK, People, PopulationInfo, PopulationSettings, Synthetic, concat
 from .results import Comparison
 from .versions import plugin_version
+
+# Synthetic partitions: 8 blocks (524,288 people) each — large enough that the per-task
+# overhead is small, small enough that a worker holds ~150 MB per task.
+PARTITION_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Source:
     settings: bytes = b""  # PopulationSettings as JSON (synthetic)
     roster: str = ""  # path of a Parquet roster, as the workers see it
     parts: int = 0
+    blocks: int = 1  # synthetic: blocks of BLOCK people per partition
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +70,9 @@ def run_partition(source: Source, part: int, plan: bytes, ids: tuple[str, ...]) 
     models, versions = _models(plan, ids)
     if source.settings:
         settings = msgspec.json.decode(source.settings, type=PopulationSettings)
-        pop, needs = Synthetic(settings).block(part)
+        synthetic = Synthetic(settings)
+        first = part * source.blocks
+        pop, needs = concat([synthetic.block(b) for b in range(first, first + source.blocks)])
     else:
         from .roster import read_parquet_part
 
@@ -88,6 +95,7 @@ def compare_dask(
     scheduler: str | None = None,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    partition_blocks: int = PARTITION_BLOCKS,
 ) -> Comparison:
     """The comparison on a Dask cluster (``scheduler``: its address; None starts a local
     cluster of ``workers`` processes). Give ``population`` settings or a Parquet ``roster``."""
@@ -101,7 +109,7 @@ def compare_dask(
     s, on, ids, scen, changed, normalised = resolve(regions, 0, region_ids, settings)
     s = msgspec.structs.replace(s, on=on)
     models = build_models(scen, ids, s, on, changed)  # the client's own, to summarise
-    source, info = _source(population, roster)
+    source, info = _source(population, roster, partition_blocks)
     plan = msgspec.json.encode(s)
     local = scheduler is None
     cluster = (
@@ -157,7 +165,7 @@ class _Info(People):
 
 
 def _source(
-    population: PopulationSettings | None, roster: Path | None
+    population: PopulationSettings | None, roster: Path | None, partition_blocks: int
 ) -> tuple[Source, PopulationInfo]:
     if roster is not None:
         if roster.suffix.lower() != ".parquet":
@@ -179,11 +187,14 @@ def _source(
         )
         return Source(roster=str(roster.resolve()), parts=parts), info
     settings = population or PopulationSettings()
-    parts = -(-settings.people // BLOCK)
+    blocks = -(-settings.people // BLOCK)
+    parts = -(-blocks // partition_blocks)
     info = PopulationInfo(
         source="synthetic", people=settings.people, seed=settings.seed, settings=settings
     )
-    return Source(settings=msgspec.json.encode(settings), parts=parts), info
+    return Source(
+        settings=msgspec.json.encode(settings), parts=parts, blocks=partition_blocks
+    ), info
 
 
 def same_figures(a: Comparison, b: Comparison) -> bool:

@@ -32,12 +32,12 @@ from .engine import (
     RegionModel,
     Totals,
     build_models,
-    comparison_of,
     resolve,
     run_chunk,
 )
 from .population import BLOCK, People, PopulationInfo, PopulationSettings, Synthetic, concat
 from .results import Comparison
+from .summary import comparison_of
 from .versions import plugin_version
 
 # Synthetic partitions: 8 blocks (524,288 people) each — large enough that the per-task

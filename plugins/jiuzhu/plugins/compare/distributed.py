@@ -161,7 +161,7 @@ class _Info(People):
 
     def __init__(self, info: PopulationInfo) -> None:
         self.info = info
-        self.ids = []
+        self._ids = []
 
 
 def _source(

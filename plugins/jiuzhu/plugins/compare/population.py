@@ -406,7 +406,7 @@ class People:
         self._population = population
         self._needs = needs
         self.info = info
-        self.ids: list[str] = ids or []  # roster ids, when imported
+        self._ids: list[str] = ids or []  # roster ids, when imported
 
     @property
     def population(self) -> Population:
@@ -415,6 +415,10 @@ class People:
     @property
     def needs(self) -> NeedArray:
         return self._needs
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
 
     def __len__(self) -> int:
         return len(self.population)
@@ -440,7 +444,7 @@ class Synthetic(People):
         self.info = PopulationInfo(
             source="synthetic", people=settings.people, seed=settings.seed, settings=settings
         )
-        self.ids = []
+        self._ids = []
         self._whole: tuple[Population, NeedArray] | None = None
 
     def __len__(self) -> int:

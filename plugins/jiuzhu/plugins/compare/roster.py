@@ -221,7 +221,9 @@ def read_roster(path: Path) -> People:
     suffix = path.suffix.lower()
     if not path.exists():
         raise Invalid("--roster", f"{path}: no such file")
-    readers = {".csv": _read_csv, ".parquet": _read_parquet, ".xlsx": _read_xlsx}
+    if suffix == ".parquet":
+        return ParquetRoster(path)  # read row group by row group
+    readers = {".csv": _read_csv, ".xlsx": _read_xlsx}
     readers[".xlsm"] = _read_xlsx
     if suffix not in readers:
         raise Invalid("--roster", f"{path.name}: give a .csv, .parquet or .xlsx file")
@@ -233,6 +235,50 @@ def read_roster(path: Path) -> People:
         source="roster", people=len(pop), roster=path.name, roster_sha256=_sha256(path)
     )
     return People(population=pop, needs=needs, info=info, ids=ids)
+
+
+class ParquetRoster(People):
+    """A Parquet roster read row group by row group as the comparison reads it (chunks), so
+    it is never held whole; ``population`` and ``needs`` read it whole when asked."""
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self.parts = parquet_parts(path)
+        self.rows = int(pq.ParquetFile(path).metadata.num_rows)
+        self.info = PopulationInfo(
+            source="roster", people=self.rows, roster=path.name, roster_sha256=_sha256(path)
+        )
+        self._whole: People | None = None
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
+        for part in range(self.parts):  # a row group is a chunk, whatever ``size``
+            pop, needs = read_parquet_part(self.path, part)
+            if len(pop):
+                yield pop, needs
+
+    def _read(self) -> People:
+        if self._whole is None:
+            raw_headers, cols, row_of = _read_parquet(self.path)
+            pop, needs, ids = parse_columns(self.path.name, raw_headers, cols, row_of)
+            self._whole = People(population=pop, needs=needs, info=self.info, ids=ids)
+        return self._whole
+
+    @property
+    def population(self) -> Population:
+        return self._read().population
+
+    @property
+    def needs(self) -> NeedArray:
+        return self._read().needs
+
+    @property
+    def ids(self) -> list[str]:
+        return self._read().ids
 
 
 def parquet_parts(path: Path) -> int:

@@ -192,7 +192,8 @@ def _default_types() -> dict[str, float]:
 def _default_sources() -> dict[str, str]:
     return {
         "statuses": "categories: 国办发〔2023〕39号 (DOMAIN.md: 低收入人口); exclusive as the "
-        "rules define them; 特困 only for 60+, under 16 or unable to work (社会救助暂行办法). The "
+        "rules define them; 特困 only for 60+, under 16 or unable to work (社会救助暂行办法 "
+        "第十四条 — public, not in the seeds). The "
         "weights are illustrative.",
         "income_bands": "低保边缘: income below 1.5 x the local 低保 line (DOMAIN.md); 低保 below "
         "the line by definition. Other bands illustrative.",

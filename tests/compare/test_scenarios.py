@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import click
+import msgspec
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -14,6 +16,7 @@ from jiuzhu.core.base import Invalid
 from jiuzhu.core.plugins import Regions, make_plugin_manager
 from jiuzhu.core.testing import all_builtin_plugins
 from jiuzhu.plugins.compare.engine import PlanSettings, compare
+from jiuzhu.plugins.compare.kinds import KINDS
 from jiuzhu.plugins.compare.population import People, PopulationSettings, generate
 from jiuzhu.plugins.compare.report import render_html, table_text
 from jiuzhu.plugins.compare.scenario import first_kinds
@@ -96,6 +99,21 @@ def test_sensitivity_moves_illustrative_parameters_only(regions: Regions) -> Non
     assert rows == sorted(rows, key=lambda r: -r.largest)
     minutes = next(r for r in rows if r.parameter.endswith("zhucan.minutes_per_unit"))
     assert minutes.headlines_high["spent_fen"] == 0 and minutes.headlines_high["hours"] > 0
+    # the synthetic population's need distributions are illustrative parameters too
+    meals = next(r for r in rows if r.parameter == "population.needs.助餐.share")
+    assert meals.region == "changji" and meals.high == round(meals.base * 1.2, 4)
+    assert meals.headlines_high["eligible"] == 0  # needs do not change who is eligible
+
+
+def test_one_kind_of_need_is_drawn_from_its_own_stream() -> None:
+    """Changing one kind's distribution changes that kind's column only (one at a time)."""
+    base = PopulationSettings(people=3000, seed=2)
+    dist = msgspec.structs.replace(base.needs["助餐"], share=0.3)
+    changed = msgspec.structs.replace(base, needs={**base.needs, "助餐": dist})
+    a, b = generate(base).needs, generate(changed).needs
+    k = KINDS.index("助餐")
+    assert not np.array_equal(a[:, k], b[:, k])
+    assert np.array_equal(np.delete(a, k, axis=1), np.delete(b, k, axis=1))
 
 
 def test_decomposition_separates_structure_from_parameters(

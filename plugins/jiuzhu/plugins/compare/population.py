@@ -645,7 +645,13 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
         area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
         extra={"disability_type": dtype_, "status": status.astype(np.int8)},
     )
-    return pop, draw_needs(rng, pop, s.needs)
+    # each kind of need from its own stream, so changing one kind's distribution (as the
+    # sensitivity table does) changes that kind's column only
+    streams = [
+        np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block, 1, k])))
+        for k in range(len(KINDS))
+    ]
+    return pop, draw_needs(streams, pop, s.needs)
 
 
 def factor_masks(pop: Population) -> dict[str, npt.NDArray[np.bool_]]:
@@ -669,7 +675,9 @@ def factor_masks(pop: Population) -> dict[str, npt.NDArray[np.bool_]]:
     return masks
 
 
-def draw_needs(rng: np.random.Generator, pop: Population, dists: dict[str, NeedDist]) -> NeedArray:
+def draw_needs(
+    rngs: list[np.random.Generator], pop: Population, dists: dict[str, NeedDist]
+) -> NeedArray:
     n = len(pop)
     masks = factor_masks(pop)
     needs = np.zeros((n, len(KINDS)), dtype=np.int32)
@@ -685,6 +693,7 @@ def draw_needs(rng: np.random.Generator, pop: Population, dists: dict[str, NeedD
             for name in dist.among:
                 within |= masks[name]
             p = np.where(within, p, 0.0)
+        rng = rngs[k]
         has = rng.random(n) < np.minimum(p, 1.0)
         units = 1 + rng.poisson(dist.mean_units - 1.0, size=n)
         needs[:, k] = np.where(has, np.minimum(units, dist.max_units), 0)

@@ -2,8 +2,9 @@
 
 Sensitivity (``--sensitivity``): every illustrative numeric parameter of every compared
 region — the annual amount, each unit price, each cap, each item's minutes, the staffing
-hours — is moved by -20 % and +20 %, one at a time, and the headline figures are compared
-with the unchanged run. Rows are sorted by how far the largest headline moved.
+hours — and, for a synthetic population, each kind of need's share and mean units, is moved
+by -20 % and +20 %, one at a time, and the headline figures are compared with the unchanged
+run. Rows are sorted by how far the largest headline moved.
 
 Decomposition (``--decompose``): the comparison is run as is, with every region given the
 same annual amount, with the same prices, and with both. What still differs when both are
@@ -23,11 +24,12 @@ from jiuzhu.core.plugins import Regions
 
 from . import provenance as prov
 from .engine import PlanSettings, compare
-from .kinds import need_map
-from .population import People
+from .kinds import KINDS, need_map
+from .population import People, generate
 from .results import Comparison, Decomposition, RegionResult, Scenario, SensitivityRow
 
 STEP = 0.20
+RANKED = ("eligible", "served", "spent_fen", "needs_met_share", "hours")
 HEADLINES: dict[str, Callable[[RegionResult], float]] = {
     "eligible": lambda r: r.eligibility.eligible,
     "served": lambda r: r.persons_served,
@@ -119,26 +121,91 @@ def sensitivity(
             r = compare(regions, people, region_ids=[rid], settings=s).region(rid)
             before, after = _headlines(base[rid]), _headlines(r)
             moved[side] = {k: _change(after[k], before[k]) for k in HEADLINES}
-        largest, largest_headline = max(
-            (abs(x), k) for side in moved.values() for k, x in side.items()
-        )
-        rows.append(
-            SensitivityRow(
-                region=rid,
-                parameter=path,
-                label=label,
-                base=float(value),
-                low=values["low"],
-                high=values["high"],
-                headlines_low=moved["low"],
-                headlines_high=moved["high"],
-                largest=largest,
-                largest_headline=largest_headline,
-            )
-        )
+        rows.append(_row(rid, path, label, value, values, moved))
         if progress is not None:
-            progress(done, len(plan))
+            progress(done, len(plan) + len(population_parameters(people)))
+    rows += population_sensitivity(regions, people, region_ids, settings, base, progress, len(plan))
     rows.sort(key=lambda r: (-r.largest, r.region, r.parameter))
+    return rows
+
+
+def _row(
+    rid: str,
+    path: str,
+    label: str,
+    value: float,
+    values: dict[str, float],
+    moved: dict[str, dict[str, float]],
+) -> SensitivityRow:
+    # staff moves in whole teams (jumpy on small populations): reported, not ranked on
+    largest, largest_headline = max(
+        (abs(x), k) for side in moved.values() for k, x in side.items() if k in RANKED
+    )
+    return SensitivityRow(
+        region=rid,
+        parameter=path,
+        label=label,
+        base=float(value),
+        low=values["low"],
+        high=values["high"],
+        headlines_low=moved["low"],
+        headlines_high=moved["high"],
+        largest=largest,
+        largest_headline=largest_headline,
+    )
+
+
+def population_parameters(people: People) -> list[tuple[str, str, str, float]]:
+    """(kind, field, label, value) of the synthetic population's illustrative need
+    distributions: each kind's share and mean units a year. A roster has none."""
+    ps = people.info.settings
+    if ps is None or "needs" in ps.sources:
+        return []
+    out = []
+    for kind in KINDS:
+        dist = ps.needs.get(kind)
+        if dist is None or dist.share == 0:
+            continue
+        out.append((kind, "share", f"人群：需求「{kind}」的发生率", dist.share))
+        out.append((kind, "mean_units", f"人群：需求「{kind}」的年均次数", dist.mean_units))
+    return out
+
+
+def population_sensitivity(
+    regions: Regions,
+    people: People,
+    region_ids: Sequence[str],
+    settings: PlanSettings,
+    base: dict[str, RegionResult],
+    progress: Callable[[int, int], None] | None,
+    done: int,
+) -> list[SensitivityRow]:
+    """Each need distribution's share and mean -20 %/+20 %: the population is drawn again
+    with the same seed and run through every region at once."""
+    ps = people.info.settings
+    params = population_parameters(people)
+    if ps is None:
+        return []
+    rows = []
+    total = done + len(params)
+    for kind, field, label, value in params:
+        moved: dict[str, dict[str, dict[str, float]]] = {rid: {} for rid in region_ids}
+        values: dict[str, float] = {}
+        for side, factor in (("low", 1 - STEP), ("high", 1 + STEP)):
+            new = value * factor
+            new = min(new, 1.0) if field == "share" else max(new, 1.0)
+            values[side] = round(new, 4)
+            dist = msgspec.structs.replace(ps.needs[kind], **{field: new})
+            changed = msgspec.structs.replace(ps, needs={**ps.needs, kind: dist})
+            result = compare(regions, generate(changed), region_ids=region_ids, settings=settings)
+            for rid in region_ids:
+                before, after = _headlines(base[rid]), _headlines(result.region(rid))
+                moved[rid][side] = {k: _change(after[k], before[k]) for k in HEADLINES}
+        path = f"population.needs.{kind}.{field}"
+        rows += [_row(rid, path, label, value, values, moved[rid]) for rid in region_ids]
+        done += 1
+        if progress is not None:
+            progress(done, total)
     return rows
 
 

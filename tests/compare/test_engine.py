@@ -251,3 +251,22 @@ def test_unknown_region_is_refused(regions: Regions) -> None:
 
     with pytest.raises(Invalid, match="nowhere"):
         compare(regions, generate(PopulationSettings(people=10)), region_ids=["nowhere"])
+
+
+def test_staff_set_by_recipients_is_said(regions: Regions) -> None:
+    """Where max_recipients_per_team (illustrative) sets the teams, the staff figure follows
+    the number served, not the hours: the result and the table say so (issue 17 point 4)."""
+    from jiuzhu.plugins.compare.report import table_text
+
+    result = compare(
+        regions,
+        generate(PopulationSettings(people=20000, seed=2)),
+        settings=PlanSettings(on=ON),
+        region_ids=["binzhou", "changji"],
+    )
+    bz = result.region("binzhou").staffing
+    assert bz.teams_by == "recipients" and bz.max_recipients_per_team
+    assert bz.teams == -(-result.region("binzhou").persons_served // bz.max_recipients_per_team)
+    assert bz.staff > bz.workers
+    assert result.region("changji").staffing.teams_by in ("hours", "team size")
+    assert "（按服务人数）" in table_text(result)

@@ -88,7 +88,7 @@ ROWS: list[tuple[str, str, Callable[[RegionResult], str]]] = [
     ("需求满足 needs met", "needs_met_share", lambda r: percent(r.needs_met_share)),
     ("人次 person-times", "person_times", lambda r: f"{r.person_times:,}"),
     ("服务小时 hours", "hours", lambda r: f"{r.hours:,.0f}"),
-    ("所需人员 staff", "staffing.staff", lambda r: f"{r.staffing.staff:,}"),
+    ("所需人员 staff", "staffing.staff", lambda r: staff_cell(r)),
     ("团队 teams", "staffing.staff", lambda r: f"{r.staffing.teams:,}"),
     (
         "中级社工师 intermediate SW",
@@ -97,6 +97,15 @@ ROWS: list[tuple[str, str, Callable[[RegionResult], str]]] = [
     ),
     ("助理社工师 junior SW", "staffing.staff", lambda r: f"{r.staffing.junior_social_workers:,}"),
 ]
+
+
+def staff_cell(r: RegionResult) -> str:
+    """Staff, and what set it when it is not the hours (by recipients: an artefact of
+    max_recipients_per_team, a team rule, not of the work)."""
+    by = {"recipients": "（按服务人数）", "team size": "（按团队规模）"}.get(
+        r.staffing.teams_by, ""
+    )
+    return f"{r.staffing.staff:,}{by}"
 
 
 def summary_rows(c: Comparison) -> list[tuple[str, list[str]]]:

@@ -141,6 +141,10 @@ class StaffingResult(Result, frozen=True):
     source: str
     illustrative: bool
     defaulted: bool  # the region has no staffing.toml: defaults used
+    # what sets the staff figure: "hours" (the workers the hours need), "team size" (whole
+    # teams of min_team_size), or "recipients" (max_recipients_per_team: teams follow the
+    # number served, not the hours)
+    teams_by: str = "hours"
 
 
 class RegionResult(Result, frozen=True):

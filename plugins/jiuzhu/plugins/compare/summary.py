@@ -85,14 +85,21 @@ def staffing(region: Region, hours_minutes: int, served: int) -> StaffingResult:
     hours = hours_minutes / 60
     workers = math.ceil(hours_minutes / (60 * rule.hours_per_worker_per_year))
     teams = math.ceil(workers / rule.min_team_size) if workers else 0
+    teams_by = "hours"
     if rule.max_recipients_per_team and served:
-        teams = max(teams, math.ceil(served / rule.max_recipients_per_team))
+        by_served = math.ceil(served / rule.max_recipients_per_team)
+        if by_served > teams:
+            teams, teams_by = by_served, "recipients"
+    staff = max(workers, teams * rule.min_team_size)
+    if staff > workers:
+        teams_by = teams_by if teams_by == "recipients" else "team size"
     return StaffingResult(
         hours=round(hours, 1),
         hours_per_worker_per_year=rule.hours_per_worker_per_year,
         workers=workers,
         teams=teams,
-        staff=max(workers, teams * rule.min_team_size),
+        staff=staff,
+        teams_by=teams_by,
         intermediate_social_workers=teams * rule.min_intermediate_social_workers,
         junior_social_workers=teams * rule.min_junior_social_workers,
         min_team_size=rule.min_team_size,

@@ -144,3 +144,32 @@ def test_parquet_is_read_row_group_by_row_group(tmp_path: Path) -> None:
     assert same_figures(
         msgspec.structs.replace(a, population=b_info), b
     )  # the same people, whichever file
+
+
+def test_typed_parquet_columns(tmp_path: Path) -> None:
+    """Integer and boolean Parquet columns are read as they are; a bad value is still named
+    by its row and column; nulls take the default."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "typed.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "age": pa.array([45, 70, 8], pa.int16()),
+                "living_alone": pa.array([True, None, False]),
+                "household_size": pa.array([3, None, 4], pa.int64()),
+                "groups": ["低保", "特困、分散供养特困", ""],
+            }
+        ),
+        path,
+    )
+    pop = read_roster(path).population
+    assert pop.age.tolist() == [45, 70, 8]
+    assert pop.living_alone.tolist() == [True, False, False]
+    assert pop.household_size.tolist() == [3, 1, 4]
+    assert pop.groups[1] == bitmask("groups", ["特困", "分散供养特困"])
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"age": pa.array([45, 130], pa.int64())}), bad)
+    with pytest.raises(Invalid, match=r"bad.parquet: row 3, column A \(age\)"):
+        read_roster(bad).population

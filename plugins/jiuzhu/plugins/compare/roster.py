@@ -148,7 +148,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[pa.Array], RowNumbers]:
 
     return (
         [h.strip() for h in header],
-        [table.column(i).combine_chunks() for i in range(len(names))],
+        [table.column(i) for i in range(len(names))],  # chunked: no copy
         row_of,
     )
 
@@ -165,13 +165,22 @@ def _read_parquet(path: Path) -> tuple[list[str], list[pa.Array], RowNumbers]:
 
 
 def _parquet_columns(table: pa.Table) -> tuple[list[str], list[pa.Array]]:
+    """Integer and boolean columns stay typed (read as they are); others become text."""
     cols = []
-    for col in table.columns:
-        arr = col.combine_chunks()
-        if pa.types.is_boolean(arr.type):
-            arr = pc.if_else(arr, "1", "0")
-        cols.append(pc.fill_null(arr.cast(pa.string()), ""))
+    for arr in table.columns:
+        if not (pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type)):
+            arr = pc.fill_null(arr.cast(pa.string()), "")
+        cols.append(arr)
     return list(table.column_names), cols
+
+
+def _text(arr: pa.Array) -> pa.Array:
+    """A column as text (typed Parquet columns where text is expected)."""
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr
+    if pa.types.is_boolean(arr.type):
+        return pc.fill_null(pc.if_else(arr, "1", "0"), "")
+    return pc.fill_null(arr.cast(pa.string()), "")
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[pa.Array], RowNumbers]:
@@ -328,7 +337,9 @@ def parse_columns(
         raise Invalid(f"{file}: row 1", "a column 'age' (年龄) is required")
     if "income_per_capita_fen" in seen and "income_per_capita_yuan" in seen:
         raise Invalid(f"{file}: row 1", "give income in fen or in yuan, not both")
-    if cols and blank_lines:  # rows whose cells are all empty are blank lines
+    # rows whose cells are all empty are blank lines (checked only when the first column
+    # has an empty cell at all)
+    if cols and blank_lines and pc.any(pc.equal(cols[0], "")).as_py():
         blank = pc.equal(cols[0], "")
         for c in cols[1:]:
             blank = pc.and_(blank, pc.equal(c, ""))
@@ -346,7 +357,10 @@ def parse_columns(
 
     age = get("age")
     assert age is not None
-    empty = np.flatnonzero(pc.equal(pc.utf8_trim_whitespace(age[1]), "").to_numpy(False))
+    if pa.types.is_integer(age[1].type):
+        empty = np.flatnonzero(pc.is_null(age[1]).to_numpy(False))
+    else:
+        empty = np.flatnonzero(pc.equal(pc.utf8_trim_whitespace(age[1]), "").to_numpy(False))
     if len(empty):
         where = f"column {_letter(age[0])} ({raw_headers[age[0]]})"
         raise Invalid(f"{file}: row {row_of(int(empty[0]))}, {where}", "age is required")
@@ -370,7 +384,7 @@ def parse_columns(
     needs = np.zeros((n, len(KINDS)), dtype=np.int32)
     for k, kind in enumerate(KINDS):
         needs[:, k] = _int(t, get(f"need:{kind}"), 0, 100_000, 0, n)
-    id_list = ids[1].to_pylist() if ids is not None else [str(i + 1) for i in range(n)]
+    id_list = _text(ids[1]).to_pylist() if ids is not None else [str(i + 1) for i in range(n)]
     return pop, needs, [v or str(i + 1) for i, v in enumerate(id_list)]
 
 
@@ -395,6 +409,16 @@ def _int(
         return np.full(n, default, dtype=np.int64)
     col, arr = got
     expected = f"a whole number from {lo} to {hi}"
+    if pa.types.is_integer(arr.type):  # a typed Parquet column
+        typed: npt.NDArray[np.int64] = np.asarray(
+            pc.fill_null(arr, default).to_numpy(zero_copy_only=False), np.int64
+        )
+        in_range = (typed >= lo) & (typed <= hi)
+        if not in_range.all():
+            i = int(np.flatnonzero(~in_range)[0])
+            raise t.bad(col, i, int(typed[i]), expected)
+        return typed
+    arr = _text(arr)
     filled = pc.if_else(pc.equal(arr, ""), str(default), arr)
     try:  # the common case: clean digits, converted at C speed
         values = pc.cast(filled, pa.int64())
@@ -416,6 +440,11 @@ def _int(
 def _bool(t: _Table, got: tuple[int, pa.Array] | None, n: int) -> npt.NDArray[np.bool_]:
     if got is None:
         return np.zeros(n, dtype=np.bool_)
+    if pa.types.is_boolean(got[1].type):  # a typed Parquet column
+        flags: npt.NDArray[np.bool_] = np.asarray(
+            pc.fill_null(got[1], False).to_numpy(zero_copy_only=False), np.bool_
+        )
+        return flags
 
     def parse(text: str) -> bool:
         low = text.strip().lower()
@@ -437,8 +466,9 @@ def _dictionary(
 ) -> tuple[list[Any], npt.NDArray[np.intp]]:
     """Parse each distinct value once: the parsed values and each cell's index into them."""
     col, arr = got
-    encoded = pc.dictionary_encode(arr)
-    values = encoded.dictionary.to_pylist()
+    arr = _text(arr)
+    distinct = pc.unique(arr)
+    values = distinct.to_pylist()
     parsed = []
     for v in values:
         try:
@@ -446,7 +476,8 @@ def _dictionary(
         except ValueError as exc:
             pos = int(np.flatnonzero(pc.equal(arr, v).to_numpy(zero_copy_only=False))[0])
             raise t.bad(col, pos, exc.args[0] if exc.args else v, expected) from None
-    return parsed, encoded.indices.to_numpy(zero_copy_only=False)
+    index = pc.index_in(arr, value_set=distinct).to_numpy(zero_copy_only=False)
+    return parsed, np.asarray(index, dtype=np.intp)
 
 
 def _labels(
@@ -496,7 +527,7 @@ def _income(
     if yuan is None:
         return np.zeros(n, dtype=np.int64)
     col, arr = yuan
-    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.utf8_trim_whitespace(_text(arr))
     ok = pc.or_(pc.equal(arr, ""), pc.match_substring_regex(arr, r"^\d{1,10}(\.\d{0,2})?$"))
     if not pc.all(ok).as_py():
         raise _first_bad(t, col, arr, ok, "an amount in yuan (at most two decimals)")

@@ -283,7 +283,9 @@ def _decide(pm, region, person: PersonFacts):
         (PersonFacts(age=72, groups=frozenset({"分散供养特困"})), True, "符合：一老"),
         (PersonFacts(age=12, groups=frozenset({"困境儿童"})), True, "符合：一小"),
         (PersonFacts(age=45, groups=frozenset({"低保"}), disability_grade=4), True, "符合：一残"),
-        (PersonFacts(age=30, disability_grade=1), True, "符合：一残"),
+        # a severely disabled person outside a low-income household is not one of the
+        # 困难群众 the focus groups are drawn from (seed 004)
+        (PersonFacts(age=30, disability_grade=1), False, "不符合任何纳入条件"),
         (PersonFacts(age=40, groups=frozenset({"低保边缘"})), True, "符合：一困"),
         (PersonFacts(age=50), False, "不符合任何纳入条件"),
         (PersonFacts(age=35, disability_grade=4), False, "不符合任何纳入条件"),

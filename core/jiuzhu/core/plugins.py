@@ -219,3 +219,36 @@ def region_source(module: ModuleType | str, region_id: str, data: str = "data") 
     if mod.__file__ is None:
         raise PluginError(f"cannot locate the files of {mod.__name__}")
     return RegionSource(id=region_id, data_dir=Path(mod.__file__).parent / data)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One registered plugin, for `jiuzhu plugins`."""
+
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": list(self.hooks),
+        }
+
+
+def describe_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every plugin the manager holds, with its distribution and the hooks it implements."""
+    out: list[PluginInfo] = []
+    for name, plugin in pm.list_name_plugin():
+        if name is None or plugin is None:
+            continue
+        dist = plugin_dist(pm, name)
+        distribution, _, version = dist.rpartition(" ") if " " in dist else (dist, "", "")
+        if dist == DIRECT:
+            distribution, version = DIRECT, ""
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        out.append(PluginInfo(name, distribution, version, tuple(hooks)))
+    return sorted(out, key=lambda p: p.name)

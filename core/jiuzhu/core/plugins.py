@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as md
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -41,9 +41,14 @@ def make_plugin_manager(
     entry_points: bool = True,
     plugins: Iterable[tuple[str, object]] = (),
     disable: Iterable[str] = (),
+    distributions: Mapping[str, str] | None = None,
 ) -> pluggy.PluginManager:
     """Build a manager: block disabled names, load entry points of group ``jiuzhu``,
-    register ``plugins`` given directly, then refuse unknown hook implementations."""
+    register ``plugins`` given directly, then refuse unknown hook implementations.
+
+    ``distributions`` names the distribution of a plugin given directly, as
+    ``"name version"`` (jiuzhu.core.testing.load_alone passes it, so a region loaded alone
+    keeps its version)."""
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     blocked = blocked_from_env() | set(disable)
@@ -78,8 +83,8 @@ def make_plugin_manager(
             continue
         if name in dists or pm.get_plugin(name) is not None:
             raise PluginError(f"two plugins are named '{name}'")
-        dists[name] = DIRECT
-        _register(pm, name, obj, DIRECT)
+        dists[name] = (distributions or {}).get(name, DIRECT)
+        _register(pm, name, obj, dists[name])
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

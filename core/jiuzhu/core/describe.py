@@ -135,7 +135,7 @@ def scalar_text(name: str, value: Any) -> str:
 
 
 def struct_lines(value: Any, depth: int) -> list[str]:
-    """Every field of a Struct that differs from its default, nested by indentation;
+    """Every field of a Struct that is not empty (defaults too: they are in force), nested;
     lists of Structs one element a line, named by their code/id/name; conditions in words."""
     pad = "  " * depth
     out: list[str] = []
@@ -143,10 +143,7 @@ def struct_lines(value: Any, depth: int) -> list[str]:
         if info.name in HIDDEN:
             continue
         field_value = getattr(value, info.name)
-        default = info.default if info.default is not msgspec.NODEFAULT else None
-        if info.default_factory is not msgspec.NODEFAULT:
-            default = info.default_factory()
-        if field_value == default or field_value in ("", None, [], {}):
+        if field_value is None or (isinstance(field_value, (str, list, dict)) and not field_value):
             continue
         if isinstance(field_value, Criteria):
             out.append(f"{pad}{info.name}: {criteria_text(field_value)}")

@@ -5,7 +5,6 @@ jiuzhu runs on SQLite (a file, no server) and on PostgreSQL through psycopg 3.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -72,10 +71,12 @@ def require_driver(url: URL) -> str:
         import sqlite3
 
         return f"sqlite3 (SQLite {sqlite3.sqlite_version})"
-    if importlib.util.find_spec("psycopg") is None:
-        raise DatabaseUrlError(f"the PostgreSQL driver psycopg is not installed; {POSTGRES_EXTRA}")
-    import psycopg
-
+    try:
+        import psycopg
+    except ImportError:
+        raise DatabaseUrlError(
+            f"the PostgreSQL driver psycopg is not installed; {POSTGRES_EXTRA}"
+        ) from None
     return f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})"
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
+import pluggy
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
@@ -74,12 +76,12 @@ def test_short_or_missing_secret_key(tmp_path: Path) -> None:
 
 
 def test_broken_plugins_and_broken_region_data(tmp_path: Path) -> None:
-    def broken() -> object:
+    def broken() -> pluggy.PluginManager:
         raise PluginError("plugin 'x' (x) from distribution x 1.0 failed to load: boom")
 
     checks = {
         c.name: c for c in run_checks(f"sqlite:///{tmp_path / 'j.db'}", env={}, pm_factory=broken)
-    }  # type: ignore[arg-type]
+    }
     assert checks["plugins"].status == "FAIL" and "plugin 'x'" in checks["plugins"].detail
     assert checks["regions"].status == "skip"
 
@@ -95,7 +97,7 @@ def test_broken_plugins_and_broken_region_data(tmp_path: Path) -> None:
     class Bad:
         @staticmethod
         @hookimpl
-        def jiuzhu_register_regions(register):  # type: ignore[no-untyped-def]
+        def jiuzhu_register_regions(register: Callable[[RegionSource], None]) -> None:
             register(RegionSource(id="bad", data_dir=data))
 
     pm = make_plugin_manager(entry_points=False, plugins=[*all_builtin_plugins(), ("bad", Bad)])

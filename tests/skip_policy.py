@@ -39,7 +39,14 @@ def pytest_runtest_makereport(
     return report
 
 
-def pytest_collectreport(report: pytest.CollectReport) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
     if report.skipped and under_ci() and not expected(_reason(report.longrepr)):
         report.outcome = "failed"
-        report.longrepr = f"module skipped under CI=true: {_reason(report.longrepr)}"
+        report.longrepr = (
+            f"module skipped under CI=true, which hides work: {_reason(report.longrepr)}"
+        )
+    return report

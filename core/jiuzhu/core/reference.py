@@ -350,7 +350,7 @@ def _index(pages: list[Page], pm: pluggy.PluginManager) -> str:
         "",
         "## Writing a Struct for a plugin's file",
         "",
-        "Derive from `jiuzhu.core.base.Base` (`from jiuzhu.core.base import Base`): frozen, "
+        "Derive from `jiuzhu.core.Base` (`from jiuzhu.core import Base`): frozen, "
         "keyword-only, unknown keys forbidden. Register it with the `jiuzhu_region_sections` "
         "hook; put cross-field checks in `__post_init__` (raise `ValueError` with a message "
         "for people) and cross-file checks in `jiuzhu_check_region`. A comment on a field's "

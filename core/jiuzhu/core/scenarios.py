@@ -33,7 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from .base import Base, ConfigError
+from .catalogue import UNIT_NAMES, Item
 from .facts import PersonFacts, Population, bitmask
+from .money import yuan
 from .plugins import Regions
 from .regions import Region
 from .rules import BudgetRule
@@ -56,7 +58,9 @@ class StepResult(Base, frozen=True, kw_only=True):
     stage: str | None = None  # the name of the tier (stage) that pays
     amount_fen: int | None = None  # the price times the quantity
     split: dict[str, int] | None = None  # fen per funding source code (zero parts omitted)
-    refused: str | None = None  # the rule that refuses: budget, item.who or item.price
+    # the rule that refuses: budget, item.who, item.price, item.frequency (a month's or a
+    # year's units) or item.annual_cap (a year's money)
+    refused: str | None = None
     says: list[str] = []  # words the refusal message must contain
     available: dict[str, int] | None = None  # after the step: fen left per stage name
 
@@ -172,6 +176,7 @@ def _run_steps(
     names = [t.name for t in budget.version.tiers]
     spent = np.zeros((1, len(names)), dtype=np.int64)
     reviews = np.zeros(1, dtype=np.int64)
+    bought: list[tuple[date, str, int, int]] = []  # (day, item, quantity, fen) placed so far
     for i, step in enumerate(sc.steps):
         label = f"steps[{i}] ({step.buy or 'review'})"
         problems: list[str] = []
@@ -179,7 +184,19 @@ def _run_steps(
             reviews += 1
         else:
             assert step.buy is not None
-            _buy(regions, region, sc, step, step.buy, people, budget, spent, reviews, problems)
+            _buy(
+                regions,
+                region,
+                sc,
+                step,
+                step.buy,
+                people,
+                budget,
+                spent,
+                reviews,
+                bought,
+                problems,
+            )
         if step.expect.available is not None:
             _, available = budget.available(spent, reviews)
             left = {n: int(available[0, t]) for t, n in enumerate(names)}
@@ -201,6 +218,7 @@ def _buy(
     budget: BudgetRule,
     spent: np.ndarray,
     reviews: np.ndarray,
+    bought: list[tuple[date, str, int, int]],
     problems: list[str],
 ) -> None:
     try:
@@ -219,6 +237,8 @@ def _buy(
             amount = item.price_on(on) * step.quantity
         except LookupError as exc:
             refusal = ("item.price", str(exc))
+    if refusal is None:
+        refusal = item_limit(item, on, step.quantity, amount, bought)
     tier = -1
     if refusal is None:
         alloc = budget.allocate(spent, reviews, np.array([amount]), np.array([item.category]))
@@ -243,6 +263,7 @@ def _buy(
         )
         return
     spent[0, tier] += amount
+    bought.append((on, item.code, step.quantity, amount))
     stage = budget.version.tiers[tier].name
     if expect.stage is not None and expect.stage != stage:
         problems.append(f"stage: expected {expect.stage}, got {stage}")
@@ -253,3 +274,34 @@ def _buy(
         wanted = {s: f for s, f in expect.split.items() if f}
         if got != wanted:
             problems.append(f"split: expected {wanted}, got {got}")
+
+
+def item_limit(
+    item: Item, on: date, quantity: int, amount: int, bought: list[tuple[date, str, int, int]]
+) -> tuple[str, str] | None:
+    """The catalogue's per-person limits on an item (a month's and a year's units, a year's
+    money), worded as the service loop words them."""
+    mine = [(day, q, fen) for day, code, q, fen in bought if code == item.code]
+    for label, limit, same in (
+        ("本月", item.max_per_month, lambda d: (d.year, d.month) == (on.year, on.month)),
+        ("本年度", item.max_per_year, lambda d: d.year == on.year),
+    ):
+        if limit is None:
+            continue
+        used = sum(q for day, q, _ in mine if same(day))
+        if used + quantity > limit:
+            unit = UNIT_NAMES[item.unit]
+            return (
+                "item.frequency",
+                f"「{item.name}」{label}限{limit}{unit}，已用{used}，本单{quantity}，"
+                f"剩余{max(limit - used, 0)}",
+            )
+    if item.max_fen_per_year is not None:
+        used_fen = sum(fen for day, _, fen in mine if day.year == on.year)
+        if used_fen + amount > item.max_fen_per_year:
+            return (
+                "item.annual_cap",
+                f"「{item.name}」每年最多{yuan(item.max_fen_per_year)}，已用{yuan(used_fen)}，"
+                f"本单{yuan(amount)}，剩余{yuan(max(item.max_fen_per_year - used_fen, 0))}",
+            )
+    return None

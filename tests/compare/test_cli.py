@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import pluggy
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from jiuzhu.core import cli as core_cli
 from jiuzhu.core.plugins import make_plugin_manager
@@ -18,7 +19,7 @@ from jiuzhu.core.testing import all_builtin_plugins
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[click.Group]:
-    def builtins() -> object:
+    def builtins() -> pluggy.PluginManager:
         return make_plugin_manager(entry_points=False, plugins=all_builtin_plugins())
 
     monkeypatch.setattr(core_cli, "make_plugin_manager", builtins)
@@ -28,7 +29,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[click.Group]:
     yield core_cli.cli
 
 
-def invoke(cli: click.Group, *args: str) -> object:
+def invoke(cli: click.Group, *args: str) -> Result:
     return CliRunner().invoke(cli, ["compare", *args], catch_exceptions=False)
 
 

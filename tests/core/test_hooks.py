@@ -44,7 +44,7 @@ def test_jiuzhu_register_regions_and_jiuzhu_region_sections(tmp_path):
     )
     (data / "warnings.toml").write_text("medical_expense_fen = 600000\n", encoding="utf-8")
 
-    class Warnings(Base, kw_only=True):
+    class Warnings(Base, frozen=True, kw_only=True):
         medical_expense_fen: int
 
     @hookimpl

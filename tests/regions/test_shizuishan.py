@@ -16,6 +16,7 @@ import jiuzhu.regions.shizuishan as shizuishan_plugin
 from jiuzhu.core.assessment import score
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_region_dir, make_plugin_manager
+from jiuzhu.core.regions import Region
 from jiuzhu.plugins import compare as compare_mod
 from jiuzhu.plugins import eligibility as eligibility_mod
 from jiuzhu.plugins import funding as funding_mod
@@ -49,7 +50,7 @@ def szs(szs_pm):
 
 
 @pytest.fixture(scope="module")
-def form(szs) -> PolicyList:
+def form(szs: Region) -> PolicyList:
     policies = szs.section("policies", PolicyList)
     assert policies is not None
     return policies

@@ -13,14 +13,14 @@ from .base import Base
 
 
 class Option(Base, frozen=True, kw_only=True):
-    label: str
-    score: int
+    label: str  # the answer as the assessor reads it
+    score: int  # higher means greater need
 
 
 class Indicator(Base, frozen=True, kw_only=True):
-    code: str
+    code: str  # unique across the instrument; answers are keyed by it
     name: str
-    options: list[Option]
+    options: list[Option]  # at least two
 
     def __post_init__(self) -> None:
         if len(self.options) < 2:
@@ -32,8 +32,8 @@ class Indicator(Base, frozen=True, kw_only=True):
 
 
 class Domain(Base, frozen=True, kw_only=True):
-    code: str
-    name: str
+    code: str  # need rules refer to it
+    name: str  # e.g. 经济状况, 身体功能
     indicators: list[Indicator]
     source: str = ""
     illustrative: bool = False
@@ -44,27 +44,29 @@ class Domain(Base, frozen=True, kw_only=True):
 
 
 class Level(Base, frozen=True, kw_only=True):
-    name: str
+    name: str  # e.g. 重度需求
     min_total: int  # the level applies from this total upwards
 
 
 class NeedRule(Base, frozen=True, kw_only=True):
     """A domain score at or above `min_score` calls for these items."""
 
-    domain: str
-    min_score: int
-    items: list[str]
-    reason: str = ""
+    domain: str  # a domain code
+    min_score: int  # the domain score from which the rule applies
+    items: list[str]  # catalogue item codes recommended
+    reason: str = ""  # shown with the recommendation
 
 
 class Instrument(Base, frozen=True, kw_only=True):
+    """assessment.toml: the needs-assessment instrument (需求评估)."""
+
     id: str
     name: str
     source: str = ""
     illustrative: bool = False
     domains: list[Domain]
-    levels: list[Level]
-    needs: list[NeedRule] = []
+    levels: list[Level]  # from the highest min_total down
+    needs: list[NeedRule] = []  # domain scores that call for catalogue items
 
     def __post_init__(self) -> None:
         codes = [i.code for d in self.domains for i in d.indicators]

@@ -12,15 +12,19 @@ from .base import Base
 
 
 class Tier(Base, frozen=True, kw_only=True):
-    name: str
-    share_percent: int
+    """One stage of the year's entitlement (e.g. 第一阶段, 40%)."""
+
+    name: str  # the stage's name, shown in refusals and on the case file
+    share_percent: int  # its share of annual_fen; the shares of a version sum to 100
     # what opens the tier: at grant; once the previous tier is used to a share; after a
     # stage review (a return visit or re-assessment recorded on the case).
     opens: Literal["grant", "previous_used", "review"] = "grant"
-    min_previous_used_percent: int = 100
+    min_previous_used_percent: int = 100  # with opens = "previous_used": the share used
     categories: list[str] = []  # empty: any category of the catalogue
+    # what happens to the tier's unspent money when the next stage opens: it is added to
+    # the next tier (carry) or is lost (lapse)
     leftover: Literal["carry", "lapse"] = "carry"
-    purpose: str = ""
+    purpose: str = ""  # what the stage is for, shown to clerks and recipients
     source: str = ""  # where the trigger and categories come from, if sourced
     illustrative: bool = False  # the trigger or the categories were filled in
 
@@ -32,11 +36,13 @@ class Tier(Base, frozen=True, kw_only=True):
 
 
 class SchemeVersion(Base, frozen=True, kw_only=True):
-    valid_from: date
-    annual_fen: int
-    tiers: list[Tier]
-    source: str = ""
-    illustrative: bool = False
+    """The entitlement in force from one date: the yearly amount and its tiers."""
+
+    valid_from: date  # applies to entitlements granted from this day until the next version
+    annual_fen: int  # the yearly amount per person, in fen (100000 = 1,000 yuan)
+    tiers: list[Tier]  # in order; the first opens at grant
+    source: str = ""  # where the amount and shares come from
+    illustrative: bool = False  # true: filled in, not from a source
 
     def __post_init__(self) -> None:
         if self.annual_fen <= 0:
@@ -58,9 +64,11 @@ class SchemeVersion(Base, frozen=True, kw_only=True):
 
 
 class BudgetScheme(Base, frozen=True, kw_only=True):
-    name: str
-    period: Literal["calendar_year"] = "calendar_year"
-    versions: list[SchemeVersion]
+    """budget.toml: what each eligible person may spend a year, and in which stages."""
+
+    name: str  # the scheme's name as the region's documents give it
+    period: Literal["calendar_year"] = "calendar_year"  # an entitlement runs Jan 1 – Dec 31
+    versions: list[SchemeVersion]  # dated: each applies from its valid_from
 
     def __post_init__(self) -> None:
         starts = [v.valid_from for v in self.versions]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from sqlalchemy import Integer, func, select, update
 
@@ -45,6 +47,9 @@ def create_provider(
         return msgspec.convert(fetch_one(conn, providers, "provider", pid[0], id=pid[0]), Provider)
 
 
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
 def create_worker(
     svc: Services,
     actor: Actor,
@@ -54,6 +59,10 @@ def create_worker(
     phone: str = "",
 ) -> Worker:
     actor.require("provider.write")
+    if not name.strip():
+        raise Invalid("name", "社工姓名不能为空")
+    if phone and not PHONE.match(phone):
+        raise Invalid("phone", f"{phone!r} 不是电话号码（如 13800000001 或 0477-1234567）")
     with svc.transaction() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
         if prow["region_id"] != actor.region_id:
@@ -180,3 +189,17 @@ def list_providers(svc: Services, actor: Actor) -> list[Provider]:
             .all()
         )
     return [msgspec.convert(plain(r), Provider) for r in rows]
+
+
+def provider_region(svc: Services, provider_id: int) -> str:
+    """The region a provider belongs to (NotFound if there is no such provider)."""
+    with svc.engine.connect() as conn:
+        return str(fetch_one(conn, providers, "provider", provider_id, id=provider_id)["region_id"])
+
+
+def masked_phone(phone: str) -> str:
+    """138****0001: enough to tell workers apart, not to call them."""
+    digits = phone.replace(" ", "").replace("-", "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

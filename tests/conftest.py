@@ -1,5 +1,7 @@
 """Shared fixtures. The suite runs on SQLite; with JIUZHU_TEST_DATABASE_URL set (as .ci/run
-does) every storage test runs on that PostgreSQL database instead."""
+does) every storage test runs on that PostgreSQL database instead — whose public schema it
+DROPs, so a database whose name does not contain "test" is refused unless confirmed with
+JIUZHU_TEST_DATABASE_CONFIRM=<its name>. Under CI=true an unexpected skip fails."""
 
 from __future__ import annotations
 
@@ -20,11 +22,17 @@ from jiuzhu.core.storage.engine import make_engine
 from jiuzhu.core.storage.tables import metadata
 from jiuzhu.core.testing import all_builtin_plugins
 
-PG_ENV = "JIUZHU_TEST_DATABASE_URL"
+from .dbsafety import CONFIRM_ENV, PG_ENV, PG_SKIP, pg_url, refusal
+
+pytest_plugins = ["tests.skip_policy", "pytester"]
 
 
-def pg_url() -> str | None:
-    return os.environ.get(PG_ENV)
+def pytest_configure(config: pytest.Config) -> None:
+    url = pg_url()
+    if url is not None:
+        why = refusal(url, os.environ.get(CONFIRM_ENV))
+        if why is not None:
+            raise pytest.UsageError(why)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +53,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, regions: Regions) 
 def pg_engine(regions: Regions) -> Iterator[Engine]:
     url = pg_url()
     if url is None:
-        pytest.skip(f"{PG_ENV} not set")
+        pytest.skip(f"{PG_SKIP}: {PG_ENV} is not set")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

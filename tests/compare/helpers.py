@@ -22,6 +22,6 @@ def needs_row(**units: int) -> np.ndarray:
 
 def model_answer(c: Comparison) -> dict[str, object]:
     """A comparison without its wall time: what must repeat exactly."""
-    data = msgspec.to_builtins(c)
+    data: dict[str, object] = msgspec.to_builtins(c)
     data.pop("seconds")
     return data

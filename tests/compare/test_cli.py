@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import pluggy
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from jiuzhu.core import cli as core_cli
 from jiuzhu.core.plugins import make_plugin_manager
@@ -17,7 +19,7 @@ from jiuzhu.core.testing import all_builtin_plugins
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[click.Group]:
-    def builtins() -> object:
+    def builtins() -> pluggy.PluginManager:
         return make_plugin_manager(entry_points=False, plugins=all_builtin_plugins())
 
     monkeypatch.setattr(core_cli, "make_plugin_manager", builtins)
@@ -27,7 +29,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[click.Group]:
     yield core_cli.cli
 
 
-def invoke(cli: click.Group, *args: str) -> object:
+def invoke(cli: click.Group, *args: str) -> Result:
     return CliRunner().invoke(cli, ["compare", *args], catch_exceptions=False)
 
 
@@ -71,7 +73,7 @@ def test_html_to_file(cli: click.Group, tmp_path: Path) -> None:
 
 def test_population_config_and_roster(cli: click.Group, tmp_path: Path) -> None:
     cfg = tmp_path / "pop.toml"
-    cfg.write_text('people = 250\nseed = 77\n[groups]\n"低保" = 1.0\n', encoding="utf-8")
+    cfg.write_text("people = 250\nseed = 77\ntemporary_relief = 0.5\n", encoding="utf-8")
     res = invoke(cli, "--population-config", str(cfg), "--format", "json", "--seed", "78")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -122,3 +124,51 @@ def test_bad_population_config(cli: click.Group, tmp_path: Path) -> None:
     res = invoke(cli, "--population-config", str(cfg))
     assert res.exit_code == 1
     assert "--population-config" in res.output and "peeple" in res.output
+
+
+def test_readme_example_writes_the_html_report(cli: click.Group, tmp_path: Path) -> None:
+    """README: `jiuzhu compare --people 100000 --format html -o report.html` (issue 12 item 1);
+    -o is the short form of --output."""
+    out = tmp_path / "report.html"
+    res = invoke(cli, "--people", "500", "--format", "html", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "鄂尔多斯市" in html
+    assert f"wrote {out}" in res.stderr
+
+
+def test_readme_compare_command_is_the_one_tested() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "jiuzhu compare --people 100000 --format html -o report.html" in readme
+
+
+def test_redirected_table_keeps_whole_cells(cli: click.Group) -> None:
+    """Piped or redirected (not a terminal), the table is not squeezed to 80 columns:
+    no cell is cut with an ellipsis and the long labels stay on one line (issue 12 item 7)."""
+    res = invoke(cli, "--people", "500", "--on", "2025-06-01")
+    assert res.exit_code == 0, res.output
+    assert not re.search(r"…\s*[│┃]", res.stdout)  # rich ends a cut cell with …
+    assert "人均额度 entitlement/person" in res.stdout
+    assert "昌吉回族自治州" in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) > 80
+
+
+def test_table_to_a_file_keeps_whole_cells(cli: click.Group, tmp_path: Path) -> None:
+    out = tmp_path / "table.txt"
+    res = invoke(cli, "--people", "500", "--on", "2025-06-01", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert not re.search(r"…\s*[│┃]", text) and "需求满足 needs met" in text
+
+
+def test_write_population_config_and_roster_template(cli: click.Group, tmp_path: Path) -> None:
+    cfg, tpl = tmp_path / "pop.toml", tmp_path / "roster.xlsx"
+    res = invoke(cli, "--write-population-config", str(cfg), "--write-roster-template", str(tpl))
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""  # nothing is compared
+    assert "illustrative (no source)" in cfg.read_text(encoding="utf-8")
+    res = invoke(cli, "--population-config", str(cfg), "--people", "300", "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["population"]["people"] == 300
+    res = invoke(cli, "--roster", str(tpl), "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["population"]["people"] == 1

@@ -1,9 +1,12 @@
-"""The synthetic population: seeded, settable, coherent."""
+"""The synthetic population: seeded, settable, streamed in blocks, and coherent (issue 17
+point 1: statuses exclusive as the rules define them, income conditioned on status, disability
+grade and type, needs conditioned on age, disability and illness)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -11,13 +14,29 @@ from jiuzhu.core.base import Invalid
 from jiuzhu.core.facts import FACT_KINDS, bitmask
 from jiuzhu.plugins.compare.kinds import KINDS
 from jiuzhu.plugins.compare.population import (
+    BLOCK,
+    DISABILITY_TYPES,
+    STATUSES,
+    ByAge,
     NeedDist,
     PopulationSettings,
+    concat,
     generate,
     load_settings,
 )
+from jiuzhu.plugins.compare.population_config import render
+from jiuzhu.plugins.compare.roster import read_roster, write_template
 
 FACTS = tuple(FACT_KINDS)
+
+
+def has(groups: np.ndarray, name: str) -> np.ndarray:
+    return (groups & bitmask("groups", [name])) != 0
+
+
+@pytest.fixture(scope="module")
+def big() -> object:
+    return generate(PopulationSettings(people=60_000, seed=3))
 
 
 def test_same_seed_same_population() -> None:
@@ -35,57 +54,107 @@ def test_other_seed_other_population() -> None:
     assert not np.array_equal(a.population.age, b.population.age)
 
 
-def test_facts_are_coherent() -> None:
-    p = generate(PopulationSettings(people=20_000, seed=3)).population
-    g = p.groups
-    child = p.age < 18
-    for name in ("困境儿童", "孤儿"):
-        assert not ((g & bitmask("groups", [name])) != 0)[~child].any()
-    sub = bitmask("groups", ["分散供养特困", "集中供养特困"])
-    tekun = bitmask("groups", ["特困"])
-    assert (((g & sub) != 0) <= ((g & tekun) != 0)).all()
-    severe = (g & bitmask("groups", ["重度残疾"])) != 0
-    assert np.array_equal(severe, np.isin(p.disability_grade, [1, 2]))
-    assert np.array_equal(p.living_alone, p.household_size == 1)
-    assert p.age.min() >= 0 and p.age.max() <= 99
-    assert p.disability_grade.min() >= 0 and p.disability_grade.max() <= 4
+def test_streamed_in_blocks_whatever_the_chunk_size() -> None:
+    people = generate(PopulationSettings(people=BLOCK + 5000, seed=7))
+    for size in (1000, 40_000, BLOCK, 10**6):
+        parts = list(people.chunks(size))
+        assert all(len(p) <= size for p, _ in parts)
+        pop, needs = concat(parts)
+        assert np.array_equal(needs, people.needs), size
+        assert np.array_equal(pop.age, people.population.age), size
+    # a block drawn alone is the same people (a partition of a distributed run)
+    pop1, needs1 = people.block(1)
+    assert np.array_equal(pop1.age, people.population.age[BLOCK:])
+    assert np.array_equal(needs1, people.needs[BLOCK:])
+
+
+def test_statuses_are_exclusive(big: object) -> None:
+    g = big.population.groups  # type: ignore[attr-defined]
+    count = sum(has(g, s).astype(int) for s in STATUSES)
+    assert (count == 1).all()  # exactly one status each
+    assert not (has(g, "特困") & has(g, "低保")).any()  # 特困 excludes 低保
+    assert not (has(g, "低保边缘") & has(g, "低保")).any()
+    tekun = has(g, "特困")
+    sub = has(g, "分散供养特困") ^ has(g, "集中供养特困")
+    assert np.array_equal(tekun, sub)  # each 特困 is either 分散 or 集中供养
+
+
+def test_tekun_only_where_the_rules_allow(big: object) -> None:
+    p = big.population  # type: ignore[attr-defined]
+    tekun = has(p.groups, "特困")
+    allowed = (p.age >= 60) | (p.age < 16) | np.isin(p.disability_grade, [1, 2])
+    assert tekun.any() and not (tekun & ~allowed).any()
+    assert (p.household_size[tekun] == 1).all()  # no one to share a household with
+    central = has(p.groups, "集中供养特困")
+    assert ((p.covered_by[central] & bitmask("covered_by", ["集中供养"])) != 0).all()
+    assert not p.living_alone[central].any()  # they live in an institution
+
+
+def test_income_is_conditioned_on_status(big: object) -> None:
+    p = big.population  # type: ignore[attr-defined]
+    line = PopulationSettings().dibao_line_fen
+    income = p.income_per_capita_fen
+    assert (income[has(p.groups, "低保")] < line).all()
+    edge = income[has(p.groups, "低保边缘")]
+    assert (edge >= line).all() and (edge < 1.5 * line).all()  # 低保边缘: 1 to 1.5 x the line
+    assert (income[has(p.groups, "特困")] < 0.3 * line).all()
+
+
+def test_disability_grade_and_type(big: object) -> None:
+    p = big.population  # type: ignore[attr-defined]
+    types = p.extra["disability_type"]
+    assert np.array_equal(types > 0, p.disability_grade > 0)  # a type iff a grade
+    assert np.array_equal(has(p.groups, "重度残疾"), np.isin(p.disability_grade, [1, 2]))
+    assert np.array_equal(has(p.groups, "残疾"), p.disability_grade > 0)
+    limb = (types == DISABILITY_TYPES.index("肢体") + 1).sum() / (types > 0).sum()
+    assert abs(limb - 0.2907) < 0.02  # the 2006 survey's share
+    elderly = (p.disability_grade[p.age >= 60] > 0).mean()
+    child = (p.disability_grade[p.age < 18] > 0).mean()
+    assert elderly > child  # by age group
+
+
+def test_needs_are_conditioned(big: object) -> None:
+    people = big  # type: ignore[assignment]
+    p, needs = people.population, people.needs  # type: ignore[attr-defined]
+    types = p.extra["disability_type"]
+    aid = needs[:, KINDS.index("辅具适配")] > 0
+    fits = np.isin(types, [DISABILITY_TYPES.index(t) + 1 for t in ("肢体", "视力", "听力", "多重")])
+    assert aid.any() and not (aid & ~fits).any()
+    study = needs[:, KINDS.index("助学")] > 0
+    assert study.any() and not (study & ~p.student).any()
+    job = needs[:, KINDS.index("就业链接")]
+    assert (job[(p.age >= 60) | (p.age < 18)] == 0).all()
+    rehab = needs[:, KINDS.index("康复")] > 0
+    limb = types == DISABILITY_TYPES.index("肢体") + 1
+    assert rehab[limb].mean() > 3 * rehab[p.disability_grade == 0].mean()
 
 
 def test_settings_shape_the_population() -> None:
+    only = {name: ByAge(child=0, working=0, elderly=0) for name in STATUSES}
+    only["低保边缘"] = ByAge(child=1, working=1, elderly=1)
     s = PopulationSettings(
         people=3000,
         seed=5,
-        groups={"低保": 1.0},
-        disability=[1, 0, 0, 0, 0],
+        statuses=only,
         needs={"助餐": NeedDist(share=1.0, mean_units=3, max_units=5)},
     )
     people = generate(s)
-    assert ((people.population.groups & bitmask("groups", ["低保"])) != 0).all()
-    assert (people.population.disability_grade == 0).all()
+    assert has(people.population.groups, "低保边缘").all()
     meals = people.needs[:, KINDS.index("助餐")]
     assert (meals >= 1).all() and (meals <= 5).all()
-    others = np.delete(people.needs, KINDS.index("助餐"), axis=1)
-    assert (others == 0).all()
-
-
-def test_factor_zero_rules_a_need_out() -> None:
-    people = generate(PopulationSettings(people=5000, seed=9))
-    job = people.needs[:, KINDS.index("就业链接")]
-    assert (job[people.population.age >= 60] == 0).all()
-    assert (job[people.population.age < 18] == 0).all()
+    assert (np.delete(people.needs, KINDS.index("助餐"), axis=1) == 0).all()
 
 
 def test_settings_from_toml(tmp_path: Path) -> None:
     f = tmp_path / "pop.toml"
     f.write_text(
-        "people = 123\nseed = 9\nmajor_illness = 0.5\n"
-        '[groups]\n"低保" = 0.9\n'
-        '[needs."康复"]\nshare = 0.3\nmean_units = 6\nfactors = { disabled = 2.0 }\n',
+        "people = 123\nseed = 9\ndibao_line_fen = 80000\n"
+        '[needs."康复"]\nshare = 0.3\nmean_units = 6\nfactors = { limb = 2.0 }\n',
         encoding="utf-8",
     )
     s = load_settings(f)
-    assert s.people == 123 and s.seed == 9 and s.groups == {"低保": 0.9}
-    assert s.needs["康复"].factors == {"disabled": 2.0}
+    assert s.people == 123 and s.seed == 9 and s.dibao_line_fen == 80000
+    assert s.needs["康复"].factors == {"limb": 2.0}
     assert len(generate(s)) == 123
 
 
@@ -93,11 +162,12 @@ def test_settings_from_toml(tmp_path: Path) -> None:
     ("text", "fragment"),
     [
         ("peeple = 3\n", "peeple"),
-        ('[groups]\n"低宝" = 0.1\n', "低宝"),
-        ('[groups]\n"重度残疾" = 0.1\n', "disability grade"),
+        ('[statuses."低宝"]\nchild = 1\nworking = 1\nelderly = 1\n', "低宝"),
         ('[needs."飞行"]\nshare = 0.1\n', "飞行"),
         ('[needs."助餐"]\nshare = 1.5\n', "share"),
         ('[needs."助餐"]\nshare = 0.5\nfactors = { tall = 2.0 }\n', "tall"),
+        ('[income_bands]\n"低保" = [1.0, 0.5]\n', "income_bands"),
+        ('[sources]\nweather = "x"\n', "weather"),
         ("people = \n", "pop.toml"),
     ],
 )
@@ -108,3 +178,26 @@ def test_bad_settings_are_named(tmp_path: Path, text: str, fragment: str) -> Non
         load_settings(f)
     assert err.value.field == "--population-config"
     assert fragment in str(err.value)
+
+
+def test_written_config_documents_every_distribution_and_reads_back(tmp_path: Path) -> None:
+    s = PopulationSettings(people=777, seed=4)
+    text = render(s)
+    assert msgspec.toml.decode(text.encode(), type=PopulationSettings) == s
+    for name in s.__struct_fields__:
+        if name in ("people", "seed", "sources"):
+            continue
+        block = text[text.index(f"# {name}:") :].splitlines()
+        assert block[1].startswith("#   source:") or "illustrative" in block[1], name
+    assert "#   source: 第二次全国残疾人抽样调查" in text  # disability types are sourced
+    assert "# dibao_line_fen:" in text and "illustrative (no source)" in text
+
+
+def test_roster_template_reads_back(tmp_path: Path) -> None:
+    for name in ("template.csv", "template.xlsx"):
+        path = tmp_path / name
+        write_template(path)
+        people = read_roster(path)
+        assert len(people) == 1 and people.ids == ["示例1"]
+        assert people.population.extra["disability_type"][0] == DISABILITY_TYPES.index("肢体") + 1
+        assert people.needs[0, KINDS.index("康复")] == 2

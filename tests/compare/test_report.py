@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import msgspec
@@ -67,7 +68,7 @@ def test_table(result: Comparison) -> None:
     assert "seed 271828" in text and f"jiuzhu {__version__}" in text
 
 
-def test_roster_provenance_in_html(regions: Regions, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_roster_provenance_in_html(regions: Regions, tmp_path: Path) -> None:
     from jiuzhu.plugins.compare.roster import read_roster, write_roster
 
     path = tmp_path / "r.csv"

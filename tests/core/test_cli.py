@@ -54,10 +54,10 @@ def test_regions_check_ok():
 def test_db_upgrade_demo_is_idempotent_and_stats(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run("--database-url", url, "db", "upgrade").exit_code == 0
-    first = run("--database-url", url, "demo", "--region", "ordos")
+    first = run("--database-url", url, "demo", "--regions", "ordos")
     assert first.exit_code == 0 and "ordos: provider" in first.output
     assert "password" in first.output
-    second = run("--database-url", url, "demo", "--region", "ordos")
+    second = run("--database-url", url, "demo", "--regions", "ordos")
     assert "already loaded" in second.output
     stats = run("--database-url", url, "stats", "--region", "ordos", "--by", "category")
     assert stats.exit_code == 0 and "合计" in stats.output

@@ -1,4 +1,5 @@
-"""Every hook is documented in docs/plugins.md with its signature, and has a test."""
+"""Every hook is documented in docs/plugins.md with its signature and a runnable example
+(tests/core/test_doc_examples.py runs them), and has its test_hook_<name>."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def test_every_hook_is_documented_with_signature_and_example():
         assert "```python" in section, f"{name}: no example"
 
 
-def test_every_hook_has_a_docstring_and_a_test():
+def test_every_hook_has_a_docstring_and_a_test_hook_test() -> None:
+    """datasette's rule: each hook has `test_hook_<name>` (tests/core/test_plugin_hooks.py,
+    backed by the fixture plugin tests/fixtures/all_hooks that implements every hook)."""
     tests = "\n".join(
         p.read_text(encoding="utf-8")
         for p in (ROOT / "tests").rglob("test_*.py")
@@ -37,4 +40,4 @@ def test_every_hook_has_a_docstring_and_a_test():
     )
     for name in HOOKS:
         assert inspect.getdoc(getattr(hookspecs, name)), f"{name} has no docstring"
-        assert name in tests, f"{name} is used by no test"
+        assert f"def test_hook_{name}(" in tests, f"{name} has no test_hook_{name}"

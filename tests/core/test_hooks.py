@@ -46,7 +46,7 @@ def test_jiuzhu_register_regions_and_jiuzhu_region_sections(tmp_path):
     )
     (data / "warnings.toml").write_text("medical_expense_fen = 600000\n", encoding="utf-8")
 
-    class Warnings(Base, kw_only=True):
+    class Warnings(Base, frozen=True, kw_only=True):
         medical_expense_fen: int
 
     @hookimpl
@@ -134,7 +134,8 @@ def test_jiuzhu_budget_rule_is_the_fallback_seen_as_fen_cap_year():
         scheme = region.section("budget", BudgetScheme)
         if scheme is None:
             return None
-        return TieredBudget(version_for(scheme, on, "", Population.of([])))
+        version = version_for(scheme, on, "", Population.of([]))
+        return None if version is None else TieredBudget(version)
 
     regions = load_regions(
         manager_with(

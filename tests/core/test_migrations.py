@@ -29,7 +29,7 @@ from jiuzhu.core.storage.tables import (
     providers,
 )
 
-from ..conftest import pg_url
+from ..dbsafety import pg_url
 
 FIRST_RELEASE = Path(__file__).parent / "data" / "first_release.json"
 

@@ -56,9 +56,9 @@ def new_person(
             area_code=area,
             groups=list(groups),
             disability_grade=disability_grade,
-            **kw,
+            **kw,  # type: ignore[arg-type]
         ),
-    )  # type: ignore[arg-type]
+    )
     return person.id
 
 

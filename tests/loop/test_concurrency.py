@@ -54,7 +54,8 @@ def overspend_race(svc: Services) -> None:
 
 
 def item_cap_race(svc: Services) -> None:
-    """Changji school transport: at most 1,000 yuan a student a year, 100 yuan a month."""
+    """Changji school transport (students of 低保 families in 吉木萨尔县): at most 1,000 yuan a
+    student a year, 100 yuan a month."""
     region = svc.region("changji")
     actor = actor_for(svc.regions, "changji")
     case = granted_case(
@@ -65,6 +66,7 @@ def item_cap_race(svc: Services) -> None:
         groups=("低保",),
         disability_grade=0,
         student=True,
+        area="652327",
     )
     transport = item_named(region, "免费接送")
     outcome = fire(svc, [NewOrder(case_id=case.id, item_code=transport)] * THREADS)

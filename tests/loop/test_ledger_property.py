@@ -10,10 +10,12 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from jiuzhu.core.access import Role
 from jiuzhu.core.base import NotFound, Refused
@@ -35,7 +37,8 @@ from jiuzhu.core.services.orders import (
 )
 from jiuzhu.core.storage.engine import make_engine
 
-from ..conftest import Clock, _truncate, actor_for, pg_url
+from ..conftest import Clock, _truncate, actor_for
+from ..dbsafety import pg_url
 from .helpers import (
     REGION_IDS,
     assert_ledger_balances,
@@ -51,7 +54,7 @@ Fresh = Callable[[], tuple[Services, Clock]]
 @pytest.fixture
 def fresh(request: pytest.FixtureRequest, regions: Regions, tmp_path: Path) -> Iterator[Fresh]:
     """A new, empty, migrated database (and clock) each time it is called."""
-    engines = []
+    engines: list[Engine] = []
 
     def make() -> tuple[Services, Clock]:
         clock = Clock()
@@ -96,7 +99,7 @@ op = st.integers(0, 9).flatmap(lambda k: order_op if k < 7 else other_op)
 )
 @given(region_id=st.sampled_from(REGION_IDS), ops=st.lists(op, min_size=8, max_size=40))
 def test_ledger_always_balances(
-    fresh: Fresh, regions: Regions, region_id: str, ops: list[tuple]
+    fresh: Fresh, regions: Regions, region_id: str, ops: list[tuple[Any, ...]]
 ) -> None:
     svc, clock = fresh()
     region = regions.get(region_id)

@@ -149,6 +149,7 @@ def test_changji_school_transport_is_capped_at_1000_yuan_a_student_a_year(
         groups=("低保",),
         disability_grade=0,
         student=True,
+        area="652327",  # 吉木萨尔县: the only county offering it (seed 000)
     )
     transport = item_named(region, "免费接送")
     assert region.catalogue.item(transport).max_fen_per_year == 100000

@@ -18,7 +18,9 @@ POLICIES = ["dibao", "assistive_devices", "charity_visit"]
 
 @pytest.fixture
 def api(svc, regions):
-    def token(username: str, role: str, department: str = "", region: str = "shizuishan") -> dict:
+    def token(
+        username: str, role: str, department: str = "", region: str = "shizuishan"
+    ) -> dict[str, str]:
         area = svc.region(region).info.code
         add_user(svc, username, PASSWORD, role, region, area, department=department)
         return {"Authorization": f"Bearer {create_token(svc, username)}"}

@@ -5,6 +5,7 @@ Runs on SQLite (BEGIN IMMEDIATE) and, under JIUZHU_TEST_DATABASE_URL, on Postgre
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -88,8 +89,8 @@ def parallel_decisions(svc: Services, regions) -> None:
     mz_approver = approver(regions, "shizuishan", "mz")
     twice = in_parallel(
         [
-            lambda ok=ok: decide_task(
-                svc, mz_approver, app2.receipt, mz.id, {"linshi": (ok, "决定")}
+            functools.partial(
+                decide_task, svc, mz_approver, app2.receipt, mz.id, {"linshi": (ok, "决定")}
             )
             for ok in (True, False)
         ]
@@ -105,7 +106,7 @@ def parallel_acceptances(svc: Services, regions) -> None:
     form = filled_form(region, ["dibao"])
     results = in_parallel(
         [
-            lambda p=p: submit_application(svc, desk, "shizuishan", p, ["dibao"], form)
+            functools.partial(submit_application, svc, desk, "shizuishan", p, ["dibao"], form)
             for p in people
         ]
     )

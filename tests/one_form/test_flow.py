@@ -305,7 +305,9 @@ def test_the_same_plugin_serves_another_region(svc, regions, region_id):
     assert app.warnings == {}
     for t in reversed(app.tasks):
         key = VERIFY if t.kind == VERIFY else None
-        decisions = {key: (True, "属实")} if key else {c: (True, "符合条件") for c in t.decisions}
+        decisions: dict[str, tuple[bool, str]] = (
+            {key: (True, "属实")} if key else {c: (True, "符合条件") for c in t.decisions}
+        )
         decide_task(svc, approver(regions, region_id, t.department), app.receipt, t.id, decisions)
     final = get_application(svc, desk, app.receipt)
     assert final.status == "decided" and set(final.outcome.values()) == {"approved"}

@@ -3,6 +3,7 @@ raises, and a region naming it with `uses`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,14 +124,14 @@ def test_the_plugin_registers_it_through_the_hook():
 
 
 def test_a_duplicate_instrument_is_refused():
-    class Twin:
-        @staticmethod
-        def jiuzhu_register_instruments(register):  # type: ignore[no-untyped-def]
-            register(STANDARD)
-
     from jiuzhu.core import hookimpl
 
-    Twin.jiuzhu_register_instruments = hookimpl(Twin.jiuzhu_register_instruments)
+    class Twin:
+        @staticmethod
+        @hookimpl
+        def jiuzhu_register_instruments(register: Callable[[Instrument], None]) -> None:
+            register(STANDARD)
+
     with pytest.raises(PluginError, match="two plugins provide an instrument 'gbt42195'"):
         instruments(plugin_manager(("twin", Twin)))
 

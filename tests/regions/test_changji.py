@@ -181,9 +181,10 @@ def test_changji_school_transport_capped_and_students_only(changji: Region) -> N
     item = changji.catalogue.item("mianfei_jiesong")
     assert item.max_fen_per_year == 1000 * YUAN == 100000
     assert "1000元" in item.source
-    student = PersonFacts(age=12, groups=frozenset({"低保"}), student=True)
-    not_student = PersonFacts(age=12, groups=frozenset({"低保"}))
-    adult = PersonFacts(age=40, groups=frozenset({"低保"}))
+    jimsar = "652327100"  # 吉木萨尔县
+    student = PersonFacts(age=12, groups=frozenset({"低保"}), student=True, area_code=jimsar)
+    not_student = PersonFacts(age=12, groups=frozenset({"低保"}), area_code=jimsar)
+    adult = PersonFacts(age=40, groups=frozenset({"低保"}), area_code=jimsar)
     assert allowed(changji, "mianfei_jiesong", [student, not_student, adult]) == [
         True,
         False,
@@ -208,8 +209,14 @@ def test_changji_targeted_items(changji: Region) -> None:
         False,
         False,
     ]
-    # 喘息服务: families of severely disabled people
-    assert allowed(changji, "chuanxi", [rehab_child, mild_child, adult]) == [True, False, True]
+    # 喘息服务: families of disabled people, of any grade (seed 000: 残疾人家庭喘息服务)
+    nobody = PersonFacts(age=30)
+    assert allowed(changji, "chuanxi", [rehab_child, mild_child, adult, nobody]) == [
+        True,
+        True,
+        True,
+        False,
+    ]
     # 照料护理情况评估: dispersed 特困 only
     dispersed = PersonFacts(age=70, groups=frozenset({"特困", "分散供养特困"}))
     dibao = PersonFacts(age=70, groups=frozenset({"低保"}))

@@ -139,7 +139,7 @@ def test_ordos_eligibility(ordos_pm: Any, ordos: Region) -> None:
         PersonFacts(age=35, groups=frozenset({"低保"})),
         # 6 低保边缘 with a mild disability: not a target group
         PersonFacts(age=40, groups=frozenset({"低保边缘"}), disability_grade=4),
-        # 7 分散供养特困 already covered by home elderly care
+        # 7 分散供养特困 already covered by home elderly care: listed without condition
         PersonFacts(
             age=70, groups=frozenset({"特困", "分散供养特困"}), covered_by=frozenset({"居家养老"})
         ),
@@ -147,7 +147,7 @@ def test_ordos_eligibility(ordos_pm: Any, ordos: Region) -> None:
         PersonFacts(age=59, groups=frozenset({"低保"}), disability_grade=3),
     ]
     result = _decide(ordos_pm, ordos, people)
-    assert result.eligible.tolist() == [True, True, True, False, False, False, False, False, True]
+    assert result.eligible.tolist() == [True, True, True, False, False, False, False, True, True]
     assert result.reasons(0) == ["符合：60周岁以下、轻度残疾（残疾人证三级或四级）的低保对象"]
     assert result.reasons(1) == ["符合：60周岁以下、患有重大疾病的低保对象"]
     assert result.reasons(2) == ["符合：分散供养特困人员"]
@@ -156,28 +156,29 @@ def test_ordos_eligibility(ordos_pm: Any, ordos: Region) -> None:
         "不符合任何纳入条件："
         "60周岁以下、轻度残疾（残疾人证三级或四级）的低保对象；"
         "60周岁以下、患有重大疾病的低保对象；分散供养特困人员",
-        "排除：重度残疾人（残疾人证一、二级）已有健康管理服务，不重复纳入",
+        "排除：重度残疾（残疾人证一、二级）的低保对象已有健康管理服务，不重复纳入",
     ]
     assert result.reasons(5)[0].startswith("不符合任何纳入条件")
     assert len(result.reasons(5)) == 1
     assert result.reasons(6)[0].startswith("不符合任何纳入条件")
-    assert result.reasons(7) == [
-        "符合：分散供养特困人员",
-        "排除：已享受居家养老上门服务，不重复纳入",
-    ]
+    assert result.reasons(7) == ["符合：分散供养特困人员"]
 
 
 def test_ordos_severe_disability_excluded_even_when_qualifying(
     ordos_pm: Any, ordos: Region
 ) -> None:
-    # a 分散供养特困 with a grade-1 disability qualifies but is already in health management
-    person = PersonFacts(age=45, groups=frozenset({"分散供养特困"}), disability_grade=1)
-    result = _decide(ordos_pm, ordos, [person])
-    assert not result.eligible[0]
+    # a 低保 under 60 with a major illness and a grade-1 disability qualifies, but the
+    # severely disabled are already in health management (seed 002)
+    person = PersonFacts(age=45, groups=frozenset({"低保"}), disability_grade=1, major_illness=True)
+    # a 分散供养特困 with a grade-1 disability: listed without condition, so admitted
+    tekun = PersonFacts(age=45, groups=frozenset({"分散供养特困"}), disability_grade=1)
+    result = _decide(ordos_pm, ordos, [person, tekun])
+    assert result.eligible.tolist() == [False, True]
     assert result.reasons(0) == [
-        "符合：分散供养特困人员",
-        "排除：重度残疾人（残疾人证一、二级）已有健康管理服务，不重复纳入",
+        "符合：60周岁以下、患有重大疾病的低保对象",
+        "排除：重度残疾（残疾人证一、二级）的低保对象已有健康管理服务，不重复纳入",
     ]
+    assert result.reasons(1) == ["符合：分散供养特困人员"]
 
 
 # -- budget: 1,000 yuan, 40/40/20 -----------------------------------------------------------

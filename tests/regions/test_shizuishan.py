@@ -16,6 +16,7 @@ import jiuzhu.regions.shizuishan as shizuishan_plugin
 from jiuzhu.core.assessment import score
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_region_dir, make_plugin_manager
+from jiuzhu.core.regions import Region
 from jiuzhu.plugins import compare as compare_mod
 from jiuzhu.plugins import eligibility as eligibility_mod
 from jiuzhu.plugins import funding as funding_mod
@@ -50,7 +51,7 @@ def szs(szs_pm):
 
 
 @pytest.fixture(scope="module")
-def form(szs) -> PolicyList:
+def form(szs: Region) -> PolicyList:
     policies = szs.section("policies", PolicyList)
     assert policies is not None
     return policies
@@ -284,7 +285,9 @@ def _decide(pm, region, person: PersonFacts):
         (PersonFacts(age=72, groups=frozenset({"分散供养特困"})), True, "符合：一老"),
         (PersonFacts(age=12, groups=frozenset({"困境儿童"})), True, "符合：一小"),
         (PersonFacts(age=45, groups=frozenset({"低保"}), disability_grade=4), True, "符合：一残"),
-        (PersonFacts(age=30, disability_grade=1), True, "符合：一残"),
+        # a severely disabled person outside a low-income household is not one of the
+        # 困难群众 the focus groups are drawn from (seed 004)
+        (PersonFacts(age=30, disability_grade=1), False, "不符合任何纳入条件"),
         (PersonFacts(age=40, groups=frozenset({"低保边缘"})), True, "符合：一困"),
         (PersonFacts(age=50), False, "不符合任何纳入条件"),
         (PersonFacts(age=35, disability_grade=4), False, "不符合任何纳入条件"),

@@ -4,10 +4,12 @@ role. Users in 康巴什区 (150603) must not see 东胜区 (150602) files and v
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -125,9 +127,9 @@ def app(world: World) -> Litestar:
 
 
 @pytest.fixture
-def client(app: Litestar) -> TestClient[Litestar]:
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app, base_url="https://testserver.local") as c:  # Secure cookies
-        yield c  # type: ignore[misc]
+        yield c
 
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -139,7 +141,7 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: TestClient[Litestar], username: str, password: str = PASSWORD) -> object:
+def sign_in(client: TestClient[Litestar], username: str, password: str = PASSWORD) -> Response:
     page = client.get("/login")
     return client.post(
         "/login",
@@ -148,6 +150,6 @@ def sign_in(client: TestClient[Litestar], username: str, password: str = PASSWOR
     )
 
 
-def post_form(client: TestClient[Litestar], page: str, action: str, **data: object) -> object:
+def post_form(client: TestClient[Litestar], page: str, action: str, **data: object) -> Response:
     html = client.get(page).text
     return client.post(action, data={**data, "_csrf_token": csrf(html)}, follow_redirects=False)

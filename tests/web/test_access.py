@@ -31,12 +31,12 @@ PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 
 def api_routes(app: Litestar) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.startswith("/api"):
             continue
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-            out.append((method, route.path))
+            out.append((str(method), route.path))
     return out
 
 
@@ -74,7 +74,7 @@ def test_a_page_session_does_not_open_the_api(client: Any, world: World) -> None
 def snapshot(world: World) -> dict[str, Any]:
     """Everything a change to the east case would touch (the audit log aside)."""
     with world.svc.engine.connect() as conn:
-        counts = {
+        counts: dict[str, Any] = {
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
             for t in (assessments, case_events, entitlements, ledger, orders, visits)
         }

@@ -265,7 +265,7 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     assert "已下单" in page.locator("#notice").inner_text()
     page.click("nav >> text=派单")
     card = page.locator("section.card", has_text="孙桂芳")
-    order_id = card.get_attribute("id").removeprefix("order-")  # type: ignore[union-attr]
+    order_id = card.get_attribute("id").removeprefix("order-")
     card.locator("select").select_option(str(world.provider))
     card.locator("button").click()
     assert "已派出" in page.locator(".notice").inner_text()

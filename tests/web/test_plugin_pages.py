@@ -49,7 +49,7 @@ def missing(actor: Actor) -> None:
 
 def plugin_app(svc: Services, *handlers: Any) -> litestar.Litestar:
     @hookimpl
-    def jiuzhu_web_pages(register):  # type: ignore[no-untyped-def]
+    def jiuzhu_web_pages(register):
         for h in handlers:
             register(h)
 

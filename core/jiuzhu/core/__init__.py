@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pluggy
 
-from .base import ConfigError, Invalid, NotFound, Refused
+from .base import Base, ConfigError, Invalid, NotFound, Refused
 from .hookspecs import hookspec
 from .plugins import Regions, load_regions, make_plugin_manager, region_source
 from .regions import Region, RegionSource
@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("jiuzhu")
 
 __all__ = [
+    "Base",
     "ConfigError",
     "Invalid",
     "NotFound",

@@ -28,14 +28,14 @@ from .base import Base
 
 
 class Option(Base, frozen=True, kw_only=True):
-    label: str
-    score: int
+    label: str  # the answer as the assessor reads it
+    score: int  # higher means greater need
 
 
 class Indicator(Base, frozen=True, kw_only=True):
-    code: str
+    code: str  # unique across the instrument; answers are keyed by it
     name: str
-    options: list[Option]
+    options: list[Option]  # at least two
 
     def __post_init__(self) -> None:
         if len(self.options) < 2:
@@ -47,8 +47,8 @@ class Indicator(Base, frozen=True, kw_only=True):
 
 
 class Domain(Base, frozen=True, kw_only=True):
-    code: str
-    name: str
+    code: str  # need rules refer to it
+    name: str  # e.g. 经济状况, 身体功能
     indicators: list[Indicator]
     scored: bool = True  # false: adjustment or survey questions, outside the total
     higher_is: Literal["need", "ability"] | None = None  # None: as the instrument
@@ -61,7 +61,7 @@ class Domain(Base, frozen=True, kw_only=True):
 
 
 class Level(Base, frozen=True, kw_only=True):
-    name: str
+    name: str  # e.g. 重度需求
     min_total: int  # the level applies from this total upwards
 
 
@@ -123,7 +123,7 @@ class Instrument(Base, frozen=True, kw_only=True):
         if not self.id or not self.name:
             raise ValueError("give id and name (or `uses` to name a provided instrument)")
         if not self.domains:
-            raise ValueError("give at least one domain")
+            raise ValueError("give at least one domain (or uses = an instrument a plugin provides)")
         codes = [i.code for d in self.domains for i in d.indicators]
         if len(set(codes)) != len(codes):
             raise ValueError("indicator codes must be unique across domains")

@@ -23,14 +23,18 @@ UNIT_NAMES: dict[str, str] = {
 
 
 class PriceChange(Base, frozen=True, kw_only=True):
-    valid_from: date
-    unit_price_fen: int
+    """A new price of an item from a date on."""
+
+    valid_from: date  # the new price applies from this day
+    unit_price_fen: int  # in fen
     source: str = ""
     illustrative: bool = False
 
 
 class Category(Base, frozen=True, kw_only=True):
-    code: str
+    """A group of items (e.g. 保基本); tiers and funding overrides name categories."""
+
+    code: str  # unique; items, tiers and funding overrides refer to it
     name: str
     description: str = ""
     source: str = ""
@@ -57,13 +61,15 @@ class Dimension(Base, frozen=True, kw_only=True):
 
 
 class Item(Base, frozen=True, kw_only=True):
-    code: str
+    """One service of the catalogue (服务清单), priced per unit."""
+
+    code: str  # unique in the catalogue; orders and need rules refer to it
     name: str
-    category: str
-    unit: Unit
-    unit_price_fen: int
-    valid_from: date
-    minutes_per_unit: int = 60
+    category: str  # a category code of this catalogue
+    unit: Unit  # what one unit is: 次 visit, 小时 hour, 节 session, 月, 趟 trip, 天, 件, 年
+    unit_price_fen: int  # price of one unit in fen, from valid_from
+    valid_from: date  # the item can be ordered from this day
+    minutes_per_unit: int = 60  # service time one unit takes (counted in hours statistics)
     # hour items are delivered in visits of this many minutes (0: one visit per hour)
     minutes_per_visit: int = 0
     mode: Literal["individual", "group"] = "individual"  # group: sessions with attendees
@@ -72,14 +78,14 @@ class Item(Base, frozen=True, kw_only=True):
     description: str = ""
     standard: list[str] = []  # step-by-step standard (明白纸), ticked at delivery
     who: Criteria = Criteria()  # who may receive it, beyond the region's eligibility
-    max_per_month: int | None = None
-    max_per_year: int | None = None
-    max_fen_per_year: int | None = None
-    responsible: str = ""
-    price_changes: list[PriceChange] = []
+    max_per_month: int | None = None  # units a person may order in a calendar month
+    max_per_year: int | None = None  # units a person may order in a calendar year
+    max_fen_per_year: int | None = None  # money a person may spend on it in a year, in fen
+    responsible: str = ""  # the body responsible for it (责任主体)
+    price_changes: list[PriceChange] = []  # later prices, each from its date
     source: str = ""
     illustrative: bool = False
-    price_illustrative: bool = False
+    price_illustrative: bool = False  # the item is sourced but its price was filled in
 
     def __post_init__(self) -> None:
         if self.unit_price_fen < 0:
@@ -121,11 +127,13 @@ class Item(Base, frozen=True, kw_only=True):
 
 
 class Catalogue(Base, frozen=True, kw_only=True):
+    """catalogue.toml: the region's service catalogue (服务清单)."""
+
     name: str
     source: str = ""
-    categories: list[Category]
-    dimensions: list[Dimension] = []
-    items: list[Item]
+    categories: list[Category]  # codes are unique
+    dimensions: list[Dimension] = []  # attributes items carry (values validated)
+    items: list[Item]  # codes are unique; each item's category is listed above
 
     def __post_init__(self) -> None:
         cats = [c.code for c in self.categories]

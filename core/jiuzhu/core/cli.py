@@ -1,9 +1,12 @@
-"""The `jiuzhu` command line. Bad input and bad config get a message, never a traceback."""
+"""The `jiuzhu` command line. Every failure is one line naming the cause and the fix:
+the root group turns exceptions into `error: …` lines (jiuzhu.core.cli_errors)."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,14 +14,19 @@ from typing import Any, TypeVar
 
 import click
 import pluggy
+from sqlalchemy import Engine
 
 from . import __version__
 from .access import Role
 from .base import ConfigError, Invalid, NotFound, Refused
+from .cli_errors import TRACEBACK_ENV, OperatorError, lines_for
 from .describe import region_data, region_text
-from .plugins import PluginError, load_region_dir, load_regions, make_plugin_manager
+from .plugins import PluginError, Regions, load_region_dir, load_regions, make_plugin_manager
+from .storage.engine import database_url
+from .textcols import pad, table
 
 F = TypeVar("F", bound=Callable[..., Any])
+SECRET_HINT = "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def friendly(func: F) -> F:
@@ -39,12 +47,70 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class Interrupted(OperatorError):
+    """Ctrl-C; the message says what state was left and how to go on."""
+
+    exit_code = 130
+
+
+class FriendlyGroup(click.Group):
+    """The root group: any failure of any subcommand (plugins' too) becomes `error: …`
+    lines and exit status 1 (130 for Ctrl-C); `region` is accepted for `regions`."""
+
+    aliases = {"region": "regions"}
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:  # `jiuzhu plugins | head`: the reader left; so do we, quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
+        except Exception as exc:
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            url = ctx.obj.raw_url if isinstance(ctx.obj, Context) else None
+            for line in lines_for(exc, url):
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(getattr(exc, "exit_code", 1))
+
+
 class Context:
-    """Per-invocation state: the plugin manager is built once, lazily."""
+    """Per-invocation state: the database URL is checked, and the plugin manager, the
+    regions and the engine are built, once and only when a command needs them."""
 
     def __init__(self, database_url: str | None) -> None:
         self.database_url = database_url
+        self.url_origin = ""  # where the URL came from: an option, the environment, or ""
         self._pm: pluggy.PluginManager | None = None
+        self._regions: Regions | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def raw_url(self) -> str:
+        return database_url(self.database_url)
+
+    @property
+    def url(self) -> str:
+        from .storage.urls import check_url
+
+        return check_url(self.raw_url)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from .storage.engine import make_engine
+
+            self._engine = make_engine(self.url)
+        return self._engine
 
     @property
     def pm(self) -> pluggy.PluginManager:
@@ -52,11 +118,38 @@ class Context:
             self._pm = make_plugin_manager()
         return self._pm
 
+    @property
+    def regions(self) -> Regions:
+        if self._regions is None:
+            self._regions = load_regions(self.pm)
+        return self._regions
+
+    def region_id(self, region_id: str) -> str:
+        """`region_id` if a plugin registers it; else an error listing the known ones."""
+        known = sorted(self.regions.by_id)
+        if region_id in known:
+            return region_id
+        raise unknown_region(region_id, known)
+
+    def region_ids(self, value: str | None) -> list[str] | None:
+        """A comma-separated `--regions` value, every id checked (None: all regions)."""
+        if value is None or not value.strip():
+            return None
+        return [self.region_id(r.strip()) for r in value.split(",") if r.strip()]
+
+
+def unknown_region(region_id: str, known: list[str]) -> OperatorError:
+    listed = ", ".join(known) or "none (install a region plugin)"
+    close = difflib.get_close_matches(region_id, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return OperatorError(f"unknown region {region_id!r}{hint}; known: {listed}")
+
 
 pass_ctx = click.make_pass_decorator(Context)
+REGIONS_HELP = "Comma-separated region ids, e.g. ordos,changji (default: every region)."
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jiuzhu")
 @click.option(
     "--database-url",
@@ -68,39 +161,46 @@ pass_ctx = click.make_pass_decorator(Context)
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """jiuzhu — service-type social assistance (服务类社会救助) pilots."""
     ctx.obj = Context(database_url)
+    source = ctx.get_parameter_source("database_url")
+    if source == click.core.ParameterSource.ENVIRONMENT:
+        ctx.obj.url_origin = "JIUZHU_DATABASE_URL"
+    elif source == click.core.ParameterSource.COMMANDLINE:
+        ctx.obj.url_origin = "--database-url"
 
 
 @cli.group()
 def regions() -> None:
-    """List, show and check regions."""
+    """List, show, check, test and scaffold regions."""
 
 
 @regions.command("list")
 @pass_ctx
-@friendly
 def regions_list(ctx: Context) -> None:
     """List every region the installed plugins provide."""
-    loaded = load_regions(ctx.pm)
+    loaded = ctx.regions
+    rows = []
     for region in sorted(loaded, key=lambda r: r.id):
         source = loaded.sources[region.id]
-        click.echo(
-            f"{region.id:<12} {region.info.code}  {region.info.name} ({region.info.name_en})"
-            f"  items {len(region.catalogue.items)}  plugin {source.plugin} {source.version}"
+        rows.append(
+            [
+                region.id,
+                region.info.code,
+                f"{region.info.name} ({region.info.name_en})",
+                str(len(region.catalogue.items)),
+                f"{source.plugin} {source.version}".strip(),
+            ]
         )
+    for line in table(["id", "code", "name", "items", "plugin"], rows, "<<<><"):
+        click.echo(line)
 
 
 @regions.command("show")
 @click.argument("region_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the region's data as JSON.")
 @pass_ctx
-@friendly
 def regions_show(ctx: Context, region_id: str, as_json: bool) -> None:
-    """Print a region's catalogue, tiers, funding and policies."""
-    loaded = load_regions(ctx.pm)
-    try:
-        region = loaded.get(region_id)
-    except KeyError as exc:
-        raise NotFound("region", exc.args[0]) from None
+    """Print a region's catalogue, tiers, funding, eligibility and every other file."""
+    region = ctx.regions.get(ctx.region_id(region_id))
     if as_json:
         click.echo(json.dumps(region_data(region), ensure_ascii=False, indent=2, default=str))
     else:
@@ -110,9 +210,9 @@ def regions_show(ctx: Context, region_id: str, as_json: bool) -> None:
 @regions.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
 @pass_ctx
-@friendly
 def regions_check(ctx: Context, path: Path) -> None:
-    """Validate the region files in PATH (a folder, or one of its .toml files)."""
+    """Validate the region files in PATH (a folder, or one of its .toml files): every
+    problem in every file, each as `file: key.path: what was expected`."""
     folder = path.parent if path.suffix == ".toml" else path
     region = load_region_dir(ctx.pm, folder)
     files = ", ".join(["region", "catalogue", "assessment", *sorted(region.sections)])
@@ -122,11 +222,78 @@ def regions_check(ctx: Context, path: Path) -> None:
     )
 
 
-def services(ctx: Context) -> Any:
-    from .services import Services
-    from .storage.engine import make_engine
+@regions.command("test")
+@click.argument("region_ids", nargs=-1)
+@click.option("-v", "--verbose", is_flag=True, help="Print every scenario, not only failures.")
+@pass_ctx
+def regions_test(ctx: Context, region_ids: tuple[str, ...], verbose: bool) -> None:
+    """Run the scenario tests a region package ships (scenarios/*.toml): facts in,
+    eligibility, stage, split and refusal out. Default: every region."""
+    from .scenarios import run_region_scenarios
 
-    return Services(engine=make_engine(ctx.database_url), regions=load_regions(ctx.pm))
+    ids = [ctx.region_id(r) for r in region_ids] or sorted(ctx.regions.by_id)
+    failed = total = 0
+    for rid in ids:
+        results = run_region_scenarios(ctx.regions, rid)
+        for result in results:
+            total += 1
+            if result.ok:
+                if verbose:
+                    click.echo(f"ok    {rid}: {result.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL  {rid}: {result.name} ({result.where})")
+            for problem in result.problems:
+                click.echo(f"        {problem}")
+        if not results:
+            click.echo(f"note  {rid}: no scenarios (add scenarios/*.toml to its package)")
+    click.echo(f"{total - failed} of {total} scenario(s) passed in {len(ids)} region(s)")
+    if failed:
+        raise OperatorError(f"{failed} scenario(s) failed")
+
+
+@regions.command("new")
+@click.argument("name")
+@click.option("--from", "template", required=True, help="The region to copy, e.g. ordos.")
+@click.option(
+    "--into",
+    "parent",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    help="Folder to create the package in.",
+)
+@click.option("--title", default=None, help="The region's Chinese name (default: the template's).")
+@click.option("--code", default=None, help="Its 6-digit GB/T 2260 code (default: the template's).")
+@pass_ctx
+def regions_new(
+    ctx: Context,
+    name: str,
+    template: str,
+    parent: Path,
+    title: str | None,
+    code: str | None,
+) -> None:
+    """Scaffold an installable region package NAME from an installed region: pyproject
+    with the entry point, data, scenarios, tests and a README."""
+    from .scaffold import new_region
+
+    source = ctx.regions.get(ctx.region_id(template))
+    made = new_region(source, name, parent, title=title, code=code)
+    click.echo(f"created {made.root} (package {made.package}, region id {name})")
+    click.echo("next: " + " && ".join(made.next_steps))
+
+
+def services(ctx: Context, schema: bool = True) -> Any:
+    """The services on the command's database; with `schema`, refuse a database that is
+    not at every migration head (one line saying to run `jiuzhu db upgrade`)."""
+    from .services import Services
+    from .storage import migrate
+
+    engine = ctx.engine
+    if schema:
+        migrate.require_current(engine, ctx.pm)
+    return Services(engine=engine, regions=ctx.regions)
 
 
 @cli.group()
@@ -142,75 +309,116 @@ def db() -> None:
     help="heads: the core and every plugin's tables; or one revision.",
 )
 @pass_ctx
-@friendly
 def db_upgrade(ctx: Context, revision: str) -> None:
     """Create or upgrade the schema: the core's and every plugin's (all heads)."""
     from .storage import migrate
-    from .storage.engine import database_url, make_engine
+    from .storage.urls import safe
 
-    engine = make_engine(ctx.database_url)
-    migrate.upgrade(engine, ctx.pm, revision)
-    heads = ", ".join(migrate.current_heads(engine, ctx.pm)) or "empty"
-    click.echo(f"database at {heads} ({_safe(database_url(ctx.database_url))})")
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    migrate.upgrade(ctx.engine, ctx.pm, revision)
+    at = ", ".join(migrate.current_heads(ctx.engine, ctx.pm)) or "empty"
+    click.echo(f"database at {at} ({safe(ctx.url)})")
 
 
 @db.command("current")
 @pass_ctx
-@friendly
 def db_current(ctx: Context) -> None:
     """Print every head (the core's and each plugin's) and whether the database is at it."""
     from .storage import migrate
-    from .storage.engine import make_engine
 
-    engine = make_engine(ctx.database_url)
-    done = migrate.applied(engine, ctx.pm)
-    if not done:
+    state = migrate.state(ctx.engine, ctx.pm)
+    if not state.current and not state.unknown:
         click.echo("empty (run jiuzhu db upgrade)")
         return
-    for head in migrate.heads(ctx.pm):
-        click.echo(f"{head}  {'ok' if head in done else 'pending (run jiuzhu db upgrade)'}")
+    click.echo(state.describe())
+    done = migrate.applied(ctx.engine, ctx.pm)
+    for head in sorted(state.heads):
+        click.echo(f"  {head}  {'ok' if head in done else 'pending (run jiuzhu db upgrade)'}")
+
+
+def checked_secret(engine: Engine, workers: int) -> bytes:
+    """The web secret, refusing what would break sessions: a short key, or processes that
+    would each make up their own."""
+    from .web.pages.secret import SECRET_ENV, load_secret, secret_file
+
+    key = os.environ.get(SECRET_ENV, "").strip()
+    if key and len(key) < 32:
+        raise OperatorError(
+            f"{SECRET_ENV} has {len(key)} characters; it needs at least 32: {SECRET_HINT}"
+        )
+    if not key and secret_file(engine) is None:
+        if workers > 1:
+            raise OperatorError(
+                f"--workers {workers} needs {SECRET_ENV} (each process would make up its own "
+                f"key and sessions would fail between them): {SECRET_HINT}"
+            )
+        click.echo(
+            f"warning: {SECRET_ENV} is not set: sessions and rating links end when the "
+            "server restarts",
+            err=True,
+        )
+    return load_secret(engine)
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="JIUZHU_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="JIUZHU_PORT")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="JIUZHU_WORKERS",
+    help="Server processes (they share JIUZHU_SECRET_KEY and the database).",
+)
 @pass_ctx
-@friendly
-def serve(ctx: Context, host: str, port: int) -> None:
-    """Start the web application (API under /api, OpenAPI at /schema)."""
+def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+    """Start the web application (API under /api, OpenAPI at /schema).
+
+    Host, port and workers can also come from JIUZHU_HOST, JIUZHU_PORT and JIUZHU_WORKERS.
+    Behind a reverse proxy on this host, X-Forwarded-* headers from 127.0.0.1 are trusted
+    (uvicorn's FORWARDED_ALLOW_IPS widens that)."""
     import uvicorn
 
-    from .storage import migrate
+    from .storage.engine import URL_ENV
     from .web.app import create_app
 
     svc = services(ctx)
-    if not migrate.is_current(svc.engine, ctx.pm):
-        raise ConfigError(
-            ["database: schema is not at the latest revisions; run `jiuzhu db upgrade`"]
-        )
-    click.echo(f"jiuzhu {__version__} serving on http://{host}:{port}")
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+    key = checked_secret(svc.engine, workers)
+    click.echo(f"jiuzhu {__version__} serving on http://{host}:{port} ({workers} process(es))")
+    if workers == 1:
+        uvicorn.run(create_app(svc, secret_key=key), host=host, port=port, log_level="info")
+        return
+    os.environ[URL_ENV] = ctx.url  # the worker processes build their app from it
+    uvicorn.run(
+        "jiuzhu.core.web.entry:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @cli.command()
-@click.option("--region", "region_ids", multiple=True, help="Only these regions (default: all).")
+@click.option("--regions", "regions_opt", default=None, help=REGIONS_HELP)
 @pass_ctx
-@friendly
-def demo(ctx: Context, region_ids: tuple[str, ...]) -> None:
-    """Load demo data (idempotent: a second run adds nothing)."""
+def demo(ctx: Context, regions_opt: str | None) -> None:
+    """Load demo data. Idempotent and resumable: a second run adds nothing, and a run
+    stopped half-way (Ctrl-C) is finished by the next."""
     from .demo import load_demo
     from .storage import migrate
 
-    svc = services(ctx)
+    ids = ctx.region_ids(regions_opt)
+    svc = services(ctx, schema=False)
     migrate.upgrade(svc.engine, ctx.pm)
-    for line in load_demo(svc, list(region_ids) or None):
-        click.echo(line)
+    try:
+        for line in load_demo(svc, ids):
+            click.echo(line)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted: every step done so far is complete (each commits on its own); "
+            "run `jiuzhu demo` again to finish loading"
+        ) from None
 
 
 @cli.command()
@@ -227,7 +435,6 @@ def demo(ctx: Context, region_ids: tuple[str, ...]) -> None:
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-@friendly
 def stats(
     ctx: Context,
     region_id: str,
@@ -244,6 +451,7 @@ def stats(
     from .money import yuan
     from .services.stats import statistics
 
+    ctx.region_id(region_id)
     svc = services(ctx)
     region = svc.region(region_id)
     result = statistics(
@@ -258,12 +466,19 @@ def stats(
         click.echo(msgspec.json.encode(result).decode())
         return
     click.echo(f"{region.info.name} — by {group_by}")
-    click.echo(f"{'':<24}{'户':>8}{'人':>8}{'人次':>8}{'小时':>10}{'金额':>16}")
-    for row in [*result.rows, result.total]:
-        click.echo(
-            f"{row.label:<24}{row.households:>8}{row.persons:>8}{row.person_times:>8}"
-            f"{row.hours:>10.1f}{yuan(row.amount_fen):>16}"
-        )
+    rows = [
+        [
+            row.label,
+            str(row.households),
+            str(row.persons),
+            str(row.person_times),
+            f"{row.hours:.1f}",
+            yuan(row.amount_fen),
+        ]
+        for row in [*result.rows, result.total]
+    ]
+    for line in table(["", "户", "人", "人次", "小时", "金额"], rows, "<>>>>>"):
+        click.echo(line)
     click.echo(
         "资金来源："
         + "；".join(f"{result.funding_names[k]} {yuan(v)}" for k, v in result.funding.items())
@@ -279,19 +494,194 @@ def entitlements() -> None:
 @click.argument("region_id")
 @click.argument("period")
 @pass_ctx
-@friendly
 def entitlements_close_period(ctx: Context, region_id: str, period: str) -> None:
     """After PERIOD (e.g. 2025-03) has ended, append an entitlement.shortfall event to every
     case of REGION_ID whose floor fell short. Running it again adds nothing."""
     from .access import system_actor
     from .services.entitlements import close_period
 
+    ctx.region_id(region_id)
     svc = services(ctx)
     region = svc.region(region_id)
     written = close_period(svc, system_actor(region.id, region.info.code), region.id, period)
     for f in written:
         click.echo(f"case {f.case_id} {f.person_name}: {f.text}")
     click.echo(f"{region.info.name} {period}: {len(written)} shortfall(s) recorded")
+
+
+@cli.group()
+def providers() -> None:
+    """Service providers (服务机构) of a region."""
+
+
+@providers.command("add")
+@click.argument("name")
+@click.option("--region", "region_id", required=True)
+@click.option("--area", default=None, help="Area code it is based in (default: the region).")
+@pass_ctx
+def providers_add(ctx: Context, name: str, region_id: str, area: str | None) -> None:
+    """Register a provider NAME in a region (it starts green)."""
+    from .access import system_actor
+    from .services.providers import create_provider
+
+    region = ctx.regions.get(ctx.region_id(region_id))
+    svc = services(ctx)
+    actor = system_actor(region.id, region.info.code, "cli")
+    provider = create_provider(svc, actor, region.id, name, area or region.info.code)
+    click.echo(
+        f"created provider {provider.id} {provider.name} in {region.id}/{provider.area_code}"
+    )
+
+
+@providers.command("list")
+@click.option("--region", "region_id", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def providers_list(ctx: Context, region_id: str, as_json: bool) -> None:
+    """The region's providers with their traffic light and number of workers."""
+    import msgspec
+
+    from .access import system_actor
+    from .services.providers import get_provider, list_providers
+
+    region = ctx.regions.get(ctx.region_id(region_id))
+    svc = services(ctx)
+    actor = system_actor(region.id, region.info.code, "cli")
+    found = [get_provider(svc, actor, p.id) for p in list_providers(svc, actor)]
+    if as_json:
+        click.echo(msgspec.json.encode([v.provider for v in found]).decode())
+        return
+    rows = [
+        [
+            str(v.provider.id),
+            v.provider.name,
+            region.info.area_name(v.provider.area_code),
+            v.provider.light or "—",
+            str(sum(w.active for w in v.workers)),
+            "yes" if v.provider.active else "no",
+        ]
+        for v in found
+    ]
+    for line in table(["id", "name", "area", "light", "workers", "active"], rows, "><<<><"):
+        click.echo(line)
+
+
+@cli.group()
+def workers() -> None:
+    """Social workers and carers (社工、护工) of a provider."""
+
+
+@workers.command("add")
+@click.argument("name")
+@click.option("--provider", "provider_id", type=int, required=True, help="Provider id.")
+@click.option("--qualification", "qualifications", multiple=True, help="Repeat for several.")
+@click.option("--phone", default="")
+@pass_ctx
+def workers_add(
+    ctx: Context, name: str, provider_id: int, qualifications: tuple[str, ...], phone: str
+) -> None:
+    """Add a worker NAME to a provider."""
+    from .access import system_actor
+    from .services.providers import create_worker, provider_region
+
+    svc = services(ctx)
+    region = svc.region(provider_region(svc, provider_id))
+    actor = system_actor(region.id, region.info.code, "cli")
+    worker = create_worker(svc, actor, provider_id, name, list(qualifications), phone)
+    click.echo(f"created worker {worker.id} {worker.name} of provider {provider_id}")
+
+
+@workers.command("list")
+@click.option("--provider", "provider_id", type=int, required=True, help="Provider id.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def workers_list(ctx: Context, provider_id: int, as_json: bool) -> None:
+    """A provider's workers (phone numbers masked)."""
+    import msgspec
+
+    from .access import system_actor
+    from .services.providers import get_provider, masked_phone, provider_region
+
+    svc = services(ctx)
+    region = svc.region(provider_region(svc, provider_id))
+    view = get_provider(svc, system_actor(region.id, region.info.code, "cli"), provider_id)
+    shown = [msgspec.structs.replace(w, phone=masked_phone(w.phone)) for w in view.workers]
+    if as_json:
+        click.echo(msgspec.json.encode(shown).decode())
+        return
+    click.echo(f"{view.provider.name} ({region.id})")
+    rows = [
+        [str(w.id), w.name, "、".join(w.qualifications), w.phone, "yes" if w.active else "no"]
+        for w in shown
+    ]
+    for line in table(["id", "name", "qualifications", "phone", "active"], rows, "><<<<"):
+        click.echo(line)
+
+
+@cli.command()
+@pass_ctx
+def doctor(ctx: Context) -> None:
+    """Check the installation: database URL, driver, connection, schema, secret key,
+    plugins and region data; one line each, exit status 1 on any failure."""
+    from .doctor import run_checks
+
+    failed = 0
+    checks = run_checks(ctx.database_url, origin=ctx.url_origin, pm_factory=lambda: ctx.pm)
+    for check in checks:
+        click.echo(check.line())
+        failed += check.status == "FAIL"
+    if failed:
+        raise OperatorError(f"{failed} check(s) failed")
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--hooks/--no-hooks", default=True, show_default=True, help="Show each plugin's hooks."
+)
+@pass_ctx
+def plugins_cmd(ctx: Context, as_json: bool, hooks: bool) -> None:
+    """The installed plugins: name, distribution and version, and the hooks they implement."""
+    from .plugins import describe_plugins
+
+    found = describe_plugins(ctx.pm)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in found], ensure_ascii=False, indent=2))
+        return
+    width = max((len(p.name) for p in found), default=0)
+    for p in found:
+        click.echo(f"{pad(p.name, width)}  {p.distribution} {p.version}".rstrip())
+        if hooks:
+            for hook in p.hooks:
+                click.echo(f"{'':<{width}}    {hook}")
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("docs/reference"),
+    show_default=True,
+)
+@click.option("--check", is_flag=True, help="Only compare: exit 1 if OUTPUT is out of date.")
+@pass_ctx
+def reference(ctx: Context, output: Path, check: bool) -> None:
+    """Write the reference of every region file (from the Structs the core and the installed
+    plugins register), the fact vocabulary and the scenario format, as Markdown."""
+    from .reference import render_reference, stale_files, write_reference
+
+    pages = render_reference(ctx.pm)
+    if check:
+        stale = stale_files(pages, output)
+        if stale:
+            raise OperatorError(
+                f"{output} is out of date ({', '.join(stale)}); run `jiuzhu reference -o {output}`"
+            )
+        click.echo(f"ok: {output} is up to date ({len(pages)} pages)")
+        return
+    for path in write_reference(pages, output):
+        click.echo(f"wrote {path}")
 
 
 @cli.group()

@@ -16,18 +16,18 @@ from .facts import CHOICE_VOCAB, FACT_KINDS, SET_VOCAB, Population, bitmask
 
 
 class Condition(Base, frozen=True, kw_only=True):
-    fact: str
-    eq: int | bool | str | None = None
-    ne: int | bool | str | None = None
-    lt: int | None = None
-    le: int | None = None
-    gt: int | None = None
-    ge: int | None = None
-    one_of: list[int | str] | None = None  # value is one of these
-    has: str | None = None  # set fact contains this label
-    has_any: list[str] | None = None
-    has_none: list[str] | None = None
-    prefix: str | None = None  # str fact starts with
+    fact: str  # the fact tested: one of jiuzhu.core.facts.FACT_KINDS
+    eq: int | bool | str | None = None  # the fact equals this value
+    ne: int | bool | str | None = None  # the fact differs from this value
+    lt: int | None = None  # the fact is less than this number
+    le: int | None = None  # the fact is at most this number
+    gt: int | None = None  # the fact is greater than this number
+    ge: int | None = None  # the fact is at least this number
+    one_of: list[int | str] | None = None  # the fact is one of these values
+    has: str | None = None  # the set fact contains this label
+    has_any: list[str] | None = None  # the set fact contains at least one of these labels
+    has_none: list[str] | None = None  # the set fact contains none of these labels
+    prefix: str | None = None  # the text fact starts with this (e.g. an area code's first digits)
 
     def __post_init__(self) -> None:
         kind = FACT_KINDS.get(self.fact)

@@ -1,5 +1,8 @@
 """Demo data: a provider with workers, a few people walked through the loop, one user per
-role. Idempotent: everything is keyed by name, so a second run adds nothing."""
+role. Idempotent and resumable: everything is keyed by name or ID number and every step
+first looks for what an earlier run made, so a second run adds nothing and a run stopped
+half-way (Ctrl-C) is completed by the next one. Each step commits on its own through the
+service loop, so an interruption never leaves a half-written step."""
 
 from __future__ import annotations
 
@@ -9,12 +12,12 @@ from datetime import date
 from sqlalchemy import select
 
 from . import idcard
-from .access import Role, system_actor
+from .access import Actor, Role, system_actor
 from .base import Refused
-from .domain import NewPerson
+from .domain import CaseStatus, NewPerson, Order, OrderStatus, Provider
 from .regions import Region
 from .services import Services
-from .services.cases import grant_entitlement, open_case, record_assessment
+from .services.cases import case_file, grant_entitlement, open_case, record_assessment
 from .services.orders import (
     Finish,
     NewOrder,
@@ -26,10 +29,11 @@ from .services.orders import (
     rate_order,
     start_order,
 )
-from .services.people import create_person
-from .services.providers import create_provider, create_worker
+from .services.people import create_person, find_person
+from .services.providers import create_provider, create_worker, get_provider, list_providers
+from .services.sessions import NewSession, candidates, check_in, create_session, list_sessions
 from .services.users import add_user, generate_password
-from .storage.tables import providers, users
+from .storage.tables import users
 
 PEOPLE = (
     ("王秀兰", date(1979, 3, 12), ("低保",), 4, False),
@@ -46,28 +50,91 @@ def load_demo(svc: Services, region_ids: list[str] | None = None) -> Iterator[st
         yield from _region_demo(svc, region)
 
 
+# Every step looks first for what an earlier (maybe interrupted) run made, so a run
+# stopped anywhere leaves whole steps behind and the next run finishes the rest.
+WORKERS = (
+    ("张慧", ("助理社会工作师",), "13800000001"),
+    ("阿依古丽", ("社会工作师",), "13800000002"),
+)
+TRAIL = (
+    OrderStatus.DISPATCHED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.IN_SERVICE,
+    OrderStatus.DELIVERED,
+    OrderStatus.RATED,
+)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.created = 0
+        self.orders = 0
+
+
 def _region_demo(svc: Services, region: Region) -> Iterator[str]:
     actor = system_actor(region.id, region.info.code, "demo")
+    tally = _Tally()
+    provider = _provider(svc, actor, region, tally)
+    started = tally.created == 0  # the provider was there: an earlier run began this region
+    worker_ids = [_worker(svc, actor, provider.id, *spec, tally=tally) for spec in WORKERS]
+    for i, spec in enumerate(PEOPLE):
+        _person_demo(svc, actor, region, provider.id, worker_ids[0], i, spec, tally)
+    _session_demo(svc, actor, region, provider.id, worker_ids[0], tally)
+    if tally.created == 0:
+        yield f"{region.id}: demo data already loaded"
+    else:
+        resumed = " (finished an interrupted run)" if started else ""
+        yield (
+            f"{region.id}: provider {provider.name}, {len(PEOPLE)} people, "
+            f"{tally.orders} orders{resumed}"
+        )
+    yield from _demo_users(svc, region, provider.id, worker_ids[0])
+
+
+def _provider(svc: Services, actor: Actor, region: Region, tally: _Tally) -> Provider:
+    """The provider the region's sources name (region.toml providers), else a sample one."""
     known = region.info.providers[0] if region.info.providers else None
     name = known.name if known else f"{region.info.name}示例社会工作服务中心"
-    with svc.engine.connect() as conn:
-        exists = conn.execute(
-            select(providers.c.id).where(
-                providers.c.region_id == region.id, providers.c.name == name
-            )
-        ).first()
-    if exists is not None:
-        yield f"{region.id}: demo data already loaded"
-        yield from _demo_users(svc, region, int(exists[0]), _first_worker(svc, int(exists[0])))
-        return
-    community = max(region.info.areas, key=lambda a: len(a.code)).code
+    for provider in list_providers(svc, actor):
+        if provider.name == name:
+            return provider
+    tally.created += 1
     home = (known.area if known else "") or region.info.areas[0].code
-    provider = create_provider(svc, actor, region.id, name, home)
-    worker = create_worker(svc, actor, provider.id, "张慧", ["助理社会工作师"], "13800000001")
-    create_worker(svc, actor, provider.id, "阿依古丽", ["社会工作师"], "13800000002")
-    placed = 0
-    for i, (pname, born, groups, grade, illness) in enumerate(PEOPLE):
-        number = idcard.make(region.info.code, born, 900 + i)
+    return create_provider(svc, actor, region.id, name, home)
+
+
+def _worker(
+    svc: Services,
+    actor: Actor,
+    provider_id: int,
+    name: str,
+    qualifications: tuple[str, ...],
+    phone: str,
+    tally: _Tally,
+) -> int:
+    for worker in get_provider(svc, actor, provider_id).workers:
+        if worker.name == name:
+            return worker.id
+    tally.created += 1
+    return create_worker(svc, actor, provider_id, name, list(qualifications), phone).id
+
+
+def _person_demo(
+    svc: Services,
+    actor: Actor,
+    region: Region,
+    provider_id: int,
+    worker_id: int,
+    i: int,
+    spec: tuple[str, date, tuple[str, ...], int, bool],
+    tally: _Tally,
+) -> None:
+    pname, born, groups, grade, illness = spec
+    number = idcard.make(region.info.code, born, 900 + i)
+    person = find_person(svc, region.id, number)
+    if person is None:
+        tally.created += 1
+        community = max(region.info.areas, key=lambda a: len(a.code)).code
         person = create_person(
             svc,
             actor,
@@ -83,48 +150,133 @@ def _region_demo(svc: Services, region: Region) -> Iterator[str]:
                 student=born.year > 2005,
             ),
         )
-        case = open_case(svc, actor, person.id, "示例：政策找人，入户核实")
+    try:
+        case_id = open_case(svc, actor, person.id, "示例：政策找人，入户核实").id
+        tally.created += 1
+    except Refused as exc:
+        if exc.rule != "case.unique" or "case_id" not in exc.facts:
+            raise
+        case_id = int(str(exc.facts["case_id"]))
+    file = case_file(svc, actor, case_id)
+    if file.assessments:
+        recommended = file.assessments[-1].recommended_items
+    else:
+        tally.created += 1
         answers = {
             ind.code: min(1, len(ind.options) - 1)
             for d in region.instrument.domains
             for ind in d.indicators
         }
-        assessed = record_assessment(svc, actor, case.id, answers)
+        recommended = record_assessment(svc, actor, case_id, answers).recommended_items
+    if any(e.kind == "eligibility.refused" for e in file.events):
+        return  # not eligible in this region: the refusal stays on the case file
+    if not file.entitlements and file.case.status == CaseStatus.OPEN:
         try:
-            grant_entitlement(svc, actor, case.id)
-        except Refused:
-            continue  # not eligible in this region: the refusal stays on the case file
-        for code in assessed.recommended_items[:2] or [region.catalogue.items[0].code]:
+            grant_entitlement(svc, actor, case_id)  # None: served without one (short-term)
+            tally.created += 1
+        except Refused as exc:
+            if exc.rule == "eligibility":
+                tally.created += 1  # the refusal event was written
+                return
+            raise
+    for code in recommended[:2] or [region.catalogue.items[0].code]:
+        order = next(
+            (o for o in file.orders if o.item_code == code and o.status != OrderStatus.CANCELLED),
+            None,
+        )
+        if order is None:
             try:
-                order = place_order(svc, actor, NewOrder(case_id=case.id, item_code=code))
+                order = place_order(svc, actor, NewOrder(case_id=case_id, item_code=code))
             except Refused:
                 continue
-            placed += 1
-            if placed % 3 == 0:
-                continue  # leave some waiting for dispatch
-            dispatch_order(svc, actor, order.id, provider.id)
-            accept_order(svc, actor, order.id, worker.id)
+            tally.created += 1
+        tally.orders += 1
+        if tally.orders % 3 == 0:
+            continue  # leave some waiting for dispatch
+        _carry_out(svc, actor, region, order, provider_id, worker_id, pname, tally)
+
+
+def _session_demo(
+    svc: Services, actor: Actor, region: Region, provider_id: int, worker_id: int, tally: _Tally
+) -> None:
+    """A group session (小组工作 / 主题活动) of the region's first group item, with every
+    active demo case checked in."""
+    item = next((i for i in region.catalogue.items if i.mode == "group"), None)
+    if item is None:
+        return
+    title = f"示例{item.name}"
+    session = next((s for s in list_sessions(svc, actor) if s.title == title), None)
+    if session is None:
+        tally.created += 1
+        session = create_session(
+            svc,
+            actor,
+            NewSession(
+                item_code=item.code,
+                title=title,
+                starts_at=svc.now(),
+                minutes=item.minutes_per_unit or 90,
+                area_code=region.info.code,
+                provider_id=provider_id,
+                worker_id=worker_id,
+            ),
+        )
+    for p, spec in enumerate(PEOPLE):
+        person = find_person(svc, region.id, idcard.make(region.info.code, spec[1], 900 + p))
+        if person is None:
+            continue
+        for c in candidates(svc, actor, session.id, person.name):
+            if c.attending:
+                continue
+            try:
+                check_in(svc, actor, session.id, c.case_id)
+                tally.created += 1
+            except Refused:
+                continue  # not active here, or the item asks for an entitlement they lack
+
+
+def _carry_out(
+    svc: Services,
+    actor: Actor,
+    region: Region,
+    order: Order,
+    provider_id: int,
+    worker_id: int,
+    confirmed_by: str,
+    tally: _Tally,
+) -> None:
+    """Take the order from wherever it stands to rated."""
+    done = TRAIL.index(order.status) + 1 if order.status in TRAIL else 0
+    item = region.catalogue.item(order.item_code)
+    for status in TRAIL[done:]:
+        tally.created += 1
+        if status == OrderStatus.DISPATCHED:
+            dispatch_order(svc, actor, order.id, provider_id)
+        elif status == OrderStatus.ACCEPTED:
+            accept_order(svc, actor, order.id, worker_id)
+        elif status == OrderStatus.IN_SERVICE:
             start_order(svc, actor, order.id)
-            item = region.catalogue.item(code)
+        elif status == OrderStatus.DELIVERED:
             finish_order(
                 svc,
                 actor,
                 order.id,
                 Finish(
                     steps_done=list(item.standard),
-                    signer=pname,
+                    signer=confirmed_by,
                     minutes=item.minutes_per_unit or 60,
                 ),
             )
+        else:
             rate_order(svc, actor, order.id, NewRating(score=5, comment="服务很好"))
-    yield f"{region.id}: provider {provider.name}, {len(PEOPLE)} people, {placed} orders"
-    yield from _demo_users(svc, region, provider.id, worker.id)
 
 
 def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int) -> Iterator[str]:
     for role in Role:
         if role == Role.SYSTEM:
             continue
+        if role == Role.APPROVER and not _first_department(region):
+            continue  # no one-form departments in this region: nobody to approve
         username = f"{region.id}-{role.value}"
         with svc.engine.connect() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
@@ -145,21 +297,7 @@ def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int)
         yield f"  user {username:<28} password {password}  ({role.label})"
 
 
-def _first_worker(svc: Services, provider_id: int) -> int:
-    from .storage.tables import workers
-
-    with svc.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(workers.c.id)
-                .where(workers.c.provider_id == provider_id)
-                .order_by(workers.c.id)
-                .limit(1)
-            ).scalar_one()
-        )
-
-
 def _first_department(region: Region) -> str:
     policies = region.sections.get("policies")
     departments = getattr(policies, "departments", None)
-    return str(departments[0].code) if departments else "civil-affairs"
+    return str(departments[0].code) if departments else ""

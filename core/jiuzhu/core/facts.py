@@ -59,15 +59,15 @@ class Disability(IntEnum):
 class PersonFacts(Base, frozen=True, kw_only=True):
     """What rules know of one person on one day."""
 
-    age: int
-    groups: frozenset[str] = frozenset()
-    disability_grade: int = 0
-    major_illness: bool = False
+    age: int  # in whole years on the day the rule is applied
+    groups: frozenset[str] = frozenset()  # assistance categories held: labels of GROUPS
+    disability_grade: int = 0  # 残疾人证 grade, 1 (most severe) to 4; 0: none
+    major_illness: bool = False  # a major illness (重大疾病)
     chronic_illness: bool = False
-    household_size: int = 1
+    household_size: int = 1  # members of the household
     income_per_capita_fen: int = 0  # household income per member per month, in fen
-    covered_by: frozenset[str] = frozenset()
-    student: bool = False
+    covered_by: frozenset[str] = frozenset()  # services already received: labels of COVERAGE
+    student: bool = False  # in school or college
     living_alone: bool = False
     area_code: str = ""  # where the person lives (residence); eligibility rules read this
     hukou_area_code: str = ""  # where the household is registered (户籍); "" if not recorded
@@ -135,7 +135,7 @@ class Population:
     def take(self, index: npt.NDArray[np.intp] | slice) -> Population:
         """The people at ``index`` (an index array, a boolean mask or a slice)."""
         columns: dict[str, Any] = {f: self.column(f)[index] for f in FACT_KINDS}
-        return Population(**columns)
+        return Population(**columns, extra={k: v[index] for k, v in self.extra.items()})
 
     def column(self, fact: str) -> npt.NDArray[Any]:
         col: npt.NDArray[Any] = getattr(self, fact)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as md
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -43,9 +43,14 @@ def make_plugin_manager(
     entry_points: bool = True,
     plugins: Iterable[tuple[str, object]] = (),
     disable: Iterable[str] = (),
+    distributions: Mapping[str, str] | None = None,
 ) -> pluggy.PluginManager:
     """Build a manager: block disabled names, load entry points of group ``jiuzhu``,
-    register ``plugins`` given directly, then refuse unknown hook implementations."""
+    register ``plugins`` given directly, then refuse unknown hook implementations.
+
+    ``distributions`` names the distribution of a plugin given directly, as
+    ``"name version"`` (jiuzhu.core.testing.load_alone passes it, so a region loaded alone
+    keeps its version)."""
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     blocked = blocked_from_env() | set(disable)
@@ -80,8 +85,8 @@ def make_plugin_manager(
             continue
         if name in dists or pm.get_plugin(name) is not None:
             raise PluginError(f"two plugins are named '{name}'")
-        dists[name] = DIRECT
-        _register(pm, name, obj, DIRECT)
+        dists[name] = (distributions or {}).get(name, DIRECT)
+        _register(pm, name, obj, dists[name])
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -252,3 +257,36 @@ def region_source(module: ModuleType | str, region_id: str, data: str = "data") 
     if mod.__file__ is None:
         raise PluginError(f"cannot locate the files of {mod.__name__}")
     return RegionSource(id=region_id, data_dir=Path(mod.__file__).parent / data)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One registered plugin, for `jiuzhu plugins`."""
+
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": list(self.hooks),
+        }
+
+
+def describe_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every plugin the manager holds, with its distribution and the hooks it implements."""
+    out: list[PluginInfo] = []
+    for name, plugin in pm.list_name_plugin():
+        if name is None or plugin is None:
+            continue
+        dist = plugin_dist(pm, name)
+        distribution, _, version = dist.rpartition(" ") if " " in dist else (dist, "", "")
+        if dist == DIRECT:
+            distribution, version = DIRECT, ""
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        out.append(PluginInfo(name, distribution, version, tuple(hooks)))
+    return sorted(out, key=lambda p: p.name)

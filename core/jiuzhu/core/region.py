@@ -19,9 +19,11 @@ class Sourced(Base, frozen=True, kw_only=True):
 
 
 class Area(Base, frozen=True, kw_only=True):
-    code: str
+    """A division inside the region (county, township, community …)."""
+
+    code: str  # its GB/T 2260 (or township/village) code; unique
     name: str
-    parent: str
+    parent: str  # the region's code, or the code of an area listed before this one
     source: str = ""
     illustrative: bool = False
 
@@ -29,9 +31,9 @@ class Area(Base, frozen=True, kw_only=True):
 class ServiceSettings(Base, frozen=True, kw_only=True):
     """How the region runs its loop."""
 
-    urgent_response_hours: int = 24
-    normal_response_hours: int = 72
-    return_visit_days: int = 7
+    urgent_response_hours: int = 24  # an urgent order is due this many hours after it is placed
+    normal_response_hours: int = 72  # any other order is due after this many hours
+    return_visit_days: int = 7  # a return visit (回访) is due this many days after delivery
     # a satisfaction survey (visit kind "survey") of every active case this often; 0: none
     satisfaction_survey_months: int = 0
     source: str = ""
@@ -52,17 +54,19 @@ class KnownProvider(Base, frozen=True, kw_only=True):
 
 
 class RegionInfo(Base, frozen=True, kw_only=True):
-    id: str
-    name: str
+    """region.toml: who the region is and its hierarchy of areas."""
+
+    id: str  # lower-case identifier; the id its plugin registers
+    name: str  # the Chinese name (鄂尔多斯市)
     name_en: str
-    code: str
-    version: str
-    levels: list[str]
-    summary: str = ""
-    sources: list[str] = []
-    areas: list[Area] = []
-    providers: list[KnownProvider] = []
-    service: ServiceSettings = ServiceSettings(illustrative=True)
+    code: str  # the region's 6-digit GB/T 2260 division code
+    version: str  # the version of this data (e.g. 2024.1), recorded with results
+    levels: list[str]  # names of the levels from the region down (市, 区, 街道, 社区)
+    summary: str = ""  # the pilot in a paragraph, with its sources
+    sources: list[str] = []  # the documents the data comes from
+    areas: list[Area] = []  # every area below the region, parents before children
+    providers: list[KnownProvider] = []  # providers the sources name
+    service: ServiceSettings = ServiceSettings(illustrative=True)  # deadlines of the loop
     timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
 
     def __post_init__(self) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import msgspec
-
+from . import strict_toml
 from .assessment import Instrument
 from .base import ConfigError
 from .catalogue import Catalogue
@@ -65,32 +63,10 @@ class Region:
         return value
 
 
-_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-
-
-def describe_error(file: str, exc: msgspec.MsgspecError) -> str:
-    """'file: key.path: what was expected' from a msgspec error."""
-    text = str(exc)
-    m = _AT.match(text)
-    msg, path = (m.group("msg"), m.group("path")) if m else (text, "")
-    path = (path or "").lstrip(".")
-    if isinstance(exc, msgspec.DecodeError) and not path:
-        return f"{file}: invalid TOML: {msg}"
-    return f"{file}: {path or '(top level)'}: {msg}"
-
-
 def decode_file(path: Path, kind: type[S]) -> S:
-    """Decode one TOML file strictly; raise ConfigError naming file and key path."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
-    try:
-        return msgspec.toml.decode(raw, type=kind)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ConfigError([describe_error(str(path), exc)]) from None
-    except (ValueError, TypeError) as exc:  # a check outside msgspec's wrapping
-        raise ConfigError([f"{path}: (top level): {exc}"]) from None
+    """Decode one TOML file strictly; ConfigError lists every problem, each naming the
+    file, the key path (list elements by their code) and what was expected."""
+    return strict_toml.decode_file(path, kind)
 
 
 def load_region(

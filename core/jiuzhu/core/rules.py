@@ -22,6 +22,7 @@ class RuleLabel:
     id: str
     label: str
     source: str = ""
+    illustrative: bool = False  # the rule (or part of it) was filled in, not sourced
 
 
 @dataclass(frozen=True)

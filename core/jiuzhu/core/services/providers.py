@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from sqlalchemy import Integer, func, select, update
 
@@ -24,6 +26,11 @@ def create_provider(
         raise Invalid("name", "机构名称不能为空")
     if area_code != region.info.code and region.info.area(area_code) is None:
         raise Invalid("area_code", f"{area_code} 不是{region.info.name}的区划代码")
+    # a new provider's standing: what the region's rule says of no ratings at all
+    first: ProviderStanding | None = svc.regions.pm.hook.jiuzhu_provider_light(
+        region=region, stats=ProviderStats(provider_id=0)
+    )
+    standing = first or UNRATED
     with svc.transaction() as conn:
         if conn.execute(
             select(providers.c.id).where(
@@ -36,15 +43,18 @@ def create_provider(
                 region_id=region_id,
                 name=name,
                 area_code=area_code,
-                light="",
-                light_label="",
-                light_reason="新机构，尚无评价",
-                blocks_dispatch=False,
+                light=standing.code,
+                light_label=standing.label,
+                light_reason=f"新机构：{standing.reason}" if standing.reason else "新机构",
+                blocks_dispatch=standing.blocks_dispatch,
                 active=True,
             )
         ).inserted_primary_key
         assert pid is not None
         return msgspec.convert(fetch_one(conn, providers, "provider", pid[0], id=pid[0]), Provider)
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 
 
 def create_worker(
@@ -56,6 +66,10 @@ def create_worker(
     phone: str = "",
 ) -> Worker:
     actor.require("provider.write")
+    if not name.strip():
+        raise Invalid("name", "社工姓名不能为空")
+    if phone and not PHONE.match(phone):
+        raise Invalid("phone", f"{phone!r} 不是电话号码（如 13800000001 或 0477-1234567）")
     with svc.transaction() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
         if prow["region_id"] != actor.region_id:
@@ -191,3 +205,17 @@ def list_providers(svc: Services, actor: Actor) -> list[Provider]:
             .all()
         )
     return [msgspec.convert(plain(r), Provider) for r in rows]
+
+
+def provider_region(svc: Services, provider_id: int) -> str:
+    """The region a provider belongs to (NotFound if there is no such provider)."""
+    with svc.engine.connect() as conn:
+        return str(fetch_one(conn, providers, "provider", provider_id, id=provider_id)["region_id"])
+
+
+def masked_phone(phone: str) -> str:
+    """138****0001: enough to tell workers apart, not to call them."""
+    digits = phone.replace(" ", "").replace("-", "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

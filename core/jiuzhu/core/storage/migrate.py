@@ -2,12 +2,14 @@
 
 The core's revisions form one line; each plugin owning tables adds a branch of its own
 (``jiuzhu_migrations``), whose first revision depends on a core revision. ``upgrade`` runs
-every head, so one command brings the core and all plugins up to date.
+every head, so one command brings the core and all plugins up to date, and "up to date"
+means: the database holds every head — the core's and each loaded plugin's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pluggy
@@ -19,10 +21,15 @@ from alembic.script.revision import ResolutionError
 from sqlalchemy import Engine
 
 CORE_VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
+UPGRADE_HINT = "run `jiuzhu db upgrade`"
 
 
 class MigrationError(RuntimeError):
     """A plugin registered migrations that cannot be used; the message names it."""
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is missing or not at the revisions this jiuzhu expects."""
 
 
 def plugin_locations(pm: pluggy.PluginManager | None) -> list[tuple[Path, str]]:
@@ -45,20 +52,31 @@ def plugin_locations(pm: pluggy.PluginManager | None) -> list[tuple[Path, str]]:
     return found
 
 
-def alembic_config(pm: pluggy.PluginManager | None = None) -> Config:
+def alembic_config(
+    pm: pluggy.PluginManager | None = None, version_locations: Sequence[str] = ()
+) -> Config:
+    """The core's migrations, every branch the plugins of ``pm`` register, and any extra
+    version folders."""
     cfg = Config()
     cfg.set_main_option("script_location", "jiuzhu.core:migrations")
     cfg.set_main_option("path_separator", "os")
-    locations: Iterable[Path] = [CORE_VERSIONS, *(p for p, _ in plugin_locations(pm))]
-    cfg.set_main_option("version_locations", ":".join(str(p) for p in locations))
+    locations: Iterable[str] = [
+        str(CORE_VERSIONS),
+        *(str(p) for p, _ in plugin_locations(pm)),
+        *version_locations,
+    ]
+    cfg.set_main_option("version_locations", ":".join(locations))
     return cfg
 
 
 def upgrade(
-    engine: Engine, pm: pluggy.PluginManager | None = None, revision: str = "heads"
+    engine: Engine,
+    pm: pluggy.PluginManager | None = None,
+    revision: str = "heads",
+    cfg: Config | None = None,
 ) -> None:
     """Upgrade the core and every plugin branch ``pm`` registers (all heads)."""
-    cfg = alembic_config(pm)
+    cfg = cfg or alembic_config(pm)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         raw = conn.connection.dbapi_connection
@@ -86,12 +104,17 @@ def stored(engine: Engine) -> tuple[str, ...]:
         return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def applied(engine: Engine, pm: pluggy.PluginManager | None = None) -> set[str]:
+def _script(pm: pluggy.PluginManager | None, cfg: Config | None) -> ScriptDirectory:
+    return ScriptDirectory.from_config(cfg or alembic_config(pm))
+
+
+def applied(
+    engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
+) -> set[str]:
     """Every revision the database holds: those stored and all they build on."""
-    script = ScriptDirectory.from_config(alembic_config(pm))
-    rows = stored(engine)
+    script = _script(pm, cfg)
     known = []
-    for r in rows:
+    for r in stored(engine):
         try:
             script.revision_map.get_revision(r)
         except ResolutionError:
@@ -100,19 +123,23 @@ def applied(engine: Engine, pm: pluggy.PluginManager | None = None) -> set[str]:
     return {r.revision for r in script.revision_map.iterate_revisions(tuple(known), "base")}
 
 
-def heads(pm: pluggy.PluginManager | None = None) -> tuple[str, ...]:
+def heads(pm: pluggy.PluginManager | None = None, cfg: Config | None = None) -> tuple[str, ...]:
     """The revisions an up-to-date database is at: the core's head and each plugin's."""
-    return tuple(sorted(ScriptDirectory.from_config(alembic_config(pm)).get_heads()))
+    return tuple(sorted(_script(pm, cfg).get_heads()))
 
 
-def current_heads(engine: Engine, pm: pluggy.PluginManager | None = None) -> tuple[str, ...]:
+def current_heads(
+    engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
+) -> tuple[str, ...]:
     """Of ``heads(pm)``, those the database is at (equal to ``heads(pm)`` when current)."""
-    done = applied(engine, pm)
-    return tuple(h for h in heads(pm) if h in done)
+    done = applied(engine, pm, cfg)
+    return tuple(h for h in heads(pm, cfg) if h in done)
 
 
-def is_current(engine: Engine, pm: pluggy.PluginManager | None = None) -> bool:
-    return current_heads(engine, pm) == heads(pm)
+def is_current(
+    engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
+) -> bool:
+    return state(engine, pm, cfg).up_to_date
 
 
 def current(engine: Engine, pm: pluggy.PluginManager | None = None) -> str | None:
@@ -129,6 +156,57 @@ def current(engine: Engine, pm: pluggy.PluginManager | None = None) -> str | Non
 def head() -> str | None:
     """The core's head revision."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: frozenset[str]  # the heads the database is at
+    heads: frozenset[str]
+    unknown: frozenset[str]  # revisions in the database that no migration here defines
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.heads and not self.unknown
+
+    def describe(self) -> str:
+        at = ", ".join(sorted(self.current)) or "nothing"
+        want = ", ".join(sorted(self.heads))
+        if self.unknown:
+            return (
+                f"the database is at revision {', '.join(sorted(self.unknown))}, which this "
+                f"jiuzhu does not know (expects {want}); a newer jiuzhu or a plugin that is "
+                "not installed migrated it: install it, or restore a backup taken before"
+            )
+        if not self.current:
+            return f"the database has no jiuzhu schema yet; {UPGRADE_HINT}"
+        if self.up_to_date:
+            return f"at {at} (all heads)"
+        return f"the database schema is at {at} but this jiuzhu expects {want}; {UPGRADE_HINT}"
+
+
+def state(
+    engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
+) -> SchemaState:
+    """Where the database is against every head of the core and of ``pm``'s plugins."""
+    script = _script(pm, cfg)
+    rows = set(stored(engine))
+    known = {rev.revision for rev in script.walk_revisions()}
+    done = applied(engine, pm, cfg)
+    all_heads = frozenset(script.get_heads())
+    return SchemaState(
+        current=frozenset(h for h in all_heads if h in done),
+        heads=all_heads,
+        unknown=frozenset(rows - known),
+    )
+
+
+def require_current(
+    engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
+) -> None:
+    """Raise SchemaError unless the database is at every head."""
+    st = state(engine, pm, cfg)
+    if not st.up_to_date:
+        raise SchemaError(st.describe())
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from jiuzhu.core import Region, hookimpl
 
-from .config import ServiceKinds, Staffing
+from .calibration import Calibration, check_calibration
+from .config import Staffing
 from .engine import PlanSettings, compare
-from .kinds import KINDS, check_kind
+from .kinds import KINDS, NeedMap, check_need_map
 from .population import People, PopulationSettings, generate
 from .report import render_html, render_json
 from .results import Comparison
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "Comparison",
+    "NeedMap",
     "People",
     "PlanSettings",
     "PopulationSettings",
-    "ServiceKinds",
     "Staffing",
     "compare",
     "generate",
@@ -42,25 +43,15 @@ __all__ = [
 @hookimpl
 def jiuzhu_region_sections(register: Callable[..., None]) -> None:
     register("staffing", Staffing)
-    register("service_kinds", ServiceKinds)
+    register("needs", NeedMap)
+    register("calibration", Calibration)
 
 
 @hookimpl
 def jiuzhu_check_region(region: Region) -> list[str] | None:
-    """service_kinds.toml names catalogue items and kinds of the vocabulary."""
-    kinds = region.section("service_kinds", ServiceKinds)
-    if kinds is None:
-        return None
-    where = region.data_dir / "service_kinds.toml"
-    codes = {item.code for item in region.catalogue.items}
-    problems = []
-    for code, kind in kinds.items.items():
-        if code not in codes:
-            problems.append(f"{where}: items.{code}: not an item of the region's catalogue")
-        problem = check_kind(kind)
-        if problem:
-            problems.append(f"{where}: items.{code}: {problem}")
-    return problems
+    """needs.toml names catalogue items, places every item, and maps no item that nobody
+    can buy within the region's own budget."""
+    return [*check_need_map(region), *check_calibration(region)]
 
 
 @hookimpl

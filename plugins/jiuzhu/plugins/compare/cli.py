@@ -17,8 +17,8 @@ from jiuzhu.core.plugins import load_regions
 
 from .engine import PlanSettings, compare
 from .population import People, PopulationSettings, generate, load_settings
-from .report import print_table, render_html, render_json
-from .results import Comparison
+from .report import print_table, render_html, render_json, table_console
+from .results import Comparison, Explanation
 
 LONG_RUN = 1_000_000  # person x regions: a run this long shows progress even without a TTY
 
@@ -31,14 +31,24 @@ def build_people(
 ) -> People:
     """The population the options describe (a roster, or the synthetic generator)."""
     if roster is not None:
-        if people is not None or seed is not None or config is not None:
-            raise click.UsageError(
-                "--roster gives the population; do not combine it with --people, --seed "
-                "or --population-config"
-            )
+        check_roster_alone(people, seed, config)
         from .roster import read_roster
 
         return read_roster(roster)
+    return generate(population_settings(people, seed, config))
+
+
+def check_roster_alone(people: int | None, seed: int | None, config: Path | None) -> None:
+    if people is not None or seed is not None or config is not None:
+        raise click.UsageError(
+            "--roster gives the population; do not combine it with --people, --seed "
+            "or --population-config"
+        )
+
+
+def population_settings(
+    people: int | None, seed: int | None, config: Path | None
+) -> PopulationSettings:
     settings = load_settings(config) if config is not None else PopulationSettings()
     changes: dict[str, int] = {}
     if people is not None:
@@ -51,7 +61,7 @@ def build_people(
             settings.__post_init__()
         except ValueError as exc:
             raise Invalid("--people/--seed", str(exc)) from None
-    return generate(settings)
+    return settings
 
 
 def run(
@@ -87,10 +97,62 @@ def run(
         return compare(regions, people, region_ids=ids, settings=plan, progress=step)
 
 
+def write_files(config_out: Path | None, template: Path | None, config: Path | None) -> None:
+    """--write-population-config and --write-roster-template."""
+    from .population_config import write_population_config
+    from .roster import write_template
+
+    if config_out is not None:
+        settings = load_settings(config) if config is not None else PopulationSettings()
+        write_population_config(config_out, settings)
+        click.echo(f"wrote {config_out}", err=True)
+    if template is not None:
+        write_template(template)
+        click.echo(f"wrote {template}", err=True)
+
+
+def explain(
+    ctx: Context,
+    people: People,
+    result: Comparison,
+    plan: PlanSettings,
+    sensitivity: bool,
+    decompose: bool,
+) -> Comparison:
+    """The comparison with its sensitivity table and structure/parameter split."""
+    from .sensitivity import decompose as run_decompose
+    from .sensitivity import sensitivity as run_sensitivity
+
+    regions = load_regions(ctx.pm)
+    ids = [r.id for r in result.regions]
+    s = msgspec.structs.replace(plan, on=result.plan.on)
+    rows = []
+    if sensitivity:
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("敏感性 sensitivity"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            rows = run_sensitivity(regions, people, ids, s, progress=step)
+    parts = run_decompose(regions, people, ids, s, as_is=result) if decompose else None
+    return msgspec.structs.replace(
+        result, explanation=Explanation(sensitivity=rows, decomposition=parts)
+    )
+
+
 @click.command("compare")
 @click.option(
     "--people",
-    type=click.IntRange(0, 50_000_000),
+    type=click.IntRange(0, 100_000_000),
     default=None,
     help="Size of the synthetic population (default 10,000).",
 )
@@ -111,7 +173,7 @@ def run(
     "--roster",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="An anonymised roster (.csv or .xlsx) instead of a synthetic population.",
+    help="An anonymised roster (.csv, .parquet or .xlsx) instead of a synthetic population.",
 )
 @click.option(
     "--regions",
@@ -128,6 +190,7 @@ def run(
 )
 @click.option(
     "--output",
+    "-o",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Write to this file instead of standard output.",
@@ -145,6 +208,71 @@ def run(
     default=None,
     help="Stage reviews per person over the year (default: enough to open all).",
 )
+@click.option(
+    "--normalise",
+    "normalise",
+    type=click.Choice(["budget", "prices"]),
+    multiple=True,
+    help="Give every region the same annual amount (budget) or the same price per kind of "
+    "need (prices). Repeat for both.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="REGION.PATH=VALUE",
+    help="Change one value of a region's data for this run, e.g. "
+    "ordos.budget.annual_fen=150000 or '*.budget.annual_fen=100000'. Repeatable.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process, chunk by chunk. dask: partition by partition on a Dask "
+    "cluster (pip install 'jiuzhu[dask]'); see docs/scale.md.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local cluster).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Worker processes of the local Dask cluster (without --scheduler).",
+)
+@click.option(
+    "--write-population-config",
+    "write_config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the population settings (with --population-config's, if given) as an "
+    "annotated TOML file — each distribution with its source or flagged illustrative — "
+    "and stop.",
+)
+@click.option(
+    "--write-roster-template",
+    "write_template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write a roster template (.csv or .xlsx: the columns and one example person) and stop.",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Move each illustrative parameter -20%/+20%, one at a time, and report how far "
+    "the headline figures move.",
+)
+@click.option(
+    "--decompose",
+    is_flag=True,
+    help="Also run with the same budget, the same prices and both, to separate differences "
+    "of model structure from differences of parameters.",
+)
 @pass_ctx
 @friendly
 def compare_command(
@@ -158,30 +286,73 @@ def compare_command(
     output: Path | None,
     on: datetime | None,
     reviews: int | None,
+    normalise: tuple[str, ...],
+    overrides: tuple[str, ...],
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    write_config: Path | None,
+    write_template: Path | None,
+    sensitivity: bool,
+    decompose: bool,
 ) -> None:
     """Run one population through every region's model and show the results side by side.
 
     \b
     Examples:
       jiuzhu compare --people 100000 --seed 7
-      jiuzhu compare --roster people.xlsx --regions ordos,changji --format html --output r.html
+      jiuzhu compare --roster people.xlsx --regions ordos,changji --format html -o r.html
+      jiuzhu compare --normalise budget --normalise prices
+      jiuzhu compare --set ordos.budget.annual_fen=150000 --decompose --sensitivity
+      jiuzhu compare --write-population-config pop.toml --write-roster-template roster.xlsx
+      jiuzhu compare --engine dask --scheduler tcp://10.0.0.5:8786 --roster people.parquet
     """
-    pop = build_people(people, seed, config, roster)
+    if write_config is not None or write_template is not None:
+        write_files(write_config, write_template, config)
+        return
     region_ids = [r.strip() for r in regions_opt.split(",") if r.strip()] if regions_opt else None
     if regions_opt is not None and not region_ids:
         raise click.UsageError("--regions: give at least one region id")
-    plan = PlanSettings(on=on.date() if on is not None else None, reviews=reviews)
-    result = run(ctx, pop, region_ids, plan)
+    plan = PlanSettings(
+        on=on.date() if on is not None else None,
+        reviews=reviews,
+        normalise=sorted(set(normalise)),
+        overrides=list(overrides),
+    )
+    if engine == "dask":
+        if sensitivity or decompose:
+            raise click.UsageError("--sensitivity and --decompose run on the local engine")
+        from .distributed import compare_dask
+
+        if roster is not None:
+            check_roster_alone(people, seed, config)
+        result = compare_dask(
+            load_regions(ctx.pm),
+            population=None if roster else population_settings(people, seed, config),
+            roster=roster,
+            region_ids=region_ids,
+            settings=plan,
+            scheduler=scheduler,
+            workers=workers,
+        )
+    else:
+        if scheduler is not None:
+            raise click.UsageError("--scheduler goes with --engine dask")
+        pop = build_people(people, seed, config, roster)
+        result = run(ctx, pop, region_ids, plan)
+        if sensitivity or decompose:
+            result = explain(ctx, pop, result, plan, sensitivity, decompose)
     if fmt == "json":
         text = render_json(result) + "\n"
     elif fmt == "html":
         text = render_html(result)
     else:
         if output is None:
-            print_table(result, Console())
+            print_table(result, table_console(sys.stdout))
             return
         with output.open("w", encoding="utf-8") as fh:
-            print_table(result, Console(file=fh, width=160, color_system=None))
+            print_table(result, table_console(fh))
+        click.echo(f"wrote {output}", err=True)
         return
     if output is None:
         click.echo(text, nl=False)

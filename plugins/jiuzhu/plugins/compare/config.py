@@ -24,13 +24,3 @@ class Staffing(Base, frozen=True, kw_only=True):
             raise ValueError("certified social workers cannot outnumber the team")
         if not self.source and not self.illustrative:
             raise ValueError("name a source or mark the staffing rule illustrative = true")
-
-
-class ServiceKinds(Base, frozen=True, kw_only=True):
-    """Optional service_kinds.toml: which kind of service (the comparison's vocabulary,
-    jiuzhu.plugins.compare.kinds.KINDS) each catalogue item meets, where the item-name
-    keywords guess wrong. Item code -> kind; "" means the item meets no need."""
-
-    items: dict[str, str] = {}
-    source: str = ""
-    illustrative: bool = False

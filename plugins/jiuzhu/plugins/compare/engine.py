@@ -1,33 +1,32 @@
 """The comparison engine: one population through every region's model.
 
-One rule, two speeds: eligibility, the entitlement rule and the funding split come from the
-same hooks the service loop calls (``jiuzhu_eligibility``, ``jiuzhu_entitlement_rule``,
-``jiuzhu_funding_rule``) and run over columns. Python loops only over regions x review
-stages x passes x items — never over people.
+One rule, two speeds: eligibility, the entitlement and the funding split come from the
+same hooks the service loop calls (``jiuzhu_eligibility``, ``jiuzhu_entitlement_rule`` —
+see entitlement.py for rules that are not a yearly money cap — and ``jiuzhu_funding_rule``)
+and run over columns. Python loops only over regions x review
+stages x passes x kinds x items — never over people.
 
 How a plan is bought (per eligible person, all at once in columns):
 - the year runs in stages: stage r is the time after r stage reviews. In each stage the
-  plan goes through the kinds of need in ``kind_order`` and, for each kind, through the
-  region's items of that kind in catalogue order, and buys as many units as the person
-  still needs, the item allows (``who``, ``max_per_year``, ``max_per_month`` x 12,
-  ``max_fen_per_year``) and one live tier that may buy the item's category can pay (in the
-  rule's unit: fen, minutes or visits); ``EntitlementRule.allocate`` then names the tier
-  that pays, exactly as for an order.
-- a floor (a time floor owed per month) never limits a plan: needs are bought in full, and
-  the result reports the floor owed over the year beside what the plan uses of it. Items
-  that spend no entitlement are bought without one.
-- the rule is the one for a case without an assessment level; where a region grants
-  individual entitlements only by level (the population carries no levels), the first
-  level with a rule is modelled and a note says so.
-- a pass over the items repeats (up to one per tier) while it still buys something, so a
+  plan goes through the kinds of need in ``kind_order``; for each kind through the entries
+  of the region's needs map (``needs.toml``) in order, each for the people its ``who``
+  names; and through each entry's items in order. It buys as many units as the person still
+  needs, the item allows (``who``, ``max_per_year``, ``max_per_month`` x 12,
+  ``max_fen_per_year``) and one live tier that may buy the item's category can pay;
+  ``BudgetRule.allocate`` then names the tier that pays, exactly as for an order.
+- a pass over the kinds repeats (up to one per tier) while it still buys something, so a
   second tier open at the same time, or one opened by spending, is used too.
+
+Layout, for speed: needs and units are kind-major / item-major (one contiguous row per
+kind or item); the people who still need a kind are found once per kind and pass and the
+set shrinks as items meet their need; items no tier that can be live in a stage may buy
+are skipped; funding splits each distinct amount once (a bincount of units).
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,75 +34,74 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from jiuzhu.core import __version__
 from jiuzhu.core.base import Base, Invalid
 from jiuzhu.core.catalogue import Item
-from jiuzhu.core.entitlement import PERIODS_PER_YEAR, EntitlementRule, amount_text
+from jiuzhu.core.conditions import Criteria
 from jiuzhu.core.facts import Population
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
-from jiuzhu.core.rules import FundingRule, IntArray
+from jiuzhu.core.rules import BudgetRule, FundingRule, IntArray
 from jiuzhu.core.times import local_date, utcnow
 
+from . import provenance as prov
 from .config import Staffing
-from .kinds import KINDS, check_kind, item_kinds
+from .entitlement import EntitlementInfo, funding_scheme, plan_rule
+from .kinds import KINDS, need_map
 from .population import NeedArray, People, take
 from .results import (
-    CategoryResult,
     Comparison,
-    EligibilityResult,
-    EntitlementResult,
-    ItemResult,
-    NeedResult,
-    PlanSettingsInfo,
-    RegionResult,
-    RuleCount,
-    SourceResult,
-    StaffingResult,
-    TierResult,
+    InputInfo,
 )
-from .versions import plugin_version
 
 DEFAULT_CHUNK = 250_000
+BoolArray = npt.NDArray[np.bool_]
 
 
 class PlanSettings(Base, kw_only=True, frozen=True):
     """How plans are modelled. ``on``: the day whose rules and prices apply (default:
     today in Asia/Shanghai). ``reviews``: stage reviews each person has over the year
     (default: as many as open every stage). ``kind_order``: the order needs are bought in
-    within a stage. ``kinds``: region id -> item code -> kind, over the keyword mapping
-    and the region's service_kinds.toml."""
+    within a stage. ``overrides`` (``REGION.PATH=VALUE``) and ``normalise`` (``budget``,
+    ``prices``) change the regions' data for a scenario (jiuzhu.plugins.compare.scenario)."""
 
     on: date | None = None
     reviews: int | None = None
     kind_order: list[str] = msgspec.field(default_factory=lambda: list(KINDS))
-    kinds: dict[str, dict[str, str]] = {}
+    overrides: list[str] = []
+    normalise: list[str] = []
 
     def __post_init__(self) -> None:
         if self.reviews is not None and self.reviews < 0:
             raise ValueError("reviews must be >= 0")
         if sorted(self.kind_order) != sorted(KINDS):
             raise ValueError(f"kind_order must list every kind once: {', '.join(KINDS)}")
-        for region_id, mapping in self.kinds.items():
-            for code, kind in mapping.items():
-                problem = check_kind(kind)
-                if problem:
-                    raise ValueError(f"kinds.{region_id}.{code}: {problem}")
+        for n in self.normalise:
+            if n not in ("budget", "prices"):
+                raise ValueError(f"normalise: {n!r}; give budget or prices")
 
 
 @dataclass
 class PlanItem:
     """One catalogue item as the plan buys it."""
 
-    index: int
+    index: int  # position in the catalogue
     item: Item
-    kind: int  # index into KINDS, -1: meets no need
     price: int
     category: int  # index into the catalogue's categories
     max_units: int | None
     max_fen: int | None
-    allowed: npt.NDArray[np.bool_]  # (k,) tiers that may buy its category
-    cost: int = 0  # one unit's cost in the entitlement's unit (0: no budget to check)
+    allowed: BoolArray  # (k,) tiers that may buy its category
+
+
+@dataclass
+class Route:
+    """One needs-map entry: a kind of need met by items, for the people ``who`` names."""
+
+    kind: int
+    entry: int  # index into needs.toml's kinds
+    who: Criteria | None
+    items: list[int]  # indices into RegionModel.items, in buying order
+    key: str  # provenance input key
 
 
 @dataclass
@@ -113,122 +111,206 @@ class RegionModel:
     region: Region
     regions: Regions
     on: date
-    budget: EntitlementRule | None  # None: no individual entitlement
+    budget: BudgetRule
     funding: FundingRule
+    entitlement: EntitlementInfo
     items: list[PlanItem]
-    by_kind: list[list[PlanItem]]  # per KINDS index, catalogue order
+    routes: list[Route]
+    by_kind: list[list[Route]]  # per KINDS index
     kind_order: list[int]
     stages: list[int]  # review counts at which a stage starts
     reviews: int
-    caps: IntArray  # per person and year, in the rule's unit
-    level: str = ""
+    caps: IntArray
+    prices: IntArray  # (items,) fen
+    inputs: dict[str, InputInfo]
+    not_offered: dict[int, tuple[str, int]]  # kind -> (reason, needs.toml entry)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def limits(self) -> bool:
-        """Whether the rule caps a plan (a floor or no entitlement does not)."""
-        return self.budget is not None and self.budget.kind == "cap"
 
     @classmethod
     def build(
-        cls, regions: Regions, region: Region, settings: PlanSettings, on: date
+        cls,
+        regions: Regions,
+        region: Region,
+        settings: PlanSettings,
+        on: date,
+        changed: frozenset[str] = frozenset(),
     ) -> RegionModel:
+        """``changed``: input keys a scenario changed (their basis becomes scenario)."""
+        needs = need_map(region)
+        if needs is None:
+            raise Invalid(
+                f"{region.id}: needs.toml",
+                "the region has no needs map: the comparison cannot tell which items meet "
+                f"which need (add {region.data_dir / 'needs.toml'}; see docs/compare.md)",
+            )
         notes: list[str] = []
-        budget, level = _rule(regions, region, on, notes)
+        budget, entitlement = plan_rule(regions, region, on, notes)
         funding = regions.funding_rule(region, on)
-        kinds = item_kinds(region, settings.kinds.get(region.id))
+        inputs = _inputs(region, budget, on, changed)
+        elig = regions.eligibility(region, Population.of([]), on)  # the rules' labels
+        for kind, rules in (("include", elig.includes), ("exclude", elig.excludes)):
+            for rule in rules:
+                inputs[f"eligibility.{kind}.{rule.id}"] = InputInfo(
+                    label=f"资格规则：{rule.label}",
+                    basis=prov.basis_of(rule.source, rule.illustrative),
+                    source=rule.source,
+                )
         cats = [c.code for c in region.catalogue.categories]
         items: list[PlanItem] = []
-        k = len(budget.buckets()) if budget is not None else 1
+        position: dict[str, int] = {}
         for i, item in enumerate(region.catalogue.items):
             try:
                 price = item.price_on(on)
             except LookupError:
                 notes.append(f"{item.code}（{item.name}）：{on} 无价格，不计入方案")
                 continue
-            kind = kinds[item.code]
-            problem = check_kind(kind)
-            if problem:
-                raise Invalid(f"kinds.{region.id}.{item.code}", problem)
             caps = [c for c in (item.max_per_year,) if c is not None]
             if item.max_per_month is not None:
                 caps.append(item.max_per_month * 12)
-            spends = budget is not None and item.spends_entitlement
-            allowed = (
-                np.array(budget.allows(item.category), dtype=np.bool_)
-                if budget is not None and spends
-                else np.ones(k, dtype=np.bool_)
-            )
+            if item.spends_entitlement:
+                allowed = np.array(budget.allows(item.category), dtype=np.bool_)
+            else:  # attended without an entitlement: any tier is as good (it pays nothing)
+                allowed = np.ones(len(budget.caps()), dtype=np.bool_)
             if not allowed.any():
                 notes.append(f"{item.code}（{item.name}）：没有阶段可购买该类别")
+            position[item.code] = len(items)
             items.append(
                 PlanItem(
                     index=i,
                     item=item,
-                    kind=KINDS.index(kind) if kind else -1,
                     price=price,
                     category=cats.index(item.category),
                     max_units=min(caps) if caps else None,
                     max_fen=item.max_fen_per_year,
                     allowed=allowed,
-                    cost=budget.cost(item, 1, price) if budget is not None and spends else 0,
                 )
             )
-        by_kind: list[list[PlanItem]] = [[] for _ in KINDS]
-        for pi in items:
-            if pi.kind >= 0 and pi.allowed.any():
-                by_kind[pi.kind].append(pi)
-        review_tiers = budget.review_stages() if budget is not None else []
+        routes: list[Route] = []
+        not_offered: dict[int, tuple[str, int]] = {}
+        for e, entry in enumerate(needs.kinds):
+            k = KINDS.index(entry.kind)
+            if not entry.offered:
+                not_offered[k] = (entry.reason, e)
+                continue
+            usable = [position[c] for c in entry.items if c in position]
+            who = entry.who if (entry.who.all or entry.who.any) else None
+            routes.append(Route(kind=k, entry=e, who=who, items=usable, key=f"needs[{e}]"))
+        for other in needs.other:
+            for code in other.items:
+                item = region.catalogue.item(code)
+                notes.append(f"{code}（{item.name}）：不计入方案 — {other.reason}")
+        by_kind: list[list[Route]] = [[] for _ in KINDS]
+        for r in routes:
+            by_kind[r.kind].append(r)
+        tiers = budget.version.tiers
+        review_tiers = [t for t, tier in enumerate(tiers) if t > 0 and tier.opens == "review"]
         reviews = max(review_tiers, default=0) if settings.reviews is None else settings.reviews
         stages = [0, *[t for t in review_tiers if t <= reviews]]
-        per_year = PERIODS_PER_YEAR[budget.period] if budget is not None else 1
-        caps_year = [b.cap * per_year for b in budget.buckets()] if budget is not None else [0]
-        if budget is not None and budget.kind == "cap" and per_year != 1:
-            notes.append(f"额度按{budget.period}计，方案按全年合计（{per_year}期）近似，不区分各期")
         return cls(
             region=region,
             regions=regions,
             on=on,
             budget=budget,
             funding=funding,
+            entitlement=entitlement,
             items=items,
+            routes=routes,
             by_kind=by_kind,
             kind_order=[KINDS.index(k) for k in settings.kind_order],
             stages=stages,
             reviews=reviews,
-            caps=np.array(caps_year, dtype=np.int64),
-            level=level,
+            caps=np.array(budget.caps(), dtype=np.int64),
+            prices=np.array([pi.price for pi in items], dtype=np.int64),
+            inputs=inputs,
+            not_offered=not_offered,
             notes=notes,
         )
 
+    def possible_tiers(self, stage: int) -> BoolArray:
+        """Tiers that can be live in ``stage`` (a review tier only once reviewed)."""
+        tiers = self.budget.version.tiers
+        return np.array(
+            [t == 0 or tier.opens != "review" or stage >= t for t, tier in enumerate(tiers)],
+            dtype=np.bool_,
+        )
 
-def _rule(
-    regions: Regions, region: Region, on: date, notes: list[str]
-) -> tuple[EntitlementRule | None, str]:
-    """The region's rule for a case without a level, else for its first level with one."""
-    rule = regions.entitlement_rule(region, on, "")
-    if rule is not None:
-        return rule, ""
-    for lv in region.instrument.levels:
-        rule = regions.entitlement_rule(region, on, lv.name)
-        if rule is not None:
-            notes.append(
-                f"个人服务额度按评估等级授予，人口数据无评估等级：按「{lv.name}」的规则"
-                f"（{rule.name}）建模"
-            )
-            return rule, lv.name
-    notes.append("本地区不授予个人服务额度：方案按需求全额购买")
-    return None, ""
+
+def _inputs(
+    region: Region, budget: BudgetRule, on: date, changed: frozenset[str]
+) -> dict[str, InputInfo]:
+    """Every input of the region's model, with its basis (see provenance.py)."""
+    out: dict[str, InputInfo] = {}
+
+    def add(key: str, label: str, source: str, illustrative: bool) -> None:
+        basis = prov.SCENARIO if key in changed else prov.basis_of(source, illustrative)
+        out[key] = InputInfo(label=label, basis=basis, source=source)
+
+    version = budget.version
+    add("budget.annual_fen", "每人每年额度", version.source, version.illustrative)
+    for t, tier in enumerate(version.tiers):
+        add(
+            f"budget.tiers[{t}]",
+            f"{tier.name}（{tier.share_percent}%）的开放方式与可购类别",
+            tier.source or version.source,
+            tier.illustrative or version.illustrative,
+        )
+    for item in region.catalogue.items:
+        source, ill = item.source, item.illustrative or item.price_illustrative
+        for change in sorted(item.price_changes, key=lambda c: c.valid_from):
+            if change.valid_from <= on:
+                source, ill = change.source, change.illustrative or not change.source
+        add(f"price[{item.code}]", f"{item.name} 单价", source, ill)
+        # minutes and caps carry no source of their own: illustrative unless scenario
+        add(f"minutes[{item.code}]", f"{item.name} 每单位分钟数", "", True)
+        if item.max_per_month or item.max_per_year or item.max_fen_per_year:
+            add(f"caps[{item.code}]", f"{item.name} 次数或金额上限", "", True)
+        if item.who.all or item.who.any:
+            add(f"who[{item.code}]", f"{item.name} 适用对象", item.source, item.illustrative)
+    needs = need_map(region)
+    for e, entry in enumerate(needs.kinds if needs else []):
+        what = "、".join(entry.items) if entry.offered else f"未提供：{entry.reason}"
+        add(f"needs[{e}]", f"需求「{entry.kind}」→ {what}", entry.source, entry.illustrative)
+    fversion = next(
+        (
+            v
+            for v in funding_scheme(region).versions
+            if v.valid_from == budget_funding_date(region, on)
+        ),
+        None,
+    )
+    add(
+        "funding.shares",
+        "资金来源分担比例",
+        fversion.source if fversion else "",
+        fversion.illustrative if fversion else True,
+    )
+    rule = region.section("staffing", Staffing)
+    add(
+        "staffing",
+        "服务机构人员配置规则",
+        rule.source if rule else "",
+        rule.illustrative if rule else True,
+    )
+    add("plan.kind_order", "方案内各类需求的购买顺序（模型假设）", "", True)
+    return out
+
+
+def budget_funding_date(region: Region, on: date) -> date | None:
+    """valid_from of the funding version in force on ``on``."""
+    starts = [v.valid_from for v in funding_scheme(region).versions if v.valid_from <= on]
+    return max(starts) if starts else None
 
 
 @dataclass
 class Plans:
-    """The plans of one chunk's eligible people (row j is person ``index[j]``)."""
+    """The plans of one chunk's eligible people (column j is person ``index[j]``)."""
 
     index: npt.NDArray[np.intp]
     spent: IntArray  # (m, tiers) fen
-    units: npt.NDArray[np.int32]  # (m, len(model.items)) units bought
-    unmet: NeedArray  # (m, len(KINDS)) need left
+    units: npt.NDArray[np.int32]  # (items, m) units bought: item-major
+    need: NeedArray  # (kinds, m) need at the start: kind-major
+    unmet: NeedArray  # (kinds, m) need left: kind-major
+    route_units: IntArray  # (routes,) units bought through each needs-map entry
     reviews: int
 
 
@@ -246,9 +328,9 @@ class Totals:
     tier_spent: IntArray | None = None
     by_source: IntArray | None = None
     item_units: IntArray | None = None
-    item_fen: IntArray | None = None
     item_persons: IntArray | None = None
     cat_persons: IntArray | None = None
+    route_units: IntArray | None = None
     need_all: IntArray | None = None
     need_eligible: IntArray | None = None
     need_people: IntArray | None = None
@@ -261,108 +343,202 @@ class Totals:
         old = getattr(self, name)
         setattr(self, name, value.astype(np.int64) if old is None else old + value)
 
+    def merge(self, other: Totals) -> Totals:
+        """The totals of two disjoint parts of a population (for partitioned engines)."""
+        out = Totals()
+        for f in self.__dataclass_fields__:
+            a, b = getattr(self, f), getattr(other, f)
+            if f == "rule_version":
+                setattr(out, f, a or b)
+            elif a is None or b is None:
+                setattr(out, f, b if a is None else a)
+            else:
+                setattr(out, f, a + b)
+        return out
 
-def plan(
-    model: RegionModel, pop: Population, needs: NeedArray, eligible: npt.NDArray[np.bool_]
-) -> Plans:
+
+def plan(model: RegionModel, pop: Population, needs: NeedArray, eligible: BoolArray) -> Plans:
     """Buy every eligible person's plan under the region's budget rule (columnar)."""
     index = np.flatnonzero(eligible)
     m = len(index)
     sub = take(pop, index)
-    remaining = needs[index].astype(np.int32, copy=True)
+    start = np.ascontiguousarray(needs[index].T, dtype=np.int32)  # (K, m)
+    remaining = start.copy()
     k = len(model.caps)
     spent = np.zeros((m, k), dtype=np.int64)
-    units = np.zeros((m, len(model.items)), dtype=np.int32)
-    who: dict[int, npt.NDArray[np.bool_]] = {}
+    units = np.zeros((len(model.items), m), dtype=np.int32)
+    route_units = np.zeros(len(model.routes), dtype=np.int64)
+    masks: dict[int, BoolArray] = {}  # route id / item id -> who mask over the chunk
+    route_id = {id(r): i for i, r in enumerate(model.routes)}
+    buy = _Buyer(model, sub, remaining, spent, units)
     for stage in model.stages:
+        buy.start_stage(stage)
+        possible = model.possible_tiers(stage)
+        buyable = [bool((pi.allowed & possible).any()) for pi in model.items]
         for _ in range(k):
             bought = 0
             for kind in model.kind_order:
-                for pi in model.by_kind[kind]:
-                    bought += _buy(model, pi, kind, stage, sub, remaining, spent, units, who)
+                routes = model.by_kind[kind]
+                if not routes:
+                    continue
+                need = remaining[kind]
+                everyone = np.flatnonzero(need > 0)  # once per kind and pass, then shrunk
+                for route in routes:
+                    cand = everyone
+                    if route.who is not None:
+                        r = route_id[id(route)]
+                        if -1 - r not in masks:
+                            masks[-1 - r] = route.who.mask(sub)
+                        cand = cand[masks[-1 - r][cand]]
+                    for j in route.items:
+                        if not len(cand):
+                            break
+                        if not buyable[j]:
+                            continue
+                        got = buy(j, kind, stage, cand, masks)
+                        if got:
+                            route_units[route_id[id(route)]] += got
+                            bought += got
+                            cand = cand[need[cand] > 0]
+                    # the next entry starts from who still needs the kind
+                    everyone = cand if route.who is None else everyone[need[everyone] > 0]
             if not bought:
                 break
-    return Plans(index=index, spent=spent, units=units, unmet=remaining, reviews=model.reviews)
+    return Plans(
+        index=index,
+        spent=spent,
+        units=units,
+        need=start,
+        unmet=remaining,
+        route_units=route_units,
+        reviews=model.reviews,
+    )
 
 
-def _buy(
-    model: RegionModel,
-    pi: PlanItem,
-    kind: int,
-    stage: int,
-    sub: Population,
-    remaining: NeedArray,
-    spent: IntArray,
-    units: npt.NDArray[np.int32],
-    who: dict[int, npt.NDArray[np.bool_]],
-) -> int:
-    """Buy item ``pi`` for everyone who still needs its kind; return units bought."""
-    cand = np.flatnonzero(remaining[:, kind] > 0)
-    if not len(cand):
-        return 0
-    if pi.item.who.all or pi.item.who.any:
-        if pi.index not in who:
-            who[pi.index] = pi.item.who.mask(sub)
-        cand = cand[who[pi.index][cand]]
-        if not len(cand):
-            return 0
-    q = remaining[cand, kind].astype(np.int64)
-    had = units[cand, pi.index].astype(np.int64)
-    if pi.max_units is not None:
-        q = np.minimum(q, pi.max_units - had)
-    if pi.price > 0 and pi.max_fen is not None:
-        q = np.minimum(q, (pi.max_fen - had * pi.price) // pi.price)
-    budget = model.budget
-    capped = budget is not None and model.limits and pi.cost > 0
-    if capped:
-        assert budget is not None
-        reviews = np.full(len(cand), stage, dtype=np.int64)
-        if budget.period == "year":
-            live, available = budget.standing(spent[cand], reviews)
-        else:  # periods summed over the year (see RegionModel.build's note)
-            live = np.ones_like(spent[cand], dtype=np.bool_)
-            available = np.maximum(model.caps[None, :] - spent[cand], 0)
-        room = np.where(live & pi.allowed[None, :], available, 0).max(axis=1)
-        q = np.minimum(q, room // pi.cost)
-    go = q > 0
-    if not go.any():
-        return 0
-    cand, q = cand[go], q[go]
-    cost = q * pi.cost
-    if capped and budget is not None and budget.period == "year":
-        alloc = budget.allocate(
-            spent[cand],
-            np.full(len(cand), stage, dtype=np.int64),
-            cost,
-            np.full(len(cand), pi.item.category),
-            explain=False,
+class _Buyer:
+    """Buys one item for a set of candidates, in place."""
+
+    def __init__(
+        self,
+        model: RegionModel,
+        sub: Population,
+        remaining: NeedArray,
+        spent: IntArray,
+        units: npt.NDArray[np.int32],
+    ) -> None:
+        self.model = model
+        self.sub = sub
+        self.remaining = remaining
+        self.spent = spent
+        self.units = units
+        # what each tier can still pay each person (0 where the tier is not live):
+        # tier-major, from BudgetRule.standing
+        self.room = np.zeros((spent.shape[1], spent.shape[0]), dtype=np.int64)
+        self.tiers = [[t for t in range(spent.shape[1]) if pi.allowed[t]] for pi in model.items]
+
+    def start_stage(self, stage: int) -> None:
+        """Every person's standing (BudgetRule.standing) at the start of ``stage``. It
+        depends only on a person's spending and reviews, so it is kept and recomputed only
+        for the people who buy (see _settle)."""
+        self.room = self._standing(self.spent, stage)
+
+    def _standing(self, spent: IntArray, stage: int) -> IntArray:
+        live, available = self.model.budget.standing(
+            spent, np.full(len(spent), stage, dtype=np.int64)
         )
-        tier = alloc.tier
-        ok = tier >= 0  # always, by construction; never spend what the rule refuses
-        cand, q, cost, tier = cand[ok], q[ok], cost[ok], tier[ok]
-        spent[cand, tier] += cost
-    elif pi.cost > 0:  # a floor (or a summed cap): book in the first bucket that allows it
-        tier_idx = int(np.flatnonzero(pi.allowed)[0])
-        spent[cand, tier_idx] += cost
-    units[cand, pi.index] += q.astype(np.int32)
-    remaining[cand, kind] -= q.astype(np.int32)
-    return int(q.sum())
+        room: IntArray = np.ascontiguousarray(np.where(live, available, 0).T, dtype=np.int64)
+        return room
+
+    def _settle(self, cand: npt.NDArray[np.intp], stage: int) -> None:
+        self.room[:, cand] = self._standing(self.spent[cand], stage)
+
+    def __call__(
+        self,
+        j: int,
+        kind: int,
+        stage: int,
+        cand: npt.NDArray[np.intp],
+        masks: dict[int, BoolArray],
+    ) -> int:
+        pi = self.model.items[j]
+        who = pi.item.who
+        if who.all or who.any:
+            if j not in masks:
+                masks[j] = who.mask(self.sub)
+            cand = cand[masks[j][cand]]
+            if not len(cand):
+                return 0
+        need = self.remaining[kind]
+        col = self.units[j]
+        q = need[cand].astype(np.int64)
+        if pi.max_units is not None or pi.max_fen is not None:
+            had = col[cand].astype(np.int64)
+            if pi.max_units is not None:
+                q = np.minimum(q, pi.max_units - had)
+            if pi.max_fen is not None and pi.price > 0:
+                q = np.minimum(q, (pi.max_fen - had * pi.price) // pi.price)
+        tiers = self.tiers[j]
+        # what the entitlement pays for (an item attended without one costs it nothing)
+        charged = pi.price > 0 and pi.item.spends_entitlement
+        if charged:
+            rooms = [self.room[t, cand] for t in tiers]
+            best = rooms[0]
+            for r in rooms[1:]:
+                best = np.maximum(best, r)
+            q = np.minimum(q, best // pi.price)
+        go = q > 0
+        if not go.any():
+            return 0
+        partial = not go.all()
+        if partial:
+            cand, q = cand[go], q[go]
+        if charged:
+            amount = q * pi.price
+            # the tier that pays: the only live tier allowed to buy the category with room
+            # for it, or, where several could, the one BudgetRule.allocate names
+            tier = np.full(len(cand), -1, dtype=np.int64)
+            several = np.zeros(len(cand), dtype=np.bool_)
+            for t, r in zip(tiers, rooms, strict=True):
+                fits = (r[go] if partial else r) >= amount
+                several |= fits & (tier >= 0)
+                tier = np.where((tier < 0) & fits, t, tier)
+            if several.any():
+                rows = np.flatnonzero(several)
+                alloc = self.model.budget.allocate(
+                    self.spent[cand[rows]],
+                    np.full(len(rows), stage, dtype=np.int64),
+                    amount[rows],
+                    np.full(len(rows), pi.item.category),
+                    explain=False,
+                )
+                tier[rows] = alloc.tier
+            ok = tier >= 0  # always, by construction; never spend what the rule refuses
+            if not ok.all():
+                cand, q, amount, tier = cand[ok], q[ok], amount[ok], tier[ok]
+            self.spent[cand, tier] += amount
+            self._settle(cand, stage)
+        q32 = q.astype(np.int32)
+        col[cand] += q32
+        need[cand] -= q32
+        return int(q.sum())
 
 
-def _orders_split(model: RegionModel, plans: Plans, sources: int) -> IntArray:
+def funding_split(model: RegionModel, units: npt.NDArray[np.int32], sources: int) -> IntArray:
     """Spend by funding source: the rule splits every item's spend per person as an order
-    would be split; equal amounts split equally, so each distinct amount is split once."""
+    would be split. People who bought the same number of units split the same amount, so
+    each distinct amount is split once and weighted by how many bought it (a bincount)."""
     total = np.zeros(sources, dtype=np.int64)
     for j, pi in enumerate(model.items):
         if pi.price == 0:
             continue
-        col = plans.units[:, j]
-        bought = col[col > 0].astype(np.int64) * pi.price
-        if not len(bought):
+        counts = np.bincount(units[j], minlength=1)
+        counts[0] = 0
+        values = np.flatnonzero(counts)
+        if not len(values):
             continue
-        amounts, counts = np.unique(bought, return_counts=True)
+        amounts = values.astype(np.int64) * pi.price
         parts = model.funding.split(amounts, np.full(len(amounts), pi.item.category))
-        total += (parts * counts[:, None]).sum(axis=0)
+        total += (parts * counts[values][:, None]).sum(axis=0)
     return total
 
 
@@ -387,38 +563,66 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
     )
     plans = plan(model, pop, needs, elig.eligible)
     totals.add("tier_spent", plans.spent.sum(axis=0))
-    totals.add("by_source", _orders_split(model, plans, len(model.funding.sources)))
-    prices = np.array([pi.price for pi in model.items], dtype=np.int64)
-    item_units = plans.units.sum(axis=0, dtype=np.int64)
-    totals.add("item_units", item_units)
-    totals.add("item_fen", item_units * prices)
+    totals.add("by_source", funding_split(model, plans.units, len(model.funding.sources)))
+    totals.add("item_units", plans.units.sum(axis=1, dtype=np.int64))
     got = plans.units > 0
-    totals.add("item_persons", got.sum(axis=0, dtype=np.int64))
+    totals.add("item_persons", got.sum(axis=1, dtype=np.int64))
     ncat = len(model.region.catalogue.categories)
     cat_persons = np.zeros(ncat, dtype=np.int64)
     for c in range(ncat):
-        cols = [j for j, pi in enumerate(model.items) if pi.category == c]
-        if cols:
-            cat_persons[c] = int(got[:, cols].any(axis=1).sum())
+        rows = [j for j, pi in enumerate(model.items) if pi.category == c]
+        if rows:
+            cat_persons[c] = int(got[rows].any(axis=0).sum())
     totals.add("cat_persons", cat_persons)
-    totals.served += int(got.any(axis=1).sum())
-    annual = int(model.caps.sum())
-    if annual:
+    totals.add("route_units", plans.route_units)
+    totals.served += int(got.any(axis=0).sum())
+    annual = model.budget.version.annual_fen
+    if annual > 0:  # a yearly money cap (nothing to use up otherwise)
         totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())
     totals.add("need_all", needs.sum(axis=0, dtype=np.int64))
-    eligible_needs = needs[plans.index]
-    totals.add("need_eligible", eligible_needs.sum(axis=0, dtype=np.int64))
-    totals.add("need_people", (eligible_needs > 0).sum(axis=0, dtype=np.int64))
-    totals.add(
-        "need_fully_met",
-        ((eligible_needs > 0) & (plans.unmet == 0)).sum(axis=0, dtype=np.int64),
-    )
+    totals.add("need_eligible", plans.need.sum(axis=1, dtype=np.int64))
+    has = plans.need > 0
+    totals.add("need_people", has.sum(axis=1, dtype=np.int64))
+    totals.add("need_fully_met", (has & (plans.unmet == 0)).sum(axis=1, dtype=np.int64))
     return plans
 
 
-def chunks(n: int, size: int) -> Iterable[slice]:
-    for start in range(0, n, max(size, 1)):
-        yield slice(start, min(start + size, n))
+def resolve(
+    regions: Regions,
+    people_count: int,
+    region_ids: Sequence[str] | None,
+    settings: PlanSettings | None,
+) -> tuple[PlanSettings, date, list[str], Regions, dict[str, frozenset[str]], dict[str, str]]:
+    """Settings, date, region ids and the (scenario-changed) regions of a comparison."""
+    from .scenario import apply_scenario
+
+    s = settings or PlanSettings()
+    on = s.on or local_date(utcnow())
+    ids = list(region_ids) if region_ids else sorted(regions.by_id)
+    for rid in ids:
+        if rid not in regions.by_id:
+            raise Invalid(
+                "--regions", f"unknown region {rid!r}; known: {', '.join(sorted(regions.by_id))}"
+            )
+    scenario = apply_scenario(regions, ids, s, on)
+    return s, on, ids, scenario.regions, scenario.changed, scenario.normalised
+
+
+def build_models(
+    regions: Regions,
+    ids: Sequence[str],
+    s: PlanSettings,
+    on: date,
+    changed: dict[str, frozenset[str]],
+) -> list[RegionModel]:
+    models = []
+    for rid in ids:
+        region = regions.get(rid)
+        try:
+            models.append(RegionModel.build(regions, region, s, on, changed.get(rid, frozenset())))
+        except LookupError as exc:
+            raise Invalid("--on", f"{rid}: {exc}") from None
+    return models
 
 
 def compare(
@@ -431,239 +635,25 @@ def compare(
     progress: Callable[[str, int], None] | None = None,
 ) -> Comparison:
     """Run ``people`` through each region's model; ``progress(region_id, people_done)``
-    is called after each chunk."""
+    is called after each chunk. The population is read chunk by chunk (People.chunks), so
+    a streamed population never has to be held whole."""
     started = time.perf_counter()
-    s = settings or PlanSettings()
-    on = s.on or local_date(utcnow())
-    ids = list(region_ids) if region_ids else sorted(regions.by_id)
-    for rid in ids:
-        if rid not in regions.by_id:
-            raise Invalid(
-                "--regions", f"unknown region {rid!r}; known: {', '.join(sorted(regions.by_id))}"
-            )
-    results = []
-    for rid in ids:
-        region = regions.get(rid)
-        try:
-            model = RegionModel.build(regions, region, s, on)
-        except LookupError as exc:
-            raise Invalid("--on", f"{rid}: {exc}") from None
-        totals = Totals()
-        for part in chunks(len(people), chunk_size):
-            pop, needs = people.take(part)
-            run_chunk(model, pop, needs, totals)
+    s, on, ids, scen_regions, changed, normalised = resolve(
+        regions, len(people), region_ids, settings
+    )
+    models = build_models(scen_regions, ids, s, on, changed)
+    totals = [Totals() for _ in models]
+    empty = True
+    for pop, needs in people.chunks(chunk_size):
+        empty = False
+        for model, t in zip(models, totals, strict=True):
+            run_chunk(model, pop, needs, t)
             if progress is not None:
-                progress(rid, part.stop - part.start)
-        if not len(people):
-            run_chunk(model, people.population, people.needs, totals)
-        results.append(summarise(model, totals, regions))
-    return Comparison(
-        jiuzhu_version=__version__,
-        population=people.info,
-        plan=PlanSettingsInfo(
-            on=on, reviews=s.reviews, kind_order=list(s.kind_order), kinds=s.kinds
-        ),
-        kinds=list(KINDS),
-        regions=results,
-        seconds=round(time.perf_counter() - started, 3),
-    )
+                progress(model.region.id, len(pop))
+    if empty:
+        pop, needs = people.empty()
+        for model, t in zip(models, totals, strict=True):
+            run_chunk(model, pop, needs, t)
+    from .summary import comparison_of
 
-
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
-def _ints(a: IntArray | None, n: int) -> list[int]:
-    return [0] * n if a is None else [int(x) for x in a]
-
-
-def staffing(region: Region, hours_minutes: int, served: int) -> StaffingResult:
-    """The provider staff a plan requires under the region's staffing rules."""
-    rule = region.section("staffing", Staffing)
-    defaulted = rule is None
-    if rule is None:
-        rule = Staffing(illustrative=True)
-    hours = hours_minutes / 60
-    workers = math.ceil(hours_minutes / (60 * rule.hours_per_worker_per_year))
-    teams = math.ceil(workers / rule.min_team_size) if workers else 0
-    if rule.max_recipients_per_team and served:
-        teams = max(teams, math.ceil(served / rule.max_recipients_per_team))
-    return StaffingResult(
-        hours=round(hours, 1),
-        hours_per_worker_per_year=rule.hours_per_worker_per_year,
-        workers=workers,
-        teams=teams,
-        staff=max(workers, teams * rule.min_team_size),
-        intermediate_social_workers=teams * rule.min_intermediate_social_workers,
-        junior_social_workers=teams * rule.min_junior_social_workers,
-        min_team_size=rule.min_team_size,
-        max_recipients_per_team=rule.max_recipients_per_team,
-        source=rule.source,
-        illustrative=rule.illustrative,
-        defaulted=defaulted,
-    )
-
-
-def summarise(model: RegionModel, t: Totals, regions: Regions) -> RegionResult:
-    region = model.region
-    elig = model.regions.eligibility(region, _empty(), model.on)  # labels of the rules
-    ni = len(model.items)
-    item_units = _ints(t.item_units, ni)
-    item_fen = _ints(t.item_fen, ni)
-    item_persons = _ints(t.item_persons, ni)
-    minutes = [u * pi.item.minutes_per_unit for u, pi in zip(item_units, model.items, strict=True)]
-    # 人次: one definition with the service loop's statistics (catalogue.Item.visits)
-    visits = [pi.item.visits(u) for u, pi in zip(item_units, model.items, strict=True)]
-    cats = region.catalogue.categories
-    cat_persons = _ints(t.cat_persons, len(cats))
-    categories = []
-    for c, cat in enumerate(cats):
-        js = [j for j, pi in enumerate(model.items) if pi.category == c]
-        categories.append(
-            CategoryResult(
-                code=cat.code,
-                name=cat.name,
-                spent_fen=sum(item_fen[j] for j in js),
-                persons=cat_persons[c],
-                person_times=sum(visits[j] for j in js),
-                hours=round(sum(minutes[j] for j in js) / 60, 1),
-            )
-        )
-    met = [0] * len(KINDS)
-    for j, pi in enumerate(model.items):
-        if pi.kind >= 0:
-            met[pi.kind] += item_units[j]
-    need_all = _ints(t.need_all, len(KINDS))
-    need_el = _ints(t.need_eligible, len(KINDS))
-    need_people = _ints(t.need_people, len(KINDS))
-    fully = _ints(t.need_fully_met, len(KINDS))
-    needs = [
-        NeedResult(
-            kind=kind,
-            items=[pi.item.code for pi in model.by_kind[k]],
-            need_units=need_all[k],
-            eligible_need_units=need_el[k],
-            met_units=met[k],
-            unmet_units=need_el[k] - met[k],
-            met_share=_share(met[k], need_el[k]),
-            people_in_need=need_people[k],
-            people_fully_met=fully[k],
-        )
-        for k, kind in enumerate(KINDS)
-    ]
-    tier_spent = _ints(t.tier_spent, len(model.caps))
-    used = sum(tier_spent)
-    spent = sum(item_fen)
-    rule = model.budget
-    buckets = rule.buckets() if rule is not None else []
-    annual = int(model.caps.sum()) if rule is not None else 0
-    unit = rule.unit if rule is not None else "fen"
-    tiers = [
-        TierResult(
-            name=b.name,
-            share_percent=round(100 * int(model.caps[i]) / annual) if annual else 0,
-            cap_fen=int(model.caps[i]),
-            spent_fen=tier_spent[i],
-            categories=list(b.categories),
-            opens=b.opens or "grant",
-        )
-        for i, b in enumerate(buckets)
-    ]
-    money = unit == "fen" and rule is not None and rule.kind == "cap"
-    version_from = getattr(getattr(rule, "version", None), "valid_from", model.on)
-    by_source = _ints(t.by_source, len(model.funding.sources))
-    declared = getattr(region.sections.get("funding"), "sources", [])
-    names = {s.code: s for s in declared}
-    funding = [
-        SourceResult(
-            code=code,
-            name=names[code].name if code in names else code,
-            level=names[code].level if code in names else "",
-            spent_fen=by_source[i],
-            share=_share(by_source[i], spent),
-        )
-        for i, code in enumerate(model.funding.sources)
-    ]
-    items = [
-        ItemResult(
-            code=pi.item.code,
-            name=pi.item.name,
-            category=pi.item.category,
-            kind=KINDS[pi.kind] if pi.kind >= 0 else "",
-            unit=pi.item.unit,
-            unit_price_fen=pi.price,
-            units=item_units[j],
-            spent_fen=item_fen[j],
-            persons=item_persons[j],
-            hours=round(minutes[j] / 60, 1),
-        )
-        for j, pi in enumerate(model.items)
-    ]
-    source = regions.sources.get(region.id)
-    plugin = source.plugin if source else ""
-    return RegionResult(
-        id=region.id,
-        name=region.info.name,
-        name_en=region.info.name_en,
-        plugin=plugin,
-        plugin_version=plugin_version(regions, region.id),
-        data_version=region.info.version,
-        rule_versions={
-            "eligibility": t.rule_version or elig.rule_version,
-            "budget": rule.label if rule is not None else "",
-            "funding": f"funding@{model.funding.rule_version.isoformat()}",
-        },
-        eligibility=EligibilityResult(
-            rule_version=t.rule_version or elig.rule_version,
-            people=t.people,
-            eligible=t.eligible,
-            not_qualified=t.not_qualified,
-            excluded=t.excluded,
-            includes=[
-                RuleCount(id=r.id, label=r.label, people=c)
-                for r, c in zip(elig.includes, _ints(t.includes, len(elig.includes)), strict=True)
-            ],
-            excludes=[
-                RuleCount(id=r.id, label=r.label, people=c, matched=mt)
-                for r, c, mt in zip(
-                    elig.excludes,
-                    _ints(t.excludes, len(elig.excludes)),
-                    _ints(t.excludes_matched, len(elig.excludes)),
-                    strict=True,
-                )
-            ],
-        ),
-        entitlement=EntitlementResult(
-            scheme=rule.name if rule is not None else "无个人服务额度",
-            valid_from=version_from,
-            annual_fen=annual if money else 0,
-            total_fen=annual * t.eligible if money else 0,
-            spent_fen=spent,
-            used_share=_share(used, annual * t.eligible),
-            spent_per_eligible_fen=spent // t.eligible if t.eligible else 0,
-            spent_per_served_fen=spent // t.served if t.served else 0,
-            full_use=t.full_use,
-            tiers=tiers,
-            illustrative=bool(getattr(getattr(rule, "version", None), "illustrative", False)),
-            unit=unit,
-            kind=rule.kind if rule is not None else "none",
-            period=rule.period if rule is not None else "year",
-            annual=annual,
-            used=used,
-            level=model.level,
-            annual_text=amount_text(unit, annual) if rule is not None else "—",
-        ),
-        funding=funding,
-        needs=needs,
-        categories=categories,
-        items=items,
-        staffing=staffing(region, sum(minutes), t.served),
-        persons_served=t.served,
-        person_times=sum(visits),
-        hours=round(sum(minutes) / 60, 1),
-        notes=list(model.notes),
-    )
-
-
-def _empty() -> Population:
-    return Population.of([])
+    return comparison_of(models, totals, people, s, on, normalised, time.perf_counter() - started)

@@ -1,14 +1,34 @@
-"""One population for every region: a seeded synthetic generator, and the columnar People.
+"""One population for every region: a coherent, seeded synthetic generator, and People.
 
-The generator draws the facts rules read (jiuzhu.core.facts.Population) and a needs matrix
-(people x kinds of service, units per year) from distributions set in a msgspec Struct that
-decodes from TOML (``--population-config``). The same settings and seed always give the
-same people (numpy's PCG64 Generator); the settings are recorded with every result.
+The generator draws the facts rules read (jiuzhu.core.facts.Population) and a needs
+matrix (people x kinds of need, units a year). People are drawn so that they are possible:
+
+- one **status** each, exclusive as the rules define them (国办发〔2023〕39号 lists them as
+  separate categories): 特困 (分散 or 集中供养), 低保, 低保边缘, 防止返贫监测, 刚性支出困难 or
+  其他困难. 特困 is drawn only for people the rules allow (60+, under 16, or unable to work:
+  a grade 1–2 disability) and they have no household to share (household of one);
+- **income conditioned on status**, in bands over the local 低保 line (低保 below it, 低保边缘
+  from 1 to 1.5 times it …);
+- **disability grade by age group and disability type** (视力, 听力, 言语, 肢体, 智力, 精神,
+  多重); 重度残疾 and 残疾 follow the grade;
+- **illness by age group**; **needs conditioned on age, disability grade and type,
+  illness, living alone and school** (factors).
+
+Every distribution is a setting (a msgspec Struct decoded from TOML, ``--population-config``)
+and names its source in ``sources`` or is illustrative; ``jiuzhu compare
+--write-population-config FILE`` writes them all with that provenance as comments.
+
+People are drawn in fixed blocks of ``BLOCK`` people, each from its own seed (the seed and
+the block number), so a population can be streamed block by block with bounded memory and
+the same seed always gives the same people, whatever the chunk size.
+
+Households (issue 13) come later: a household level would be drawn per block before its
+members (size, then members conditioned on it), replacing ``household_size``'s draw.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -17,26 +37,34 @@ import numpy as np
 import numpy.typing as npt
 
 from jiuzhu.core.base import Base, Invalid
-from jiuzhu.core.facts import GROUPS, Population, bitmask
+from jiuzhu.core.facts import Population, bitmask
 
 from .kinds import KINDS
 
 NeedArray = npt.NDArray[np.int32]
+BLOCK = 1 << 16  # people per independently seeded block
 
-# Groups the generator derives from other facts rather than drawing.
-DERIVED_GROUPS = {
-    "重度残疾": "disability grade 1 or 2",
-    "残疾": "any disability grade",
-}
+# Exclusive statuses (each person has exactly one) and the groups they set.
+STATUSES: tuple[str, ...] = ("特困", "低保", "低保边缘", "防止返贫监测", "刚性支出困难", "其他困难")
+AGE_GROUPS: tuple[str, ...] = ("child", "working", "elderly")  # <18, 18..59, 60+
+DISABILITY_TYPES: tuple[str, ...] = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 CHILD_GROUPS = ("困境儿童", "孤儿")  # drawn among people under 18 only
-TEKUN_KINDS = ("分散供养特困", "集中供养特困")  # each implies 特困
-
+TYPE_FACTORS = {
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "limb": "肢体",
+    "intellectual": "智力",
+    "mental": "精神",
+    "multiple": "多重",
+}
 FACTORS = (
     "elderly",  # age 60+
     "child",  # under 18
     "working_age",  # 18..59
     "disabled",  # any disability grade
     "severe",  # disability grade 1 or 2
+    *TYPE_FACTORS,  # disability type
     "major_illness",
     "chronic_illness",
     "alone",  # living alone
@@ -56,18 +84,40 @@ class AgeBand(Base, frozen=True, kw_only=True):
             raise ValueError(f"age band {self.min}-{self.max}: weight must be >= 0")
 
 
+class ByAge(Base, frozen=True, kw_only=True):
+    """A value per age group: children (<18), working age (18–59), elderly (60+)."""
+
+    child: float
+    working: float
+    elderly: float
+
+    def values(self) -> list[float]:
+        return [self.child, self.working, self.elderly]
+
+
+class WeightsByAge(Base, frozen=True, kw_only=True):
+    child: list[float]
+    working: list[float]
+    elderly: list[float]
+
+    def values(self) -> list[list[float]]:
+        return [self.child, self.working, self.elderly]
+
+
 class NeedDist(Base, frozen=True, kw_only=True):
     """How common a kind of need is and how many units a year it asks for.
 
     ``share`` is the probability of having the need; each factor multiplies it for the
     people it describes (``{elderly = 2.0}`` doubles it for people 60+; 0 rules it out),
-    capped at 1. Units per year: 1 + Poisson(mean_units - 1), capped at ``max_units``.
+    capped at 1. ``among`` (factors) limits the need to the people at least one of them
+    describes. Units per year: 1 + Poisson(mean_units - 1), capped at ``max_units``.
     """
 
     share: float
     mean_units: float = 1.0
     max_units: int = 1000
     factors: dict[str, float] = {}
+    among: list[str] = []
 
     def __post_init__(self) -> None:
         if not 0 <= self.share <= 1:
@@ -76,6 +126,9 @@ class NeedDist(Base, frozen=True, kw_only=True):
             raise ValueError("mean_units must be at least 1")
         if self.max_units < 1:
             raise ValueError("max_units must be at least 1")
+        for name in self.among:
+            if name not in FACTORS:
+                raise ValueError(f"among: unknown factor {name!r}; known: {', '.join(FACTORS)}")
         for name, value in self.factors.items():
             if name not in FACTORS:
                 raise ValueError(f"unknown factor {name!r}; known: {', '.join(FACTORS)}")
@@ -93,19 +146,60 @@ def _default_ages() -> list[AgeBand]:
     ]
 
 
-def _default_groups() -> dict[str, float]:
+def _default_statuses() -> dict[str, ByAge]:
     return {
-        "低保": 0.60,
-        "特困": 0.04,
-        "分散供养特困": 0.06,
-        "集中供养特困": 0.02,
-        "低保边缘": 0.18,
-        "防止返贫监测": 0.05,
-        "刚性支出困难": 0.04,
-        "困境儿童": 0.25,  # among children
-        "孤儿": 0.02,  # among children
-        "临时救助": 0.04,
-        "其他困难": 0.02,
+        "特困": ByAge(child=0.03, working=0.03, elderly=0.12),
+        "低保": ByAge(child=0.55, working=0.55, elderly=0.58),
+        "低保边缘": ByAge(child=0.20, working=0.20, elderly=0.15),
+        "防止返贫监测": ByAge(child=0.12, working=0.10, elderly=0.08),
+        "刚性支出困难": ByAge(child=0.05, working=0.07, elderly=0.04),
+        "其他困难": ByAge(child=0.05, working=0.05, elderly=0.03),
+    }
+
+
+def _default_income_bands() -> dict[str, list[float]]:
+    """Monthly income per head, in multiples of the local 低保 line: [low, high)."""
+    return {
+        "特困": [0.0, 0.3],
+        "低保": [0.2, 1.0],
+        "低保边缘": [1.0, 1.5],
+        "防止返贫监测": [0.8, 2.0],
+        "刚性支出困难": [1.2, 3.0],
+        "其他困难": [1.0, 3.0],
+    }
+
+
+def _default_disability() -> WeightsByAge:
+    return WeightsByAge(
+        child=[0.90, 0.02, 0.03, 0.02, 0.03],
+        working=[0.80, 0.03, 0.05, 0.05, 0.07],
+        elderly=[0.65, 0.05, 0.07, 0.10, 0.13],
+    )
+
+
+def _default_types() -> dict[str, float]:
+    return {
+        "视力": 0.1486,
+        "听力": 0.2416,
+        "言语": 0.0153,
+        "肢体": 0.2907,
+        "智力": 0.0668,
+        "精神": 0.0740,
+        "多重": 0.1630,
+    }
+
+
+def _default_sources() -> dict[str, str]:
+    return {
+        "statuses": "categories: 国办发〔2023〕39号 (DOMAIN.md: 低收入人口); exclusive as the "
+        "rules define them; 特困 only for 60+, under 16 or unable to work (社会救助暂行办法 "
+        "第十四条 — public, not in the seeds). The "
+        "weights are illustrative.",
+        "income_bands": "低保边缘: income below 1.5 x the local 低保 line (DOMAIN.md); 低保 below "
+        "the line by definition. Other bands illustrative.",
+        "disability_types": "第二次全国残疾人抽样调查主要数据公报 (2006): 视力 14.86%, "
+        "听力 24.16%, 言语 1.53%, 肢体 29.07%, 智力 6.68%, 精神 7.40%, 多重 16.30% — "
+        "public, not in the seeds: check before relying on it",
     }
 
 
@@ -115,134 +209,175 @@ def _default_needs() -> dict[str, NeedDist]:
             share=0.45, mean_units=2, max_units=12, factors={"elderly": 1.3, "alone": 1.5}
         ),
         "助洁": NeedDist(
-            share=0.25,
+            share=0.20,
             mean_units=6,
             max_units=52,
-            factors={"elderly": 1.6, "disabled": 1.4, "alone": 1.3},
+            factors={"elderly": 1.6, "severe": 1.8, "alone": 1.3},
         ),
         "助浴": NeedDist(
-            share=0.08, mean_units=8, max_units=52, factors={"elderly": 2.0, "severe": 3.0}
+            share=0.06, mean_units=8, max_units=52, factors={"elderly": 2.0, "severe": 3.0}
         ),
         "助餐": NeedDist(
-            share=0.12,
-            mean_units=60,
-            max_units=730,
-            factors={"elderly": 2.0, "severe": 1.5, "alone": 1.5},
+            share=0.08,
+            mean_units=30,
+            max_units=365,
+            factors={"elderly": 2.0, "severe": 1.5, "alone": 1.5, "visual": 1.5},
         ),
         "个人护理": NeedDist(
-            share=0.12, mean_units=4, max_units=24, factors={"elderly": 2.0, "severe": 1.5}
+            share=0.10, mean_units=4, max_units=24, factors={"elderly": 2.0, "severe": 1.5}
         ),
         "上门照护": NeedDist(
-            share=0.08, mean_units=24, max_units=365, factors={"elderly": 2.0, "severe": 3.5}
+            share=0.05, mean_units=24, max_units=365, factors={"elderly": 2.0, "severe": 4.0}
+        ),
+        "喘息照护": NeedDist(
+            share=0.35, mean_units=6, max_units=48, among=["severe", "intellectual", "multiple"]
         ),
         "陪诊": NeedDist(
-            share=0.12,
+            share=0.10,
             mean_units=4,
             max_units=48,
             factors={"major_illness": 3.0, "chronic_illness": 1.5, "elderly": 1.5},
         ),
         "助行": NeedDist(
-            share=0.04, mean_units=4, max_units=48, factors={"disabled": 2.5, "elderly": 1.5}
+            share=0.03,
+            mean_units=4,
+            max_units=48,
+            factors={"limb": 4.0, "visual": 3.0, "elderly": 1.5},
         ),
         "康复": NeedDist(
-            share=0.08, mean_units=8, max_units=104, factors={"disabled": 3.5, "major_illness": 2.0}
+            share=0.04,
+            mean_units=8,
+            max_units=104,
+            factors={"limb": 6.0, "intellectual": 4.0, "multiple": 4.0, "major_illness": 2.5},
+        ),
+        "辅具适配": NeedDist(
+            share=0.30, mean_units=1, max_units=3, among=["limb", "visual", "hearing", "multiple"]
         ),
         "心理疏导": NeedDist(
-            share=0.10,
+            share=0.08,
             mean_units=4,
             max_units=24,
-            factors={"major_illness": 1.5, "alone": 1.5, "child": 1.3},
+            factors={"mental": 4.0, "major_illness": 1.5, "alone": 1.5, "child": 1.3},
         ),
         "社会融入": NeedDist(
-            share=0.08, mean_units=3, max_units=24, factors={"alone": 1.5, "disabled": 1.3}
+            share=0.06, mean_units=3, max_units=24, factors={"alone": 1.5, "disabled": 1.5}
         ),
-        "助学": NeedDist(
-            share=0.02, mean_units=8, max_units=100, factors={"student": 20.0, "child": 1.5}
-        ),
+        "助学": NeedDist(share=0.15, mean_units=8, max_units=100, among=["student"]),
         "技能培训": NeedDist(
             share=0.12,
             mean_units=3,
             max_units=24,
-            factors={"working_age": 2.5, "elderly": 0.0, "child": 0.0},
+            factors={"working_age": 2.5, "elderly": 0.0, "child": 0.0, "severe": 0.3},
         ),
         "就业链接": NeedDist(
             share=0.06,
             mean_units=1,
             max_units=6,
-            factors={"working_age": 3.0, "elderly": 0.0, "child": 0.0},
+            factors={"working_age": 3.0, "elderly": 0.0, "child": 0.0, "severe": 0.3},
         ),
     }
 
 
 class PopulationSettings(Base, frozen=True, kw_only=True):
-    """Distributions of the synthetic population. Every field has a sensible default;
-    a TOML file sets any of them (``--population-config``)."""
+    """Distributions of the synthetic population. Every field has a default; a TOML file
+    sets any of them (``--population-config``). ``sources`` names the source of a setting;
+    a setting not named there is illustrative."""
 
     people: int = 10_000
     seed: int = 0
     ages: list[AgeBand] = msgspec.field(default_factory=_default_ages)
-    # probability of each group (independent draws); 困境儿童 and 孤儿 among children only;
-    # 分散供养特困 / 集中供养特困 imply 特困; 重度残疾 and 残疾 follow the disability grade.
-    groups: dict[str, float] = msgspec.field(default_factory=_default_groups)
-    # probability of disability grades 0 (none), 1 (most severe) .. 4
-    disability: list[float] = msgspec.field(default_factory=lambda: [0.74, 0.04, 0.06, 0.08, 0.08])
-    major_illness: float = 0.12
-    chronic_illness: float = 0.35
-    # weights of household sizes 1, 2, 3 …
+    # exclusive statuses: weights per age group (特困 only where the rules allow it)
+    statuses: dict[str, ByAge] = msgspec.field(default_factory=_default_statuses)
+    tekun_central_share: float = 0.25  # of 特困, living in institutions (集中供养)
+    # 困境儿童 and 孤儿, among children (besides their status)
+    child_groups: dict[str, float] = msgspec.field(
+        default_factory=lambda: {"困境儿童": 0.25, "孤儿": 0.02}
+    )
+    temporary_relief: float = 0.04  # 临时救助 this year, on top of any status
+    dibao_line_fen: int = 70_000  # the local 低保 line, per head per month
+    income_bands: dict[str, list[float]] = msgspec.field(default_factory=_default_income_bands)
+    # disability grades 0 (none), 1 (most severe) .. 4, by age group
+    disability: WeightsByAge = msgspec.field(default_factory=_default_disability)
+    disability_types: dict[str, float] = msgspec.field(default_factory=_default_types)
+    major_illness: ByAge = msgspec.field(
+        default_factory=lambda: ByAge(child=0.03, working=0.12, elderly=0.15)
+    )
+    chronic_illness: ByAge = msgspec.field(
+        default_factory=lambda: ByAge(child=0.05, working=0.30, elderly=0.60)
+    )
+    # weights of household sizes 1, 2, 3 … (特困 live alone or in an institution)
     household_sizes: list[float] = msgspec.field(
         default_factory=lambda: [0.22, 0.30, 0.22, 0.14, 0.08, 0.04]
     )
-    # among people 60+, share already receiving home elderly care (居家养老)
-    home_care_elderly: float = 0.25
-    # among people with disability grade 1-2, share in health management (健康管理)
-    health_management_severe: float = 0.40
-    # 集中供养特困 are covered by 集中供养; a share of other people 70+ live in institutions
-    institution_over_70: float = 0.03
-    # among people 6..18, share in school
-    student_share: float = 0.92
-    # monthly income per head: log-normal median (fen) and sigma
-    income_median_fen: int = 60_000
-    income_sigma: float = 0.5
+    home_care_elderly: float = 0.25  # of people 60+, in home elderly care (居家养老)
+    health_management_severe: float = 0.40  # of grade 1–2, in health management (健康管理)
+    institution_over_70: float = 0.03  # of other people 70+, in a care home (机构养老)
+    student_share: float = 0.92  # of people 6..18, in school
     area_code: str = ""
     needs: dict[str, NeedDist] = msgspec.field(default_factory=_default_needs)
+    sources: dict[str, str] = msgspec.field(default_factory=_default_sources)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.people <= 50_000_000:
-            raise ValueError("people must be between 0 and 50,000,000")
+        if not 0 <= self.people <= 100_000_000:
+            raise ValueError("people must be between 0 and 100,000,000")
         if self.seed < 0:
             raise ValueError("seed must be >= 0")
         if not self.ages or sum(b.weight for b in self.ages) <= 0:
             raise ValueError("ages: give at least one band with a positive weight")
-        for name, p in self.groups.items():
-            if name not in GROUPS:
-                raise ValueError(f"groups: unknown group {name!r}; known: {', '.join(GROUPS)}")
-            if name in DERIVED_GROUPS:
-                raise ValueError(
-                    f"groups: {name} is not drawn, it follows the {DERIVED_GROUPS[name]}"
-                )
-            if not 0 <= p <= 1:
-                raise ValueError(f"groups: {name} must be a probability between 0 and 1")
-        if len(self.disability) != 5 or min(self.disability) < 0 or sum(self.disability) <= 0:
-            raise ValueError("disability: give 5 non-negative weights, for grades 0..4")
+        for name, by_age in self.statuses.items():
+            if name not in STATUSES:
+                raise ValueError(f"statuses: unknown status {name!r}; known: {', '.join(STATUSES)}")
+            if min(by_age.values()) < 0:
+                raise ValueError(f"statuses: {name}: weights must be >= 0")
+        for g, group in enumerate(AGE_GROUPS):
+            if sum(v.values()[g] for v in self.statuses.values()) <= 0:
+                raise ValueError(f"statuses: give a positive weight for the {group} group")
+        for name, p in self.child_groups.items():
+            if name not in CHILD_GROUPS:
+                raise ValueError(f"child_groups: {name!r}; known: {', '.join(CHILD_GROUPS)}")
+            _prob(f"child_groups.{name}", p)
+        for name in STATUSES:
+            band = self.income_bands.get(name)
+            if band is None or len(band) != 2 or not 0 <= band[0] <= band[1]:
+                raise ValueError(f"income_bands: {name}: give [low, high] with 0 <= low <= high")
+        if self.dibao_line_fen <= 0:
+            raise ValueError("dibao_line_fen must be positive")
+        for group, weights in zip(AGE_GROUPS, self.disability.values(), strict=True):
+            if len(weights) != 5 or min(weights) < 0 or sum(weights) <= 0:
+                raise ValueError(f"disability.{group}: give 5 non-negative weights, grades 0..4")
+        unknown = set(self.disability_types) - set(DISABILITY_TYPES)
+        if unknown or sum(self.disability_types.values()) <= 0:
+            raise ValueError(
+                f"disability_types: give positive weights of {', '.join(DISABILITY_TYPES)}"
+            )
         if not self.household_sizes or min(self.household_sizes) < 0:
             raise ValueError("household_sizes: give non-negative weights for sizes 1, 2, …")
         if sum(self.household_sizes) <= 0:
             raise ValueError("household_sizes: at least one weight must be positive")
+        for name in ("major_illness", "chronic_illness"):
+            for v in getattr(self, name).values():
+                _prob(name, v)
         for name in (
-            "major_illness",
-            "chronic_illness",
+            "tekun_central_share",
+            "temporary_relief",
             "home_care_elderly",
             "health_management_severe",
             "institution_over_70",
             "student_share",
         ):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be a probability between 0 and 1")
-        if self.income_median_fen < 0 or self.income_sigma < 0:
-            raise ValueError("income_median_fen and income_sigma must be >= 0")
+            _prob(name, getattr(self, name))
         for kind in self.needs:
             if kind not in KINDS:
                 raise ValueError(f"needs: unknown kind {kind!r}; known: {', '.join(KINDS)}")
+        settable = set(self.__struct_fields__) - {"people", "seed", "sources"}
+        for name in self.sources:
+            if name not in settable:
+                raise ValueError(f"sources: {name!r} is not a setting")
+
+
+def _prob(name: str, p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"{name} must be a probability between 0 and 1")
 
 
 class PopulationInfo(Base, frozen=True, kw_only=True):
@@ -256,20 +391,120 @@ class PopulationInfo(Base, frozen=True, kw_only=True):
     roster_sha256: str = ""
 
 
-@dataclass
 class People:
-    """A population shared by every region: facts, needs (n x len(KINDS)) and provenance."""
+    """A population shared by every region: facts, needs (n x len(KINDS)) and provenance.
 
-    population: Population
-    needs: NeedArray
-    info: PopulationInfo
-    ids: list[str] = field(default_factory=list)  # roster ids, when imported
+    A roster is held whole; a synthetic population (``Synthetic``) is drawn block by block
+    as it is read (``chunks``), so it never has to be held whole."""
+
+    def __init__(
+        self,
+        population: Population,
+        needs: NeedArray,
+        info: PopulationInfo,
+        ids: list[str] | None = None,
+    ) -> None:
+        self._population = population
+        self._needs = needs
+        self.info = info
+        self._ids: list[str] = ids or []  # roster ids, when imported
+
+    @property
+    def population(self) -> Population:
+        return self._population
+
+    @property
+    def needs(self) -> NeedArray:
+        return self._needs
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
 
     def __len__(self) -> int:
         return len(self.population)
 
     def take(self, index: npt.NDArray[np.intp] | slice) -> tuple[Population, NeedArray]:
         return take(self.population, index), self.needs[index]
+
+    def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
+        """The population in consecutive chunks of at most ``size`` people."""
+        n = len(self)
+        for start in range(0, n, max(size, 1)):
+            yield self.take(slice(start, min(start + size, n)))
+
+    def empty(self) -> tuple[Population, NeedArray]:
+        return self.take(slice(0, 0))
+
+
+class Synthetic(People):
+    """The synthetic population, drawn block by block (see the module doc)."""
+
+    def __init__(self, settings: PopulationSettings) -> None:
+        self.settings = settings
+        self.info = PopulationInfo(
+            source="synthetic", people=settings.people, seed=settings.seed, settings=settings
+        )
+        self._ids = []
+        self._whole: tuple[Population, NeedArray] | None = None
+
+    def __len__(self) -> int:
+        return self.settings.people
+
+    def blocks(self) -> Iterator[tuple[Population, NeedArray]]:
+        n = self.settings.people
+        for b, start in enumerate(range(0, n, BLOCK)):
+            yield draw_block(self.settings, b, min(BLOCK, n - start))
+
+    def block(self, b: int) -> tuple[Population, NeedArray]:
+        """Block ``b`` alone (a partition of a distributed run)."""
+        start = b * BLOCK
+        return draw_block(self.settings, b, max(0, min(BLOCK, self.settings.people - start)))
+
+    def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
+        size = max(size, 1)
+        parts: list[tuple[Population, NeedArray]] = []
+        held = 0
+        for pop, needs in self.blocks():
+            parts.append((pop, needs))
+            held += len(pop)
+            while held >= size:
+                whole = concat(parts)
+                yield take(whole[0], slice(0, size)), whole[1][:size]
+                rest = (take(whole[0], slice(size, None)), whole[1][size:])
+                parts, held = [rest], held - size
+        if held:
+            yield concat(parts)
+
+    def _materialise(self) -> tuple[Population, NeedArray]:
+        if self._whole is None:
+            parts = list(self.blocks())
+            self._whole = concat(parts) if parts else draw_block(self.settings, 0, 0)
+        return self._whole
+
+    @property
+    def population(self) -> Population:
+        return self._materialise()[0]
+
+    @property
+    def needs(self) -> NeedArray:
+        return self._materialise()[1]
+
+
+def concat(parts: list[tuple[Population, NeedArray]]) -> tuple[Population, NeedArray]:
+    if len(parts) == 1:
+        return parts[0]
+    pops = [p for p, _ in parts]
+    extra_keys = set(pops[0].extra)
+    pop = Population(
+        **{
+            name: np.concatenate([getattr(p, name) for p in pops])
+            for name in Population.__dataclass_fields__
+            if name != "extra"
+        },
+        extra={k: np.concatenate([p.extra[k] for p in pops]) for k in extra_keys},
+    )
+    return pop, np.concatenate([n for _, n in parts])
 
 
 def take(pop: Population, index: npt.NDArray[np.intp] | slice) -> Population:
@@ -291,68 +526,97 @@ def load_settings(path: Path) -> PopulationSettings:
         raise Invalid("--population-config", f"{path}: {exc}") from None
 
 
-def _bits(fact: str, label: str) -> int:
-    return bitmask(fact, [label])
+def generate(settings: PopulationSettings | None = None) -> Synthetic:
+    """The synthetic population. Same settings (incl. seed) -> same people."""
+    return Synthetic(settings or PopulationSettings())
 
 
-def generate(settings: PopulationSettings | None = None) -> People:
-    """Draw the synthetic population. Same settings (incl. seed) -> same people."""
-    s = settings or PopulationSettings()
-    n = s.people
-    rng = np.random.Generator(np.random.PCG64(s.seed))
+def _bits(label: str) -> int:
+    return bitmask("groups", [label])
 
-    # ages: a band by weight, then uniform within the band
+
+def _categorical(rng: np.random.Generator, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """One draw per row of ``probs`` (n x k, rows summing to 1)."""
+    cum = np.cumsum(probs, axis=1)
+    u = rng.random(len(probs))[:, None] * cum[:, -1:]
+    picked: npt.NDArray[np.intp] = np.minimum((u >= cum).sum(axis=1), probs.shape[1] - 1)
+    return picked
+
+
+def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, NeedArray]:
+    """People ``block * BLOCK`` .. ``+ n`` of the population ``s`` describes."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block])))
+
+    # age: a band by weight, then uniform within the band
     weights = np.array([b.weight for b in s.ages], dtype=np.float64)
     band = rng.choice(len(s.ages), size=n, p=weights / weights.sum())
     lo = np.array([b.min for b in s.ages], dtype=np.int64)[band]
     hi = np.array([b.max for b in s.ages], dtype=np.int64)[band]
     age = (lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)).astype(np.int16)
-    child = age < 18
+    group = np.where(age < 18, 0, np.where(age < 60, 1, 2))
 
-    dis = np.array(s.disability, dtype=np.float64)
-    grade = rng.choice(5, size=n, p=dis / dis.sum()).astype(np.int8)
+    # disability grade by age group, then its type
+    dis = np.array(s.disability.values(), dtype=np.float64)
+    grade = _categorical(rng, (dis / dis.sum(axis=1, keepdims=True))[group]).astype(np.int8)
+    types = np.array([s.disability_types.get(t, 0.0) for t in DISABILITY_TYPES])
+    dtype_ = rng.choice(len(DISABILITY_TYPES), size=n, p=types / types.sum()).astype(np.int8)
+    dtype_ = np.where(grade > 0, dtype_ + 1, 0).astype(np.int8)  # 0: none, 1..: DISABILITY_TYPES
 
+    major = rng.random(n) < np.array(s.major_illness.values())[group]
+    chronic = rng.random(n) < np.array(s.chronic_illness.values())[group]
+
+    # one status each; 特困 only where the rules allow (60+, under 16, unable to work)
+    severe = (grade == 1) | (grade == 2)
+    may_tekun = (age >= 60) | (age < 16) | severe
+    w = np.array([s.statuses[x].values() if x in s.statuses else [0, 0, 0] for x in STATUSES]).T
+    probs = w[group].astype(np.float64)
+    probs[~may_tekun, 0] = 0.0
+    probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    status = _categorical(rng, probs)
+    tekun = status == 0
+    central = tekun & (rng.random(n) < s.tekun_central_share)
     groups = np.zeros(n, dtype=np.int64)
-    for name in GROUPS:  # a fixed order, so the draws do not depend on the dict's order
-        p = s.groups.get(name, 0.0)
-        if name in DERIVED_GROUPS:
-            continue
-        hit = rng.random(n) < p
-        if name in CHILD_GROUPS:
-            hit &= child
-        groups |= np.where(hit, _bits("groups", name), 0)
-    tekun_sub = _bits("groups", "分散供养特困") | _bits("groups", "集中供养特困")
-    groups |= np.where((groups & tekun_sub) != 0, _bits("groups", "特困"), 0)
-    groups |= np.where((grade == 1) | (grade == 2), _bits("groups", "重度残疾"), 0)
-    groups |= np.where(grade > 0, _bits("groups", "残疾"), 0)
+    for i, name in enumerate(STATUSES):
+        groups |= np.where(status == i, _bits(name), 0)
+    groups |= np.where(tekun & ~central, _bits("分散供养特困"), 0)
+    groups |= np.where(central, _bits("集中供养特困"), 0)
+    child = age < 18
+    for name in CHILD_GROUPS:
+        groups |= np.where(child & (rng.random(n) < s.child_groups.get(name, 0.0)), _bits(name), 0)
+    groups |= np.where(rng.random(n) < s.temporary_relief, _bits("临时救助"), 0)
+    groups |= np.where(severe, _bits("重度残疾"), 0)
+    groups |= np.where(grade > 0, _bits("残疾"), 0)
 
-    major = rng.random(n) < s.major_illness
-    chronic = rng.random(n) < s.chronic_illness
+    # income per head per month, in the status's band over the 低保 line
+    bands = np.array([s.income_bands[x] for x in STATUSES], dtype=np.float64)
+    lo_b, hi_b = bands[status, 0], bands[status, 1]
+    income = np.floor(s.dibao_line_fen * (lo_b + rng.random(n) * (hi_b - lo_b))).astype(np.int64)
 
+    # household: 特困 have no one to share it with (alone, or in an institution)
     hh = np.array(s.household_sizes, dtype=np.float64)
     household = (rng.choice(len(hh), size=n, p=hh / hh.sum()) + 1).astype(np.int16)
-    alone = household == 1
+    household = np.where(tekun, 1, household).astype(np.int16)
+    alone = (household == 1) & ~central
 
-    covered = np.zeros(n, dtype=np.int64)
     elderly = age >= 60
-    severe = (grade == 1) | (grade == 2)
+    covered = np.zeros(n, dtype=np.int64)
     covered |= np.where(
-        elderly & (rng.random(n) < s.home_care_elderly), _bits("covered_by", "居家养老"), 0
+        elderly & ~central & (rng.random(n) < s.home_care_elderly),
+        bitmask("covered_by", ["居家养老"]),
+        0,
     )
     covered |= np.where(
-        severe & (rng.random(n) < s.health_management_severe), _bits("covered_by", "健康管理"), 0
+        severe & (rng.random(n) < s.health_management_severe),
+        bitmask("covered_by", ["健康管理"]),
+        0,
     )
-    central = (groups & _bits("groups", "集中供养特困")) != 0
-    covered |= np.where(central, _bits("covered_by", "集中供养"), 0)
+    covered |= np.where(central, bitmask("covered_by", ["集中供养"]), 0)
     covered |= np.where(
         ~central & (age >= 70) & (rng.random(n) < s.institution_over_70),
-        _bits("covered_by", "机构养老"),
+        bitmask("covered_by", ["机构养老"]),
         0,
     )
     student = (age >= 6) & (age <= 18) & (rng.random(n) < s.student_share)
-    income = np.round(s.income_median_fen * np.exp(rng.normal(0.0, s.income_sigma, size=n))).astype(
-        np.int64
-    )
 
     pop = Population(
         age=age,
@@ -366,18 +630,26 @@ def generate(settings: PopulationSettings | None = None) -> People:
         student=student,
         living_alone=alone,
         area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
-        # registered where they live; the type of a disability is not drawn (not recorded)
+        # registered where they live (the synthetic population has no migrants)
         hukou_area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
-        disability_type=np.full(n, "", dtype="<U2"),
+        disability_type=np.array(["", *DISABILITY_TYPES])[dtype_],
+        extra={"disability_type": dtype_, "status": status.astype(np.int8)},
     )
-    needs = draw_needs(rng, pop, s.needs)
-    info = PopulationInfo(source="synthetic", people=n, seed=s.seed, settings=s)
-    return People(population=pop, needs=needs, info=info)
+    # each kind of need from its own stream, so changing one kind's distribution (as the
+    # sensitivity table does) changes that kind's column only
+    streams = [
+        np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block, 1, k])))
+        for k in range(len(KINDS))
+    ]
+    return pop, draw_needs(streams, pop, s.needs)
 
 
 def factor_masks(pop: Population) -> dict[str, npt.NDArray[np.bool_]]:
     grade = pop.disability_grade
-    return {
+    dtype_ = pop.extra.get("disability_type")
+    if dtype_ is None:
+        dtype_ = np.zeros(len(pop), dtype=np.int8)
+    masks = {
         "elderly": pop.age >= 60,
         "child": pop.age < 18,
         "working_age": (pop.age >= 18) & (pop.age < 60),
@@ -388,9 +660,14 @@ def factor_masks(pop: Population) -> dict[str, npt.NDArray[np.bool_]]:
         "alone": pop.living_alone,
         "student": pop.student,
     }
+    for factor, name in TYPE_FACTORS.items():
+        masks[factor] = dtype_ == DISABILITY_TYPES.index(name) + 1
+    return masks
 
 
-def draw_needs(rng: np.random.Generator, pop: Population, dists: dict[str, NeedDist]) -> NeedArray:
+def draw_needs(
+    rngs: list[np.random.Generator], pop: Population, dists: dict[str, NeedDist]
+) -> NeedArray:
     n = len(pop)
     masks = factor_masks(pop)
     needs = np.zeros((n, len(KINDS)), dtype=np.int32)
@@ -401,6 +678,12 @@ def draw_needs(rng: np.random.Generator, pop: Population, dists: dict[str, NeedD
         p = np.full(n, dist.share, dtype=np.float64)
         for name, factor in sorted(dist.factors.items()):
             p = np.where(masks[name], p * factor, p)
+        if dist.among:
+            within = np.zeros(n, dtype=np.bool_)
+            for name in dist.among:
+                within |= masks[name]
+            p = np.where(within, p, 0.0)
+        rng = rngs[k]
         has = rng.random(n) < np.minimum(p, 1.0)
         units = 1 + rng.poisson(dist.mean_units - 1.0, size=n)
         needs[:, k] = np.where(has, np.minimum(units, dist.max_units), 0)

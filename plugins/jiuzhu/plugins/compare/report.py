@@ -7,16 +7,17 @@ page (inline CSS and SVG charts, nothing loaded from the internet).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 import msgspec
 from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from jiuzhu.core.entitlement import amount_text
 from jiuzhu.core.money import yuan
 
 from . import svg
@@ -35,8 +36,7 @@ def percent(share: float) -> str:
 
 
 def overall_met(r: RegionResult) -> float:
-    need = sum(n.eligible_need_units for n in r.needs)
-    return sum(n.met_units for n in r.needs) / need if need else 0.0
+    return r.needs_met_share
 
 
 def eligible_cell(r: RegionResult) -> str:
@@ -44,27 +44,111 @@ def eligible_cell(r: RegionResult) -> str:
     return f"{e.eligible:,} ({percent(e.eligible / e.people)})" if e.people else "0"
 
 
+# Marks a figure carries in the table (and classes in the HTML), by its provenance.
+MARKS = {"sourced": "", "illustrative": "*", "scenario": "†"}
+LEGEND = (
+    "无标记 = 所用参数均有来源 (sourced)；* = 用到示例参数 (illustrative)；"
+    "† = 用到本次情景修改的参数 (scenario, --set/--normalise)。"
+    "所有数字都取决于所用人群（合成人群的分布为示例）。"
+)
+
+
+def basis(r: RegionResult, key: str) -> str:
+    p = r.provenance.get(key)
+    return p.basis if p is not None else "illustrative"  # no provenance: not trusted
+
+
+def mark(r: RegionResult, key: str, text: str) -> str:
+    return text + MARKS[basis(r, key)]
+
+
+# (label, figure key, cell) — the same figures in the table and the HTML
+ROWS: list[tuple[str, str, Callable[[RegionResult], str]]] = [
+    ("人数 people", "", lambda r: f"{r.eligibility.people:,}"),
+    ("符合条件 eligible", "eligibility.eligible", eligible_cell),
+    ("获得服务 served", "persons_served", lambda r: f"{r.persons_served:,}"),
+    (
+        "人均额度 entitlement/person",
+        "entitlement.annual_fen",
+        lambda r: yuan(r.entitlement.annual_fen),
+    ),
+    (
+        "额度总计 entitlement total",
+        "entitlement.total_fen",
+        lambda r: yuan_int(r.entitlement.total_fen),
+    ),
+    ("支出 spent", "entitlement.spent_fen", lambda r: yuan_int(r.entitlement.spent_fen)),
+    ("额度使用率 used", "entitlement.used_share", lambda r: percent(r.entitlement.used_share)),
+    (
+        "人均支出 spent/eligible",
+        "entitlement.spent_per_eligible_fen",
+        lambda r: yuan(r.entitlement.spent_per_eligible_fen),
+    ),
+    ("用满额度 used it all", "entitlement.full_use", lambda r: f"{r.entitlement.full_use:,}"),
+    ("需求满足 needs met", "needs_met_share", lambda r: percent(r.needs_met_share)),
+    ("人次 person-times", "person_times", lambda r: f"{r.person_times:,}"),
+    ("服务小时 hours", "hours", lambda r: f"{r.hours:,.0f}"),
+    ("所需人员 staff", "staffing.staff", lambda r: staff_cell(r)),
+    ("团队 teams", "staffing.staff", lambda r: f"{r.staffing.teams:,}"),
+    (
+        "中级社工师 intermediate SW",
+        "staffing.staff",
+        lambda r: f"{r.staffing.intermediate_social_workers:,}",
+    ),
+    ("助理社工师 junior SW", "staffing.staff", lambda r: f"{r.staffing.junior_social_workers:,}"),
+]
+
+
+def staff_cell(r: RegionResult) -> str:
+    """Staff, and what set it when it is not the hours (by recipients: an artefact of
+    max_recipients_per_team, a team rule, not of the work)."""
+    by = {"recipients": "（按服务人数）", "team size": "（按团队规模）"}.get(
+        r.staffing.teams_by, ""
+    )
+    return f"{r.staffing.staff:,}{by}"
+
+
 def summary_rows(c: Comparison) -> list[tuple[str, list[str]]]:
-    """(label, one cell per region) — the same figures in the table and the HTML."""
-    rs = c.regions
+    """(label, one marked cell per region) — the same figures in the table and the HTML."""
     return [
-        ("人数 people", [f"{r.eligibility.people:,}" for r in rs]),
-        ("符合条件 eligible", [eligible_cell(r) for r in rs]),
-        ("获得服务 served", [f"{r.persons_served:,}" for r in rs]),
-        ("人均额度 entitlement/person", [r.entitlement.annual_text for r in rs]),
-        ("额度总计 entitlement total", [yuan_int(r.entitlement.total_fen) for r in rs]),
-        ("支出 spent", [yuan_int(r.entitlement.spent_fen) for r in rs]),
-        ("额度使用率 used", [percent(r.entitlement.used_share) for r in rs]),
-        ("人均支出 spent/eligible", [yuan(r.entitlement.spent_per_eligible_fen) for r in rs]),
-        ("用满额度 used it all", [f"{r.entitlement.full_use:,}" for r in rs]),
-        ("需求满足 needs met", [percent(overall_met(r)) for r in rs]),
-        ("人次 person-times", [f"{r.person_times:,}" for r in rs]),
-        ("服务小时 hours", [f"{r.hours:,.0f}" for r in rs]),
-        ("所需人员 staff", [f"{r.staffing.staff:,}" for r in rs]),
-        ("团队 teams", [f"{r.staffing.teams:,}" for r in rs]),
-        ("中级社工师 intermediate SW", [f"{r.staffing.intermediate_social_workers:,}" for r in rs]),
-        ("助理社工师 junior SW", [f"{r.staffing.junior_social_workers:,}" for r in rs]),
+        (label, [mark(r, key, cell(r)) if key else cell(r) for r in c.regions])
+        for label, key, cell in ROWS
     ]
+
+
+def summary_cells(c: Comparison) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """For the HTML: (label, [(text, basis, title)]) — the title names the illustrative and
+    scenario inputs the figure used."""
+    out = []
+    for label, key, cell in ROWS:
+        cells = []
+        for r in c.regions:
+            b = basis(r, key) if key else "sourced"
+            cells.append((cell(r), b, why(r, key) if key else ""))
+        out.append((label, cells))
+    return out
+
+
+def why(r: RegionResult, key: str) -> str:
+    p = r.provenance.get(key)
+    if p is None:
+        return "未记录来源"
+    parts = []
+    if p.scenario:
+        parts.append("情景修改：" + "；".join(r.inputs[k].label for k in p.scenario))
+    if p.illustrative:
+        names = [r.inputs[k].label for k in p.illustrative]
+        more = f" 等{len(names)}项" if len(names) > 6 else ""
+        parts.append("示例参数：" + "；".join(names[:6]) + more)
+    return " / ".join(parts) or f"所用{p.inputs}项参数均有来源"
+
+
+def need_cell(r: RegionResult, k: int) -> str:
+    n = r.needs[k]
+    if not n.offered:
+        return "未提供" + MARKS[basis(r, f"needs[{n.kind}].met_share")]
+    text = f"{percent(n.met_share)} ({n.met_units:,}/{n.eligible_need_units:,})"
+    return mark(r, f"needs[{n.kind}].met_share", text)
 
 
 def provenance(c: Comparison) -> str:
@@ -96,15 +180,7 @@ def print_table(c: Comparison, console: Console) -> None:
     for name in names:
         needs.add_column(name, justify="right")
     for k, kind in enumerate(c.kinds):
-        cells = []
-        for r in c.regions:
-            n = r.needs[k]
-            cells.append(
-                "未提供"
-                if not n.items
-                else f"{percent(n.met_share)} ({n.met_units:,}/{n.eligible_need_units:,})"
-            )
-        needs.add_row(kind, *cells)
+        needs.add_row(kind, *(need_cell(r, k) for r in c.regions))
     console.print(needs)
 
     for r in c.regions:
@@ -112,23 +188,127 @@ def print_table(c: Comparison, console: Console) -> None:
         fund.add_column("")
         fund.add_column("", justify="right")
         for s in r.funding:
-            fund.add_row(s.name, f"{yuan_int(s.spent_fen)} ({percent(s.share)})")
-        for t in r.entitlement.tiers:
-            fund.add_row(
-                f"{t.name} ({t.share_percent}%)",
-                yuan_int(t.spent_fen)
-                if r.entitlement.unit == "fen"
-                else amount_text(r.entitlement.unit, t.spent_fen),
-            )
+            text = f"{yuan_int(s.spent_fen)} ({percent(s.share)})"
+            fund.add_row(s.name, mark(r, f"funding[{s.code}].spent_fen", text))
+        for i, t in enumerate(r.entitlement.tiers):
+            key = f"entitlement.tiers[{i}].spent_fen"
+            fund.add_row(f"{t.name} ({t.share_percent}%)", mark(r, key, yuan_int(t.spent_fen)))
         for inc in r.eligibility.includes:
             fund.add_row(f"纳入 {inc.label}", f"{inc.people:,}")
         for exc in r.eligibility.excludes:
             fund.add_row(f"排除 {exc.label}", f"{exc.people:,}")
         console.print(fund)
+    for part in explain_tables(c):
+        console.print(part)
+    console.print(LEGEND)
     console.print(provenance(c), style="dim")
 
 
-def table_text(c: Comparison, width: int = 160) -> str:
+# Wide enough that no table is ever squeezed: rich tables take their natural width and
+# never pad to the console's, so a file or pipe gets whole cells, not "…" at 80 columns.
+UNBOUNDED = 10_000
+
+
+def table_console(file: TextIO) -> Console:
+    """A console for the tables: the terminal's own width on a terminal; anywhere else
+    (a pipe, a file) wide enough that no cell is cut."""
+    if file.isatty():
+        return Console(file=file)
+    return Console(file=file, width=UNBOUNDED, color_system=None)
+
+
+HEADLINE_NAMES = {
+    "eligible": "符合条件 eligible",
+    "served": "获得服务 served",
+    "spent_fen": "支出 spent",
+    "needs_met_share": "需求满足 needs met",
+    "hours": "服务小时 hours",
+    "staff": "所需人员 staff",
+}
+
+
+def headline_value(name: str, value: float) -> str:
+    if name == "spent_fen":
+        return yuan_int(int(value))
+    if name == "needs_met_share":
+        return percent(value)
+    return f"{value:,.0f}"
+
+
+def signed(x: float) -> str:
+    return f"{x:+.1%}" if x else "0"
+
+
+def explain_tables(c: Comparison, top: int = 15) -> list[Table | Text]:
+    """Calibration, structure vs parameters, and sensitivity, when the run has them."""
+    out: list[Table | Text] = []
+    for cal in c.calibration:
+        t = Table(title=f"校准 calibration：模型与{cal.target}公布数据 (model vs published)")
+        for col in (
+            "项目 item",
+            "公布 人/人次",
+            "模型 人/人次",
+            "人均次数 公布/模型",
+            "人次占比 公布/模型",
+        ):
+            t.add_column(col, justify="left" if col.startswith("项目") else "right")
+        for crow in cal.rows:
+            t.add_row(
+                crow.name,
+                f"{crow.published_persons:,}/{crow.published_times:,}",
+                f"{crow.model_persons:,}/{crow.model_times:,}",
+                f"{crow.published_times_per_person:.2f}/{crow.model_times_per_person:.2f}",
+                f"{percent(crow.published_mix)}/{percent(crow.model_mix)}",
+            )
+        t.caption = "；".join(cal.notes) or None
+        out.append(t)
+        out.append(Text(f"来源 source: {cal.source}", style="dim"))
+    ex = c.explanation
+    if ex is not None and ex.decomposition is not None:
+        d = ex.decomposition
+        t = Table(title="差异来自模式结构还是参数 structure vs parameters (spread across regions)")
+        t.add_column("指标 headline")
+        for sc in d.scenarios:
+            t.add_column(sc.name, justify="right")
+        t.add_column("结构占比 structural", justify="right")
+        for h, name in HEADLINE_NAMES.items():
+            t.add_row(
+                name,
+                *(headline_value(h, sc.spread[h]) for sc in d.scenarios),
+                percent(d.structural_share[h]),
+            )
+        t.caption = (
+            "各列为各地区之间的极差；统一额度与价格后仍存在的差异来自模式结构（资格、阶段、清单、上限），"
+            "其余来自参数。"
+        )
+        out.append(t)
+    if ex is not None and ex.sensitivity:
+        t = Table(title=f"敏感性 sensitivity：示例参数各 ±20%（影响最大的 {top} 项）")
+        for col in (
+            "地区",
+            "参数 parameter",
+            "原值",
+            "需求满足 −/+",
+            "支出 −/+",
+            "最大变动 largest",
+        ):
+            t.add_column(col, justify="left" if col in ("地区", "参数 parameter") else "right")
+        for row in ex.sensitivity[:top]:
+            t.add_row(
+                row.region,
+                row.label,
+                f"{row.base:,.0f}",
+                f"{signed(row.headlines_low['needs_met_share'])} / "
+                f"{signed(row.headlines_high['needs_met_share'])}",
+                f"{signed(row.headlines_low['spent_fen'])} / "
+                f"{signed(row.headlines_high['spent_fen'])}",
+                f"{percent(row.largest)} {HEADLINE_NAMES[row.largest_headline].split()[0]}",
+            )
+        out.append(t)
+    return out
+
+
+def table_text(c: Comparison, width: int = UNBOUNDED) -> str:
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     print_table(c, console)
     return console.export_text()
@@ -150,7 +330,7 @@ def charts(c: Comparison) -> dict[str, Markup]:
             "人均额度与人均支出（元）",
             labels,
             [
-                ("人均额度（元）", [r.entitlement.annual_fen / 100 for r in rs]),
+                ("人均额度", [r.entitlement.annual_fen / 100 for r in rs]),
                 ("人均支出", [r.entitlement.spent_per_eligible_fen / 100 for r in rs]),
             ],
             fmt=lambda v: f"{v:,.0f}元",
@@ -165,7 +345,7 @@ def charts(c: Comparison) -> dict[str, Markup]:
             c.kinds,
             labels,
             [
-                [r.needs[k].met_share if r.needs[k].items else None for r in rs]
+                [r.needs[k].met_share if r.needs[k].offered else None for r in rs]
                 for k in range(len(c.kinds))
             ],
         ),
@@ -180,6 +360,26 @@ def charts(c: Comparison) -> dict[str, Markup]:
         ),
     }
     return {k: Markup(v) for k, v in out.items()}  # built from escaped text
+
+
+# The figures each chart draws, for its provenance caption.
+CHART_KEYS: list[tuple[str, list[str]]] = [
+    ("people", ["eligibility.eligible", "persons_served"]),
+    ("spend", ["entitlement.annual_fen", "entitlement.spent_per_eligible_fen"]),
+    ("needs", ["needs_met_share"]),
+    ("funding", ["entitlement.spent_fen"]),
+    ("staff", ["staffing.staff"]),
+]
+
+
+def chart_flags(c: Comparison, keys: list[str]) -> list[str]:
+    """Regions whose figures in a chart are not all sourced (marked after the name)."""
+    out = []
+    for r in c.regions:
+        worst = max((basis(r, k) for k in keys), key=["sourced", "illustrative", "scenario"].index)
+        if worst != "sourced":
+            out.append(f"{r.name}{MARKS[worst]}")
+    return out
 
 
 def _env() -> jinja2.Environment:
@@ -202,7 +402,15 @@ def render_html(c: Comparison) -> str:
         .get_template("compare.html")
         .render(
             c=c,
-            rows=summary_rows(c),
+            rows=summary_cells(c),
+            legend=LEGEND,
+            basis=basis,
+            why=why,
+            chart_keys=CHART_KEYS,
+            headline_names=HEADLINE_NAMES,
+            headline_value=headline_value,
+            signed=signed,
+            chart_flags=lambda keys: chart_flags(c, keys),
             charts=charts(c),
             provenance=provenance(c),
             overall_met=overall_met,

@@ -21,7 +21,27 @@ class PlanSettingsInfo(Result, frozen=True):
     on: date
     reviews: int | None
     kind_order: list[str]
-    kinds: dict[str, dict[str, str]]
+    overrides: list[str] = []  # --set REGION.PATH=VALUE, as given
+    normalise: list[str] = []  # --normalise budget / prices
+    normalised: dict[str, str] = {}  # what normalising set, e.g. {"budget": "100000 fen"}
+
+
+class InputInfo(Result, frozen=True):
+    """One input of a region's model and its basis (sourced, illustrative or scenario)."""
+
+    label: str
+    basis: str
+    source: str = ""
+
+
+class FigureProvenance(Result, frozen=True):
+    """How far a figure can be trusted: the worst basis of the inputs it used, and which
+    of them are illustrative or changed by the scenario (keys into RegionResult.inputs)."""
+
+    basis: str
+    illustrative: list[str] = []
+    scenario: list[str] = []
+    inputs: int = 0  # how many inputs the figure used
 
 
 class RuleCount(Result, frozen=True):
@@ -86,7 +106,9 @@ class SourceResult(Result, frozen=True):
 
 class NeedResult(Result, frozen=True):
     kind: str
-    items: list[str]  # the region's items that meet this kind (codes)
+    items: list[str]  # the region's items that meet this kind (codes), in buying order
+    offered: bool
+    reason: str  # why the kind is not offered, if so
     need_units: int  # all people of the population
     eligible_need_units: int
     met_units: int
@@ -131,6 +153,10 @@ class StaffingResult(Result, frozen=True):
     source: str
     illustrative: bool
     defaulted: bool  # the region has no staffing.toml: defaults used
+    # what sets the staff figure: "hours" (the workers the hours need), "team size" (whole
+    # teams of min_team_size), or "recipients" (max_recipients_per_team: teams follow the
+    # number served, not the hours)
+    teams_by: str = "hours"
 
 
 class RegionResult(Result, frozen=True):
@@ -151,7 +177,66 @@ class RegionResult(Result, frozen=True):
     persons_served: int
     person_times: int
     hours: float
+    needs_met_share: float  # met / eligible need, all kinds
     notes: list[str] = []
+    inputs: dict[str, InputInfo] = {}
+    provenance: dict[str, FigureProvenance] = {}  # figure path -> provenance
+
+
+class CalibrationRow(Result, frozen=True):
+    """One published delivery figure beside the model's (an item's persons and times)."""
+
+    item: str
+    name: str
+    published_persons: int
+    published_times: int
+    model_persons: int
+    model_times: int
+    published_times_per_person: float
+    model_times_per_person: float
+    published_person_share: float  # share of the listed items' persons
+    model_person_share: float
+    published_mix: float  # share of the listed items' person-times
+    model_mix: float
+
+
+class CalibrationResult(Result, frozen=True):
+    region: str
+    target: str  # e.g. 昌吉市汇同社会工作服务中心
+    source: str
+    rows: list[CalibrationRow]
+    notes: list[str] = []
+
+
+class SensitivityRow(Result, frozen=True):
+    region: str
+    parameter: str  # a --set path
+    label: str
+    base: float
+    low: float  # value at -20 %
+    high: float  # value at +20 %
+    headlines_low: dict[str, float]  # relative change of each headline at -20 %
+    headlines_high: dict[str, float]
+    largest: float  # the largest |relative change| of any headline
+    largest_headline: str  # which headline that was
+
+
+class Scenario(Result, frozen=True):
+    name: str
+    normalise: list[str]
+    values: dict[str, dict[str, float]]  # headline -> region -> value
+    spread: dict[str, float]  # headline -> max - min across regions
+
+
+class Decomposition(Result, frozen=True):
+    scenarios: list[Scenario]
+    # headline -> share of the as-is spread that remains with budget and prices the same
+    structural_share: dict[str, float]
+
+
+class Explanation(Result, frozen=True):
+    sensitivity: list[SensitivityRow] = []
+    decomposition: Decomposition | None = None
 
 
 class Comparison(Result, frozen=True):
@@ -161,6 +246,9 @@ class Comparison(Result, frozen=True):
     kinds: list[str]
     regions: list[RegionResult]
     seconds: float = 0.0  # wall time; not part of the model's answer
+    engine: str = "local"
+    explanation: Explanation | None = None  # --sensitivity / --decompose
+    calibration: list[CalibrationResult] = []
 
     def region(self, region_id: str) -> RegionResult:
         for r in self.regions:

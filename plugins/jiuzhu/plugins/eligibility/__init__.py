@@ -55,8 +55,8 @@ def evaluate(rules: EligibilityRules, people: Population) -> Eligibility:
         eligible=(qualifies >= 0) & (excluded < 0),
         qualifies_by=qualifies,
         excluded_by=excluded,
-        includes=tuple(RuleLabel(r.id, r.label, r.source) for r in rules.include),
-        excludes=tuple(RuleLabel(r.id, r.label, r.source) for r in rules.exclude),
+        includes=tuple(RuleLabel(r.id, r.label, r.source, r.illustrative) for r in rules.include),
+        excludes=tuple(RuleLabel(r.id, r.label, r.source, r.illustrative) for r in rules.exclude),
         rule_version=f"eligibility@{rules.valid_from.isoformat()}",
     )
 

@@ -8,7 +8,9 @@ from jiuzhu.core.base import Base
 
 
 class FundingSource(Base, frozen=True, kw_only=True):
-    code: str
+    """A pot of money spends are charged to (a fiscal level, a lottery fund, charity)."""
+
+    code: str  # used in shares and in the ledger
     name: str
     level: str = ""  # 中央/省/州/县 …
     source: str = ""
@@ -18,14 +20,16 @@ class FundingSource(Base, frozen=True, kw_only=True):
 class ShareOverride(Base, frozen=True, kw_only=True):
     """Different shares for spends on these categories."""
 
-    categories: list[str]
-    shares: dict[str, int]
+    categories: list[str]  # catalogue category codes these shares apply to
+    shares: dict[str, int]  # source code -> percent; they sum to 100
 
 
 class FundingVersion(Base, frozen=True, kw_only=True):
-    valid_from: date
-    shares: dict[str, int]  # source code -> percent
-    overrides: list[ShareOverride] = []
+    """The shares in force from one date."""
+
+    valid_from: date  # applies to spends from this day until the next version
+    shares: dict[str, int]  # source code -> percent; they sum to 100
+    overrides: list[ShareOverride] = []  # other shares for some categories
     source: str = ""
     illustrative: bool = False
 
@@ -40,9 +44,12 @@ class FundingVersion(Base, frozen=True, kw_only=True):
 
 
 class FundingScheme(Base, frozen=True, kw_only=True):
+    """funding.toml: who pays for each spend. Splits round by the largest remainder, so
+    the parts of every spend sum exactly to it."""
+
     name: str
-    sources: list[FundingSource]
-    versions: list[FundingVersion]
+    sources: list[FundingSource]  # codes are unique
+    versions: list[FundingVersion]  # dated: each applies from its valid_from
 
     def __post_init__(self) -> None:
         codes = [s.code for s in self.sources]

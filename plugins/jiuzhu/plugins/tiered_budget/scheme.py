@@ -17,15 +17,19 @@ from jiuzhu.core.entitlement import PERIOD_LABELS, Unit, amount_text
 
 
 class Tier(Base, frozen=True, kw_only=True):
-    name: str
-    share_percent: int
+    """One stage of the period's entitlement (e.g. 第一阶段, 40%)."""
+
+    name: str  # the stage's name, shown in refusals and on the case file
+    share_percent: int  # its share of the amount; the shares of a version sum to 100
     # what opens the tier: at grant; once the previous tier is used to a share; after a
     # stage review (a return visit or re-assessment recorded on the case).
     opens: Literal["grant", "previous_used", "review"] = "grant"
-    min_previous_used_percent: int = 100
+    min_previous_used_percent: int = 100  # with opens = "previous_used": the share used
     categories: list[str] = []  # empty: any category of the catalogue
+    # what happens to the tier's unspent amount when the next stage opens: it is added to
+    # the next tier (carry) or is lost (lapse)
     leftover: Literal["carry", "lapse"] = "carry"
-    purpose: str = ""
+    purpose: str = ""  # what the stage is for, shown to clerks and recipients
     source: str = ""  # where the trigger and categories come from, if sourced
     illustrative: bool = False  # the trigger or the categories were filled in
 
@@ -37,22 +41,23 @@ class Tier(Base, frozen=True, kw_only=True):
 
 
 class SchemeVersion(Base, frozen=True, kw_only=True):
-    valid_from: date
-    # the amount per period in the scheme's unit; `annual_fen` is the original spelling
-    # for money a year (give one of them)
-    amount: int | None = None
-    annual_fen: int | None = None
-    tiers: list[Tier]
+    """The entitlement in force from one date: the amount and its tiers."""
+
+    valid_from: date  # applies to entitlements granted from this day until the next version
+    amount: int | None = None  # per period, in the scheme's unit (e.g. 100000 fen; 4 visits)
+    annual_fen: int | None = None  # the original spelling: money a year, in fen
+    tiers: list[Tier]  # in order; the first opens at grant
     levels: list[str] = []  # assessment levels this version is for (empty: any level)
     who: Criteria | None = None  # who this version is for (absent: anyone)
-    source: str = ""
-    illustrative: bool = False
+    source: str = ""  # where the amount and shares come from
+    illustrative: bool = False  # true: filled in, not from a source
 
     def __post_init__(self) -> None:
         if (self.amount is None) == (self.annual_fen is None):
             raise ValueError("give amount (per period, in the scheme's unit) or annual_fen")
         if self.total <= 0:
-            raise ValueError("the amount must be positive")
+            which = "annual_fen" if self.annual_fen is not None else "amount"
+            raise ValueError(f"{which} must be positive")
         if not self.tiers:
             raise ValueError("give at least one tier")
         total = sum(t.share_percent for t in self.tiers)
@@ -77,11 +82,13 @@ class SchemeVersion(Base, frozen=True, kw_only=True):
 
 
 class BudgetScheme(Base, frozen=True, kw_only=True):
-    name: str
-    unit: Unit = "fen"
-    # "calendar_year" is the original spelling of "year"
+    """budget.toml: what each case may use per period, and in which stages."""
+
+    name: str  # the scheme's name as the region's documents give it
+    unit: Unit = "fen"  # fen (money), minutes (time) or count (visits)
+    # the period an amount is for ("calendar_year" is the original spelling of "year")
     period: Literal["calendar_year", "year", "quarter", "month"] = "year"
-    versions: list[SchemeVersion]
+    versions: list[SchemeVersion]  # dated: each applies from its valid_from
 
     def __post_init__(self) -> None:
         if not self.versions:

@@ -28,9 +28,11 @@ from jiuzhu.core.rules import Allocation, BoolArray, IntArray
 
 
 class FloorVersion(Base, frozen=True, kw_only=True):
-    valid_from: date
-    period: Literal["month", "quarter", "year"] = "month"
-    min_minutes: int
+    """What is owed from one date: minutes and days of care per period."""
+
+    valid_from: date  # applies to entitlements granted from this day until the next version
+    period: Literal["month", "quarter", "year"] = "month"  # what the floor is counted over
+    min_minutes: int  # care owed per period, in minutes (3600 = 60 hours)
     min_days: int = 0  # distinct days with a visit in the period
     levels: list[str] = []  # assessment levels owed the floor (empty: any)
     who: Criteria | None = None  # person criteria (absent: anyone)
@@ -49,8 +51,10 @@ class FloorVersion(Base, frozen=True, kw_only=True):
 
 
 class TimeFloorScheme(Base, frozen=True, kw_only=True):
-    name: str
-    versions: list[FloorVersion]
+    """time_floor.toml: care a region owes some cases each period (a floor, not a cap)."""
+
+    name: str  # the guarantee's name as the region's documents give it
+    versions: list[FloorVersion]  # dated, and by level or criteria
 
     def __post_init__(self) -> None:
         if not self.versions:

@@ -1,0 +1,217 @@
+"""One test per hook, the datasette way: tests/fixtures/all_hooks implements every hook
+(for its own region, fixtureland) and is registered next to the built-in plugins.
+tests/core/test_docs.py checks that every hook has its `test_hook_<name>` here."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import click
+import numpy as np
+import pluggy
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+
+import tests.fixtures.all_hooks as all_hooks
+from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.base import ConfigError
+from jiuzhu.core.facts import PersonFacts, Population
+from jiuzhu.core.plugins import Regions, load_region_dir, load_regions, make_plugin_manager
+from jiuzhu.core.services import Services
+from jiuzhu.core.services.cases import open_case
+from jiuzhu.core.services.users import add_user, create_token
+from jiuzhu.core.supervision import ProviderStats
+from jiuzhu.core.testing import all_builtin_plugins
+from jiuzhu.core.web.app import create_app
+
+from ..loop.helpers import new_person
+from ..web.conftest import SECRET, sign_in
+
+DATA = Path(all_hooks.__file__).parent / "data"
+ON = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def pm() -> pluggy.PluginManager:
+    return make_plugin_manager(
+        entry_points=False, plugins=[*all_builtin_plugins(), ("all_hooks", all_hooks)]
+    )
+
+
+@pytest.fixture(scope="module")
+def fx(pm: pluggy.PluginManager) -> Regions:
+    return load_regions(pm)
+
+
+def test_fixture_plugin_implements_every_hook(pm: pluggy.PluginManager) -> None:
+    from jiuzhu.core import hookspecs
+
+    specs = {n for n in dir(hookspecs) if n.startswith("jiuzhu_")}
+    implemented = {c.name for c in pm.get_hookcallers(all_hooks) or []}
+    assert implemented == specs
+
+
+def test_hook_jiuzhu_register_regions(fx: Regions) -> None:
+    assert "fixtureland" in fx.by_id and "ordos" in fx.by_id
+    source = fx.sources["fixtureland"]
+    assert source.plugin == "all_hooks" and source.data_dir == DATA
+
+
+def test_hook_jiuzhu_region_sections(fx: Regions) -> None:
+    warnings = fx.get("fixtureland").section("warnings", all_hooks.Warnings)
+    assert warnings is not None
+    assert warnings.medical_expense_fen == 600000 and warnings.watched_items == ["escort"]
+    assert fx.get("ordos").section("warnings", all_hooks.Warnings) is None
+
+
+def test_hook_jiuzhu_check_region(pm: pluggy.PluginManager, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    text = (data / "warnings.toml").read_text(encoding="utf-8")
+    (data / "warnings.toml").write_text(text.replace('"escort"', '"nope"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_region_dir(pm, data)
+    assert err.value.problems == [
+        f"{data / 'warnings.toml'}: watched_items: 'nope' is not a catalogue item"
+    ]
+
+
+def test_hook_jiuzhu_eligibility(fx: Regions) -> None:
+    people = Population.of(
+        [PersonFacts(age=70), PersonFacts(age=30, groups=frozenset({"低保"}), disability_grade=4)]
+    )
+    mine = fx.eligibility(fx.get("fixtureland"), people, ON)
+    assert mine.eligible.tolist() == [True, False] and mine.rule_version == "fixture@1"
+    # the built-in rule still decides for the other regions
+    ordos = fx.eligibility(fx.get("ordos"), people, ON)
+    assert ordos.eligible.tolist() == [False, True]
+
+
+def test_hook_jiuzhu_budget_rule(fx: Regions) -> None:
+    """The original hook: answered by the fixture for fixtureland; the core sees its rule
+    as a yearly money cap when no plugin answers jiuzhu_entitlement_rule."""
+    hook = fx.pm.hook.jiuzhu_budget_rule
+    assert hook(region=fx.get("fixtureland"), on=ON).caps() == [25000, 25000]
+    assert hook(region=fx.get("ordos"), on=ON).caps() == [40000, 40000, 20000]
+    seen = fx.entitlement_rule(fx.get("fixtureland"), ON, "")  # no level: the fallback
+    assert seen is not None
+    assert (seen.scheme, seen.unit, seen.kind, seen.period) == (
+        "tiered_budget",
+        "fen",
+        "cap",
+        "year",
+    )
+
+
+def test_hook_jiuzhu_entitlement_rule(fx: Regions) -> None:
+    floor = fx.entitlement_rule(fx.get("fixtureland"), ON, "需照护")
+    assert floor is not None and (floor.unit, floor.kind, floor.period) == (
+        "minutes",
+        "floor",
+        "month",
+    )
+    assert [(b.cap, b.min_days) for b in floor.buckets()] == [(600, 8)]
+    ordos = fx.entitlement_rule(fx.get("ordos"), ON, "需照护")  # built in: tiered budget
+    assert ordos is not None and [b.cap for b in ordos.buckets()] == [40000, 40000, 20000]
+
+
+def test_hook_jiuzhu_register_instruments(fx: Regions) -> None:
+    from jiuzhu.core.plugins import instruments
+
+    provided = instruments(fx.pm)
+    assert {"fixture_scale", "gbt42195"} <= set(provided)
+    assert [lv.name for lv in provided["fixture_scale"].levels] == ["需照护", "无需照护"]
+
+
+def test_hook_jiuzhu_migrations(fx: Regions, tmp_path: Path) -> None:
+    from sqlalchemy import inspect as sa_inspect
+
+    from jiuzhu.core.storage import migrate
+    from jiuzhu.core.storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fixture.db'}")
+    assert "fixture_0001" in migrate.heads(fx.pm)
+    migrate.upgrade(engine, fx.pm)
+    assert "fixture_notes" in sa_inspect(engine).get_table_names()
+    assert migrate.state(engine, fx.pm).up_to_date
+    assert not migrate.state(engine).up_to_date  # a jiuzhu without the plugin: unknown
+
+
+def test_hook_jiuzhu_page_sections(engine: Engine, fx: Regions) -> None:
+    from jiuzhu.core.web.pages.common import page_sections
+
+    svc = Services(engine=engine, regions=fx)
+    actor = Actor(username="t", role=Role.OFFICER, region_id="fixtureland", area_code="150699")
+    home = page_sections(svc, actor, "home")
+    assert [(s.key, s.rows) for s in home if s.key.startswith("fixture")] == [
+        ("fixture.home", [{"what": "home:None"}])
+    ]
+    other = Actor(username="t", role=Role.OFFICER, region_id="ordos", area_code="150600")
+    assert not [s for s in page_sections(svc, other, "home") if s.key.startswith("fixture")]
+
+
+def test_hook_jiuzhu_funding_rule(fx: Regions) -> None:
+    rule = fx.funding_rule(fx.get("fixtureland"), ON)
+    parts = rule.split(np.array([12345]), np.array(["care"]))
+    assert parts.tolist() == [[0, 12345]]
+    ordos = fx.funding_rule(fx.get("ordos"), ON)
+    assert ordos.split(np.array([12345]), np.array(["basic"])).sum() == 12345
+
+
+def test_hook_jiuzhu_provider_light(fx: Regions) -> None:
+    late = ProviderStats(provider_id=1, orders_done=10, orders_overdue=1)
+    hook = fx.pm.hook.jiuzhu_provider_light
+    mine = hook(region=fx.get("fixtureland"), stats=late)
+    assert (mine.code, mine.label, mine.blocks_dispatch) == ("late", "超时整改", False)
+    bad = ProviderStats(provider_id=2, ratings=50, mean_score=2.0, satisfied_share=0.3)
+    red = hook(region=fx.get("binzhou"), stats=bad)  # the built-in traffic light
+    assert (red.code, red.blocks_dispatch) == ("red", True)
+
+
+def test_hook_jiuzhu_case_event(engine: Engine, fx: Regions) -> None:
+    svc = Services(engine=engine, regions=fx)
+    region = fx.get("fixtureland")
+    actor = Actor(username="t", role=Role.ADMIN, region_id=region.id, area_code=region.info.code)
+    all_hooks.SEEN_EVENTS.clear()
+    open_case(svc, actor, new_person(svc, actor, region))
+    assert all_hooks.SEEN_EVENTS == [("fixtureland", "case.opened")]
+
+
+def test_hook_jiuzhu_cli_commands(pm: pluggy.PluginManager) -> None:
+    from jiuzhu.core.cli import cli
+
+    group = click.Group(commands=dict(cli.commands))
+    pm.hook.jiuzhu_cli_commands(cli=group)
+    result = CliRunner().invoke(group, ["fixture-hello", "世界"])
+    assert result.exit_code == 0 and result.output == "你好，世界\n"
+
+
+def test_hook_jiuzhu_web_routes(engine: Engine, fx: Regions) -> None:
+    svc = Services(engine=engine, regions=fx)
+    add_user(svc, "fx-officer", "a-long-password", "officer", "fixtureland", "150699")
+    token = create_token(svc, "fx-officer")
+    with TestClient(
+        create_app(svc, secret_key=SECRET), base_url="https://testserver.local"
+    ) as client:
+        assert client.get("/api/fixture/ping").status_code == 401
+        ok = client.get("/api/fixture/ping", headers={"Authorization": f"Bearer {token}"})
+        assert ok.json() == {"user": "fx-officer", "region": "fixtureland"}
+
+
+def test_hook_jiuzhu_web_pages(engine: Engine, fx: Regions) -> None:
+    svc = Services(engine=engine, regions=fx)
+    add_user(svc, "fx-officer", "a-long-password", "officer", "fixtureland", "150699")
+    with TestClient(
+        create_app(svc, secret_key=SECRET), base_url="https://testserver.local"
+    ) as client:
+        anonymous = client.get("/fixture/hello", follow_redirects=False)
+        assert anonymous.status_code in (302, 303)
+        assert sign_in(client, "fx-officer", "a-long-password").status_code == 303
+        hello = client.get("/fixture/hello")
+        assert hello.status_code == 200
+        assert "夹具页面：fx-officer" in hello.text
+        assert 'href="/fixture/hello"' in client.get("/").text  # linked from the menu

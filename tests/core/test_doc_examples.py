@@ -177,12 +177,14 @@ def call_hooks(
 def check_web(module: types.ModuleType, regions: Regions, hooks: list[str], engine: Engine) -> None:
     """The example's own routes and pages (not the built-in plugins') answer an officer."""
     svc = Services(engine=engine, regions=regions)
-    add_user(svc, "doc-officer", "a-long-password", "officer", "qiaojia")
+    add_user(svc, "doc-officer", "horse-battery-staple-47", "officer", "qiaojia", "150600")
     token = create_token(svc, "doc-officer")
     added: list[Any] = []
     if "jiuzhu_web_routes" in hooks:
         module.jiuzhu_web_routes(register=added.append)
-    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+    with TestClient(
+        create_app(svc, secret_key=SECRET), base_url="https://testserver.local"
+    ) as client:
         for handler in added:
             for path in handler.paths:
                 response = client.get(f"/api{path}", headers={"Authorization": f"Bearer {token}"})
@@ -190,7 +192,7 @@ def check_web(module: types.ModuleType, regions: Regions, hooks: list[str], engi
         if "jiuzhu_web_pages" in hooks:
             pages: list[Any] = []
             module.jiuzhu_web_pages(register=pages.append)
-            assert sign_in(client, "doc-officer", "a-long-password").status_code == 303
+            assert sign_in(client, "doc-officer", "horse-battery-staple-47").status_code == 303
             for handler in pages:
                 for path in handler.paths:
                     response = client.get(path)

@@ -30,8 +30,9 @@ def test_docs_reference_is_up_to_date() -> None:
 
 def test_every_region_file_and_its_keys_are_documented() -> None:
     pages = builtin_pages()
-    for name in ("region", "catalogue", "assessment", "budget", "funding", "eligibility",
-                 "policies", "supervision", "staffing", "service_kinds", "scenarios"):  # fmt: skip
+    files = ["region", "catalogue", "assessment", "budget", "funding", "eligibility"]
+    files += ["policies", "supervision", "staffing", "needs", "calibration", "scenarios"]
+    for name in files:
         assert f"{name}.md" in pages, name
     budget = pages["budget.md"]
     assert '| `opens` | string | `"grant"`, `"previous_used"`, `"review"` | `"grant"` |' in budget

@@ -45,7 +45,7 @@ def new_case(world: World, born: date, serial: int, name: str) -> int:
             name=name,
             area_code=DONGSHENG,
             groups=["低保"],
-            disability_grade=3,
+            disability_grade=4,
         ),
     )
     return open_case(world.svc, actor, person.id, "测试").id

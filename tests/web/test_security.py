@@ -253,4 +253,4 @@ def test_csrf_is_checked_on_pages_whose_path_contains_api(world: World) -> None:
 
 
 def test_a_page_password_form_still_signs_in(client: Any, world: World) -> None:
-    assert sign_in(client, "ordos-officer", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert sign_in(client, "ordos-officer", PASSWORD).status_code == 303

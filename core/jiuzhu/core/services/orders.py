@@ -1,14 +1,16 @@
 """Service orders (工单): 点单 → 派单 → 接单 → check-in → check-out → 评单, and cancel.
 
-Money moves only here, inside one transaction that holds the entitlement's row lock
-(SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so concurrent orders
-against one entitlement cannot overspend it. Every spend is split among the funding
-sources into ledger rows; a cancellation writes the exact opposite rows.
+Money moves only here, inside one unit of work (``Services.run``) that holds the case's and
+the entitlement's row locks (SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
+so concurrent orders against one entitlement cannot overspend it. Every spend is split
+among the funding sources into ledger rows; a cancellation writes the exact opposite rows.
+Every unit here locks in the one order case → entitlement → order (locks.py).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -34,8 +36,9 @@ from ..storage.tables import (
     workers,
 )
 from ..times import SHANGHAI, local_date
-from . import MAX_ID, Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain
 from .cases import load_case, read_tiers, rule_date
+from .locks import case_of_order, lock_entitlement, lock_entitlement_by_id, lock_order
 from .people import person_facts
 
 STATUS_LABELS = {
@@ -60,10 +63,14 @@ class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 def _load_order(
     svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
 ) -> tuple[Region, Order]:
-    row = fetch_one(conn, orders, "order", order_id, lock=lock, id=order_id)
-    order = msgspec.convert(row, Order)
-    region, _case = load_case(svc, conn, actor, order.case_id)
-    return region, order
+    """The order, checked against the actor's scope. With ``lock``, in the one lock order:
+    its case first, then (``money``) the entitlement, then the order, re-read under its lock."""
+    if not lock:
+        order = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+        region, _case = load_case(svc, conn, actor, order.case_id)
+        return region, order
+    region, _case = load_case(svc, conn, actor, case_of_order(conn, order_id), lock=True)
+    return region, msgspec.convert(lock_order(conn, order_id), Order)
 
 
 def _illegal(order: Order, action: str, allowed: tuple[OrderStatus, ...]) -> Refused:
@@ -133,7 +140,8 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
         raise Invalid("quantity", "数量过大")
     if len(data.note) > 500 or "\x00" in data.note:
         raise Invalid("note", "备注不超过500字，且不含控制字符")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, case = load_case(svc, conn, actor, data.case_id, lock=True)
         try:
             item = region.catalogue.item(data.item_code)
@@ -145,20 +153,12 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             raise Refused("case.not_active", "案件尚未授予服务额度或已退出，不能点单")
         now = svc.now()
         today = local_date(now)
-        ent_row = (
-            conn.execute(
-                select(entitlements)
-                .where(entitlements.c.case_id == case.id, entitlements.c.year == today.year)
-                .with_for_update()
-            )
-            .mappings()
-            .first()
-        )
+        ent_row = lock_entitlement(conn, case.id, today.year)
         if ent_row is None:
             raise Refused(
                 "entitlement.missing", f"{today.year}年度服务额度尚未授予（需年度复核后授予）"
             )
-        ent = msgspec.convert(plain(ent_row), Entitlement)
+        ent = msgspec.convert(ent_row, Entitlement)
         person = msgspec.convert(
             fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
         )
@@ -239,8 +239,9 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             tier=tiers[tier].name,
             urgent=data.urgent,
         )
-        order = msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
-    return order
+        return msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
+
+    return svc.run(work)
 
 
 def describe_who(item: Item) -> str:
@@ -268,15 +269,16 @@ def _add_spent(conn: Connection, entitlement_id: int, tier: int, amount: int) ->
 
 
 def cancel_in_transaction(
-    svc: Services, conn: Connection, region: Region, actor: Actor, order: Order, reason: str
-) -> None:
+    svc: Services, conn: Connection, region: Region, actor: Actor, order_id: int, reason: str
+) -> Order:
+    """Cancel and refund an order inside the caller's unit of work, which already holds
+    the order's case lock: locks the entitlement, then the order (the one lock order)."""
+    unlocked = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+    lock_entitlement_by_id(conn, unlocked.entitlement_id)
+    order = msgspec.convert(lock_order(conn, order_id), Order)
     allowed = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
     if order.status not in allowed:
         raise _illegal(order, "取消", allowed)
-    # lock the entitlement before touching its money
-    conn.execute(
-        select(entitlements.c.id).where(entitlements.c.id == order.entitlement_id).with_for_update()
-    ).first()
     now = svc.now()
     entries = conn.execute(select(ledger).where(ledger.c.order_id == order.id)).mappings().all()
     refunds = [
@@ -310,15 +312,19 @@ def cancel_in_transaction(
         order_id=order.id,
         refunded_fen=order.amount_fen,
     )
+    return msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
 
 
 def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
+    """Cancel before service starts: the exact opposite ledger rows, the spend returned to
+    its tier. Locks the case, then the entitlement, then the order."""
     actor.require("order.cancel")
-    with svc.transaction() as conn:
-        region, order = _load_order(svc, conn, actor, order_id)
-        cancel_in_transaction(svc, conn, region, actor, order, reason)
-        result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    return result
+
+    def work(conn: Connection) -> Order:
+        region, _case = load_case(svc, conn, actor, case_of_order(conn, order_id), lock=True)
+        return cancel_in_transaction(svc, conn, region, actor, order_id, reason)
+
+    return svc.run(work)
 
 
 def _transition(
@@ -331,10 +337,14 @@ def _transition(
     kind: str,
     reason: str = "",
     check: Any = None,
+    after: Any = None,
     **values: Any,
 ) -> Order:
+    """One state change of an order in its own unit of work: case lock, then order lock
+    (no money moves, so no entitlement lock)."""
     actor.require(permission)
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, order = _load_order(svc, conn, actor, order_id)
         if order.status not in allowed:
             raise _illegal(order, action, allowed)
@@ -356,7 +366,11 @@ def _transition(
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
         result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    return result
+        if after is not None:
+            after(conn, result)
+        return result
+
+    return svc.run(work)
 
 
 def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int) -> Order:
@@ -544,7 +558,14 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         )
         return {"score": data.score, "satisfied": satisfied}
 
-    order = _transition(
+    def refresh(conn: Connection, order: Order) -> None:
+        if order.provider_id is not None:
+            from .providers import refresh_light
+
+            provider_id = order.provider_id
+            after_commit(conn, lambda: refresh_light(svc, provider_id))
+
+    return _transition(
         svc,
         actor,
         order_id,
@@ -554,13 +575,9 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         "order.rated",
         data.comment,
         check=check,
+        after=refresh,
         status=OrderStatus.RATED,
     )
-    if order.provider_id is not None:
-        from .providers import refresh_light
-
-        refresh_light(svc, order.provider_id)
-    return order
 
 
 def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
@@ -571,46 +588,62 @@ def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
 
 def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]:
     """Orders not accepted by their deadline go up one level of the area hierarchy for each
-    further response period they stay overdue. Set-based per level; events per order."""
+    further response period they stay overdue; only orders in the actor's scope. Each order
+    is its own small unit of work in the one lock order (case, then order), so escalation
+    never holds many cases at once nor deadlocks against the service loop."""
     actor.require("order.dispatch")
-    region = svc.region(region_id)
+    svc.region(region_id)  # an unknown region is 404
+    if region_id != actor.region_id:
+        raise NotFound("region", region_id)
     now = svc.now()
+    with svc.engine.connect() as conn:
+        due = [int(r["id"]) for r in overdue_rows(conn, region_id, now, scoped_to=actor, svc=svc)]
     escalated: list[Order] = []
-    with svc.transaction() as conn:
-        for o in overdue_rows(conn, region_id, now):
-            order = msgspec.convert(o, Order)
-            hours = (
-                region.info.service.urgent_response_hours
-                if order.urgent
-                else region.info.service.normal_response_hours
-            )
-            periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
-            chain = region.info.ancestors(_case_area(conn, order.case_id))
-            level = min(periods, len(chain) - 1)
-            if level <= order.escalation_level:
-                continue
-            target = chain[level]
-            conn.execute(
-                update(orders)
-                .where(orders.c.id == order.id)
-                .values(escalation_level=level, escalated_to=target)
-            )
-            append_event(
-                svc,
-                conn,
-                region,
-                order.case_id,
-                actor.username,
-                "order.escalated",
-                f"超过响应时限未接单，上报{region.info.area_name(target)}",
-                order_id=order.id,
-                level=level,
-                to=target,
-            )
-            escalated.append(
-                msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
-            )
+    for order_id in due:
+        try:
+            order = svc.run(partial(_escalate_one, svc, actor=actor, order_id=order_id, now=now))
+        except NotFound:  # gone out of scope meanwhile
+            continue
+        if order is not None:
+            escalated.append(order)
     return escalated
+
+
+def _escalate_one(
+    svc: Services, conn: Connection, *, actor: Actor, order_id: int, now: datetime
+) -> Order | None:
+    region, order = _load_order(svc, conn, actor, order_id)
+    if order.status not in (OrderStatus.PLACED, OrderStatus.DISPATCHED) or order.due_at >= now:
+        return None  # accepted or cancelled since it was listed
+    hours = (
+        region.info.service.urgent_response_hours
+        if order.urgent
+        else region.info.service.normal_response_hours
+    )
+    periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
+    chain = region.info.ancestors(_case_area(conn, order.case_id))
+    level = min(periods, len(chain) - 1)
+    if level <= order.escalation_level:
+        return None
+    target = chain[level]
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order.id)
+        .values(escalation_level=level, escalated_to=target)
+    )
+    append_event(
+        svc,
+        conn,
+        region,
+        order.case_id,
+        actor.username,
+        "order.escalated",
+        f"超过响应时限未接单，上报{region.info.area_name(target)}",
+        order_id=order.id,
+        level=level,
+        to=target,
+    )
+    return msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
 
 
 def _case_area(conn: Connection, case_id: int) -> str:
@@ -619,17 +652,28 @@ def _case_area(conn: Connection, case_id: int) -> str:
     return str(conn.execute(select(cases.c.area_code).where(cases.c.id == case_id)).scalar_one())
 
 
-def overdue_rows(conn: Connection, region_id: str, now: datetime) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(orders)
-        .where(
-            orders.c.region_id == region_id,
-            orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
-            orders.c.due_at < now,
-        )
-        .order_by(orders.c.urgent.desc(), orders.c.due_at)
-    ).mappings()
-    return [plain(r) for r in rows]
+def overdue_rows(
+    conn: Connection,
+    region_id: str,
+    now: datetime,
+    scoped_to: Actor | None = None,
+    svc: Services | None = None,
+) -> list[dict[str, Any]]:
+    """Orders past their response deadline and not yet accepted, most urgent first; with
+    ``scoped_to`` (and ``svc``) only those the actor may see."""
+    if scoped_to is None:
+        base = select(orders)
+    else:
+        from .scoped import scoped_orders
+
+        assert svc is not None
+        base = scoped_orders(svc, scoped_to)
+    query = base.where(
+        orders.c.region_id == region_id,
+        orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
+        orders.c.due_at < now,
+    ).order_by(orders.c.urgent.desc(), orders.c.due_at, orders.c.id)
+    return [plain(r) for r in conn.execute(query).mappings()]
 
 
 __all__ = ["NotFound"]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
+from msgspec import Meta
 from sqlalchemy import Connection, and_, func, select, update
 
 from ..access import Actor
@@ -22,6 +23,7 @@ from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
 from ..domain import CaseStatus, Entitlement, Order, OrderStatus, Person
 from ..facts import Population
+from ..limits import Id, ItemCode, Minutes, Note, Quantity, Score, Signer
 from ..money import yuan
 from ..regions import Region
 from ..storage.tables import (
@@ -53,11 +55,11 @@ STATUS_LABELS = {
 
 
 class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    case_id: int
-    item_code: str
-    quantity: int = 1
+    case_id: Id
+    item_code: ItemCode
+    quantity: Quantity = 1
     urgent: bool = False
-    note: str = ""
+    note: Note = ""
 
 
 def _load_order(
@@ -477,10 +479,10 @@ def start_order(svc: Services, actor: Actor, order_id: int) -> Order:
 
 
 class Finish(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    steps_done: list[str] = []
-    confirmed_by: str
-    confirmation: str = ""
-    minutes: int | None = None
+    steps_done: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)] = []
+    confirmed_by: Signer
+    confirmation: Note = ""
+    minutes: Minutes | None = None
 
 
 def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Order:
@@ -533,9 +535,9 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
 
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    score: int
+    score: Score
     satisfied: bool | None = None
-    comment: str = ""
+    comment: Note = ""
 
 
 def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> Order:

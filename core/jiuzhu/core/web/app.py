@@ -11,21 +11,35 @@ from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Receive, Scope, Send
 
-from .. import __version__
 from ..services import Services
 from .api import api_router
 from .auth import SESSION_IDLE
 from .errors import HANDLERS
+from .idempotency import SVC_STATE
+from .logs import log_request
+from .openapi import openapi_config
 from .pages import FILTERS, page_router
 from .pages.plugin import PackageTemplates, check_pages
 from .pages.secret import derive, load_secret
 
 HERE = Path(__file__).parent
+
+
+class JiuzhuApp(Litestar):
+    """Litestar, with every HTTP request — routed or not — given a request id and logged
+    in one structured line (logs.py); middleware would miss unrouted 404s and 405s."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] != ScopeType.HTTP:
+            await super().__call__(scope, receive, send)
+            return
+        await log_request(scope, receive, send, super().__call__)
 
 
 def create_app(
@@ -56,7 +70,7 @@ def create_app(
         cookie_samesite="lax",
         exclude=["/api", "/schema"],
     )
-    return Litestar(
+    return JiuzhuApp(
         route_handlers=[
             api_router(plugin_routes),
             page_router(key, plugin_pages),
@@ -65,7 +79,7 @@ def create_app(
         ],
         dependencies={"svc": Provide(lambda: svc, use_cache=True, sync_to_thread=False)},
         middleware=[sessions.middleware],
-        state=State({"jiuzhu_nav": nav}),
+        state=State({"jiuzhu_nav": nav, SVC_STATE: svc}),
         csrf_config=csrf,
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -73,7 +87,7 @@ def create_app(
             engine_callback=_add_filters,
         ),
         exception_handlers=HANDLERS,
-        openapi_config=OpenAPIConfig(title="jiuzhu", version=__version__, path="/schema"),
+        openapi_config=openapi_config(),
         debug=debug,
     )
 

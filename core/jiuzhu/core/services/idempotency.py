@@ -61,7 +61,8 @@ CURRENT: ContextVar[Claim | None] = ContextVar("jiuzhu_idempotency_claim", defau
 
 
 def check_key(key: str) -> str:
-    if not 1 <= len(key) <= MAX_KEY or not key.isascii() or not key.isprintable():
+    """1–255 visible ASCII characters (no spaces): what the OpenAPI pattern publishes."""
+    if not 1 <= len(key) <= MAX_KEY or not all("!" <= c <= "~" for c in key):
         raise Invalid("Idempotency-Key", f"幂等键应为1至{MAX_KEY}个可打印ASCII字符（建议使用UUID）")
     return key
 
@@ -134,7 +135,11 @@ def reserve(engine: Engine, user_id: int, key: str, fp: str, now: datetime) -> C
 
 
 def _in_progress() -> Refused:
-    return Refused("idempotency.in_progress", "使用此幂等键的请求正在处理中，请稍后用同一个键重试")
+    return Refused(
+        "idempotency.in_progress",
+        "使用此幂等键的请求正在处理中，请稍后用同一个键重试",
+        retry_after=1,
+    )
 
 
 def claim(conn: Connection) -> None:

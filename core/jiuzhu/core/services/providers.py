@@ -54,6 +54,8 @@ def create_worker(
     phone: str = "",
 ) -> Worker:
     actor.require("provider.write")
+    if not name.strip():
+        raise Invalid("name", "社工姓名不能为空")
     with svc.transaction() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
         if prow["region_id"] != actor.region_id:

@@ -196,8 +196,19 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
     field, detail = "body", "请求内容有误"
     if extra and isinstance(extra[0], dict):
         key = str(extra[0].get("key", "")).removeprefix("$.")
-        field, detail = translate(str(extra[0].get("message", "")), "" if key == "data" else key)
+        key = "" if key == "data" else _public_name(request, key)
+        field, detail = translate(str(extra[0].get("message", "")), key)
     return error_response(request, 422, ApiError(error="invalid", field=field, detail=detail))
+
+
+def _public_name(request: Request[Any, Any, Any], key: str) -> str:
+    """A parameter as the client names it: the header or query name, not the Python one."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return key
+    field = handler.parsed_fn_signature.parameters.get(key)
+    kwarg = getattr(field, "kwarg_definition", None)
+    return str(getattr(kwarg, "header", None) or getattr(kwarg, "query", None) or key)
 
 
 def refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:

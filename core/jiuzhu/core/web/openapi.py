@@ -22,7 +22,7 @@ from .errors import ApiError
 
 BEARER = "bearer"
 ERROR_TEXT = {
-    400: "请求体不是有效的 JSON（error=bad_request，field=body）",
+    400: "请求格式有误，如请求体不是有效的 JSON（error=bad_request）",
     401: "未提供令牌或令牌无效、已吊销（error=unauthorized）",
     403: "角色无此权限（error=forbidden，rule=access）",
     404: "记录不存在，或不在调用者的管辖范围内（error=not_found）",
@@ -31,7 +31,7 @@ ERROR_TEXT = {
     422: "输入有误，field 指出字段，detail 说明要求（error=invalid）",
     503: "并发冲突或数据库繁忙，本次未作任何更改；按 Retry-After 秒数后原样重试（error=busy）",
 }
-READ_ERRORS = (401, 403, 404, 422)
+READ_ERRORS = (400, 401, 403, 404, 422)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
 TAGS = [
     Tag(name="persons", description="服务对象（人员）：登记、查询"),

@@ -564,7 +564,10 @@ def identify(request: Request[Any, Any, Any], svc: Services) -> Actor:
 
 
 async def before_api_request(request: Request[Any, Any, Any]) -> None:
-    """Who is calling (401 first), then whether the body's types are exactly right."""
+    """Who is calling (401 first), then whether the body's types are exactly right.
+    OPTIONS only lists the methods of a path: no caller needed."""
+    if request.method == "OPTIONS":
+        return
     svc: Services = request.app.state[SVC_STATE]
     actor = await anyio.to_thread.run_sync(identify, request, svc)
     request.scope["state"][ACTOR_STATE] = actor

@@ -15,7 +15,7 @@ from litestar.enums import ScopeType
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 from ..services import Services
 from .api import api_router
@@ -39,7 +39,30 @@ class JiuzhuApp(Litestar):
         if scope["type"] != ScopeType.HTTP:
             await super().__call__(scope, receive, send)
             return
+        if scope["method"] == "OPTIONS":
+            send = self._allow_every_method(scope, send)
         await log_request(scope, receive, send, super().__call__)
+
+    def _allow_every_method(self, scope: Scope, send: Send) -> Send:
+        """Litestar's automatic OPTIONS answer lists only the methods registered for a path
+        before it was made (GET /api/cases added after POST is missing from ``Allow``):
+        answer with every method the app routes for the path."""
+        if self._methods is None:
+            self._methods = {}
+            for route in self.routes:
+                self._methods.setdefault(route.path_format, set()).update(route.methods)
+
+        async def fixed(message: Message) -> None:
+            methods = self._methods.get(scope.get("path_template", "")) if self._methods else None
+            if message["type"] == "http.response.start" and methods:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                headers.append((b"allow", ", ".join(sorted(methods)).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return fixed
+
+    _methods: dict[str, set[str]] | None = None
 
 
 def create_app(

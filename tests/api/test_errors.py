@@ -36,9 +36,10 @@ def test_the_frameworks_errors_have_the_one_shape(api: Api) -> None:
     admin = api.user("admin", "admin", "changji")
     h = {**api.headers(admin), "Content-Type": "application/json"}
     c = api.client
-    assert shape(c.post("/api/orders", content=b"{bad", headers=h), 400, "bad_request")[
-        "field"
-    ] == "body"
+    assert (
+        shape(c.post("/api/orders", content=b"{bad", headers=h), 400, "bad_request")["field"]
+        == "body"
+    )
     assert shape(c.get("/api/no/such/path", headers=h), 404, "not_found")["rule"] == "http.route"
     r = c.put("/api/orders", json={}, headers=h)
     assert shape(r, 405, "method_not_allowed")["rule"] == "http.method"

@@ -30,9 +30,7 @@ def counts(api: Api) -> dict[str, int]:
 
 
 def keyed(api: Api, user: str, path: str, body: Any, key: str) -> Any:
-    return api.client.post(
-        path, json=body, headers={**api.headers(user), "Idempotency-Key": key}
-    )
+    return api.client.post(path, json=body, headers={**api.headers(user), "Idempotency-Key": key})
 
 
 @pytest.fixture
@@ -68,7 +66,9 @@ def test_a_retry_returns_the_first_answer_and_changes_nothing(
     # a replay is still on record in the audit log
     with api.svc.engine.connect() as conn:
         replays = conn.execute(
-            select(func.count()).where(audit_log.c.username == admin, audit_log.c.path == "/api/orders")
+            select(func.count()).where(
+                audit_log.c.username == admin, audit_log.c.path == "/api/orders"
+            )
         ).scalar_one()
     assert replays == 2
     # without the key the same body is a new order
@@ -87,7 +87,10 @@ def test_a_refusal_is_replayed_too(api: Api, scene: tuple[str, int]) -> None:
 
 def test_same_key_different_request_is_422(api: Api, scene: tuple[str, int]) -> None:
     admin, cid = scene
-    assert keyed(api, admin, "/api/orders", {"case_id": cid, "item_code": "zhuxing"}, "k").status_code == 201
+    assert (
+        keyed(api, admin, "/api/orders", {"case_id": cid, "item_code": "zhuxing"}, "k").status_code
+        == 201
+    )
     before = counts(api)
     r = keyed(api, admin, "/api/orders", {"case_id": cid, "item_code": "zhuyi"}, "k")
     assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key", r.text
@@ -164,9 +167,8 @@ def test_a_key_held_by_a_running_request_is_409_then_free_after_its_lease(
     # ... and the old holder can no longer commit anything under it
     token = idempotency.CURRENT.set(held)
     try:
-        with pytest.raises(Exception) as lost:
-            with api.svc.transaction():
-                pass
+        with pytest.raises(Exception) as lost, api.svc.transaction():
+            pass
         assert getattr(lost.value, "rule", "") == "idempotency.in_progress"
     finally:
         idempotency.CURRENT.reset(token)
@@ -223,7 +225,11 @@ def test_an_oversized_keyed_body_is_413(api: Api, scene: tuple[str, int]) -> Non
     r = api.client.post(
         "/api/orders",
         content=b"x" * 11_000_000,
-        headers={**api.headers(admin), "Idempotency-Key": "big", "Content-Type": "application/json"},
+        headers={
+            **api.headers(admin),
+            "Idempotency-Key": "big",
+            "Content-Type": "application/json",
+        },
     )
     assert r.status_code == 413 and r.json()["error"] == "too_large"
 

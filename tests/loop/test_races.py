@@ -77,7 +77,9 @@ class Scene:
 def scene(svc: Services, with_service: bool) -> Scene:
     region = svc.region("changji")
     actor = actor_for(svc.regions, "changji")
-    provider_id, worker_id = provider_with_worker(svc, actor, region, name=f"并发机构{next(_serial)}")
+    provider_id, worker_id = provider_with_worker(
+        svc, actor, region, name=f"并发机构{next(_serial)}"
+    )
     worker = actor_for(
         svc.regions, "changji", Role.WORKER, worker_id=worker_id, provider_id=provider_id
     )

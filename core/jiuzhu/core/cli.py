@@ -183,7 +183,11 @@ def serve(ctx: Context, host: str, port: int) -> None:
             ["database: schema is not at the latest revision; run `jiuzhu db upgrade`"]
         )
     click.echo(f"jiuzhu {__version__} serving on http://{host}:{port}")
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+    from .web.logs import configure
+
+    configure()  # JIUZHU_LOG_FORMAT=json: one JSON line per request (no personal data)
+    # uvicorn's access log would print query strings (ID numbers, names): jiuzhu logs instead
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info", access_log=False)
 
 
 @cli.command()

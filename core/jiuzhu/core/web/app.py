@@ -111,6 +111,9 @@ def create_app(
         ),
         exception_handlers=HANDLERS,
         openapi_config=openapi_config(),
+        # logging is the process's to configure (logs.configure), not a side effect of
+        # building an app: jiuzhu logs its requests and errors itself (logs.py, errors.py)
+        logging_config=None,
         debug=debug,
     )
 

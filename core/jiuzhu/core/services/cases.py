@@ -261,28 +261,31 @@ def grant_entitlement(
     The year must have the region's rules in force, fall within the person's life and be
     at most next year."""
     actor.require("grant")
-    today = local_date(svc.now())
-    if year is not None and not MIN_YEAR <= year <= today.year + 1:
-        raise Invalid("year", f"年度应在{MIN_YEAR}至{today.year + 1}年之间")
 
     def work(conn: Connection) -> Entitlement | list[str]:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出")
         now = svc.now()
-        y = year or local_date(now).year
-        on = grant_date(y, local_date(now))
+        today = local_date(now)
+        y = today.year if year is None else year
         person = msgspec.convert(
             fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
         )
-        if y < person.birth_date.year:
-            raise Invalid("year", f"{y}年早于服务对象出生年份（{person.birth_date.year}年）")
-        years = grant_years(svc, region, local_date(now))
+        born = person.birth_date.year
+        years = [v for v in grant_years(svc, region, today) if v >= born]
+        shown = "、".join(str(v) for v in years) or "无"
+        if not MIN_YEAR <= y <= today.year + 1:
+            raise Invalid(
+                "year", f"年度应在{MIN_YEAR}至{today.year + 1}年之间；可授予的年度：{shown}"
+            )
+        if y < born:
+            raise Invalid("year", f"{y}年早于服务对象出生年份（{born}年）；可授予的年度：{shown}")
         if y not in years:
-            shown = "、".join(str(v) for v in years) or "无"
             raise Invalid(
                 "year", f"{region.info.name}{y}年度没有生效的额度规则；可授予的年度：{shown}"
             )
+        on = grant_date(y, today)
         has_assessment = conn.execute(
             select(func.count()).select_from(assessments).where(assessments.c.case_id == case_id)
         ).scalar_one()

@@ -58,13 +58,14 @@ def load_case(
 
 
 def open_case_of(conn: Connection, person: Person, lock: bool = False) -> int | None:
-    """The id of the person's case that has not exited, if any."""
+    """The id of the person's case that has not exited, if any; with ``lock``, locked as
+    ``lock_case`` does (the first lock of the one order)."""
     query = select(cases.c.id).where(
         cases.c.person_id == person.id,
         cases.c.region_id == person.region_id,
         cases.c.status != CaseStatus.EXITED,
     )
-    found = conn.execute(query.with_for_update() if lock else query).scalar()
+    found = conn.execute(query.with_for_update(key_share=True) if lock else query).scalar()
     return None if found is None else int(found)
 
 

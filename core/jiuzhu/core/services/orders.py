@@ -66,7 +66,8 @@ def _load_order(
     svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
 ) -> tuple[Region, Order]:
     """The order, checked against the actor's scope. With ``lock``, in the one lock order:
-    its case first, then (``money``) the entitlement, then the order, re-read under its lock."""
+    its case first, then the order, re-read under its lock (a unit that moves money locks
+    the entitlement in between, as ``cancel_in_transaction`` does)."""
     if not lock:
         order = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
         region, _case = load_case(svc, conn, actor, order.case_id)

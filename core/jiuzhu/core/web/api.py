@@ -19,13 +19,23 @@ from litestar import Request, Response, Router
 from litestar.di import Provide
 from litestar.params import Parameter
 from msgspec import Meta
+from sqlalchemy import Table
 
 from .. import idcard
 from ..access import Actor
 from ..base import NotFound
 from ..describe import region_data
-from ..domain import Assessment, Case, Entitlement, Order, Person, Provider, Visit, Worker
-from ..domain import NewPerson as NewPerson
+from ..domain import (
+    Assessment,
+    Case,
+    Entitlement,
+    NewPerson,
+    Order,
+    Person,
+    Provider,
+    Visit,
+    Worker,
+)
 from ..limits import (
     Answer,
     AreaCode,
@@ -37,7 +47,7 @@ from ..limits import (
     Reason,
     Tag,
 )
-from ..services import Services, cases, orders, people, providers, search, stats
+from ..services import Services, cases, fetch_one, orders, people, providers, search, stats
 from ..services.audit import audit
 from ..services.cases import CaseFile, EntitlementView
 from ..services.orders import Finish, NewOrder, NewRating
@@ -314,12 +324,10 @@ def exit_case(
 
 
 def _case_record(
-    svc: Services, actor: Actor, case_id: int, table: Any, kind: str, record_id: int
+    svc: Services, actor: Actor, case_id: int, table: Table, kind: str, record_id: int
 ) -> dict[str, Any]:
     """One record of a case the actor may read (the case's scope decides)."""
     cases.get_case(svc, actor, case_id)
-    from ..services import fetch_one
-
     with svc.engine.connect() as conn:
         return fetch_one(conn, table, kind, record_id, id=record_id, case_id=case_id)
 
@@ -502,8 +510,6 @@ def read_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView
 )
 def read_worker(svc: Services, actor: Actor, provider_id: int, worker_id: int) -> Worker:
     providers.get_provider(svc, actor, provider_id)  # the region check
-    from ..services import fetch_one
-
     with svc.engine.connect() as conn:
         row = fetch_one(conn, workers, "worker", worker_id, id=worker_id, provider_id=provider_id)
     return msgspec.convert(row, Worker)

@@ -97,3 +97,25 @@ def test_configure_writes_json_lines(capsys: pytest.CaptureFixture[str]) -> None
             logs.configure("xml")
     finally:
         root.handlers, root.level, root.propagate = saved
+
+
+def test_page_requests_are_logged_with_their_user(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    import re
+
+    from jiuzhu.core.services.users import add_user
+
+    add_user(api.svc, "page-officer", "a-long-password", "officer", "changji")
+    page = api.client.get("/login").text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+    assert token
+    api.client.post(
+        "/login",
+        data={"username": "page-officer", "password": "a-long-password", "_csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    with caplog.at_level(logging.INFO, logger="jiuzhu.request"):
+        assert api.client.get("/").status_code == 200
+    [line] = [x for x in request_lines(caplog) if x["route"] == "/" and x["method"] == "GET"]
+    assert (line["user"], line["status"]) == ("page-officer", 200)

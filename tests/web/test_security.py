@@ -96,7 +96,7 @@ def test_oversized_bodies_and_too_many_fields_are_refused_cheaply(
         "/api/persons", content=b"[" * 100_000, headers={**auth, "content-type": "application/json"}
     )
     assert r.status_code == 400 and r.json() == {
-        "error": "invalid",
+        "error": "bad_request",
         "field": "body",
         "detail": "JSON 嵌套层数过多",
     }

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 from .base import Base
+from .limits import (
+    AreaCode,
+    DisabilityGrade,
+    Fen,
+    HouseholdSize,
+    Id,
+    IdNumber,
+    PersonName,
+    Phone,
+    RegionId,
+    Tag,
+)
 
 
 class Row(msgspec.Struct, frozen=True, kw_only=True):
@@ -221,19 +234,19 @@ class LedgerEntry(Row, frozen=True, kw_only=True):
 
 
 class NewPerson(Base, frozen=True, kw_only=True):
-    region_id: str
-    id_number: str
-    name: str
-    area_code: str
-    sex: str = ""
-    phone: str = ""
-    household_id: int | None = None
-    groups: list[str] = []
-    disability_grade: int = 0
+    region_id: RegionId
+    id_number: IdNumber
+    name: PersonName
+    area_code: AreaCode
+    sex: Literal["", "男", "女"] = ""
+    phone: Phone = ""
+    household_id: Id | None = None
+    groups: Annotated[list[Tag], Meta(max_length=20)] = []
+    disability_grade: DisabilityGrade = 0
     major_illness: bool = False
     chronic_illness: bool = False
-    covered_by: list[str] = []
+    covered_by: Annotated[list[Tag], Meta(max_length=20)] = []
     student: bool = False
     living_alone: bool = False
-    household_size: int = 1
-    income_per_capita_fen: int = 0
+    household_size: HouseholdSize = 1
+    income_per_capita_fen: Fen = 0

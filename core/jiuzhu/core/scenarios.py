@@ -177,11 +177,22 @@ def _run_steps(
     spent = np.zeros((1, len(names)), dtype=np.int64)
     reviews = np.zeros(1, dtype=np.int64)
     bought: list[tuple[date, str, int, int]] = []  # (day, item, quantity, fen) placed so far
+    interval = budget.version.stage_review
+    last_counted = sc.on  # the grant, then each counted review
     for i, step in enumerate(sc.steps):
         label = f"steps[{i}] ({step.buy or 'review'})"
         problems: list[str] = []
         if step.review:
-            reviews += 1
+            day = step.on or sc.on
+            if interval is not None and (day - last_counted).days < interval.min_interval_days:
+                problems.append(
+                    f"a review on {day} comes {(day - last_counted).days} days after the last "
+                    f"(the region counts reviews at least {interval.min_interval_days} days "
+                    "apart): give the step a later `on`"
+                )
+            else:
+                reviews += 1
+                last_counted = day
         else:
             assert step.buy is not None
             _buy(

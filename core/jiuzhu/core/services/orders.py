@@ -1,18 +1,21 @@
 """Service orders (工单): 点单 → 派单 → 接单 → check-in → check-out → 评单, and cancel.
 
-Money moves only here, inside one transaction that holds the entitlement's row lock
-(SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so concurrent orders
-against one entitlement cannot overspend it. Every spend is split among the funding
-sources into ledger rows; a cancellation writes the exact opposite rows.
+Money moves only here, inside one unit of work (``Services.run``) that holds the case's and
+the entitlement's row locks (SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
+so concurrent orders against one entitlement cannot overspend it. Every spend is split
+among the funding sources into ledger rows; a cancellation writes the exact opposite rows.
+Every unit here locks in the one order case → entitlement → order (locks.py).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
+from msgspec import Meta
 from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
 from ..access import Actor, order_scope, shown_text
@@ -20,6 +23,7 @@ from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
 from ..domain import CaseStatus, Entitlement, Order, OrderStatus, Person
 from ..facts import Population
+from ..limits import Id, ItemCode, Minutes, Note, Quantity, Score, Signer
 from ..money import yuan
 from ..regions import Region
 from ..storage.tables import (
@@ -34,8 +38,9 @@ from ..storage.tables import (
     workers,
 )
 from ..times import SHANGHAI, local_date
-from . import MAX_ID, Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain
 from .cases import load_case, read_tiers, rule_date
+from .locks import lock_entitlement, lock_entitlement_by_id, lock_order
 from .people import person_facts
 
 STATUS_LABELS = {
@@ -50,29 +55,41 @@ STATUS_LABELS = {
 
 
 class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    case_id: int
-    item_code: str
-    quantity: int = 1
+    case_id: Id
+    item_code: ItemCode
+    quantity: Quantity = 1
     urgent: bool = False
-    note: str = ""
+    note: Note = ""
 
 
 def _load_order(
     svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
 ) -> tuple[Region, Order]:
-    """The order if the actor may see it (access.order_scope); an order out of scope
-    answers exactly as a missing one does: "order N 不存在", nothing about its case."""
+    """The order if the actor may see it (access.order_scope) — an order out of scope
+    answers exactly as a missing one: "order N 不存在", nothing about its case. With
+    ``lock``, in the one lock order: its case first, then the order, re-read under its lock
+    (a unit that moves money locks the entitlement in between, as cancel_order does)."""
+    case_id = _visible_case(svc, conn, actor, order_id)
+    if not lock:
+        order = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+        region, _case = load_case(svc, conn, actor, case_id)
+        return region, order
+    region, _case = load_case(svc, conn, actor, case_id, lock=True)
+    return region, msgspec.convert(lock_order(conn, order_id), Order)
+
+
+def _visible_case(svc: Services, conn: Connection, actor: Actor, order_id: int) -> int:
+    """The case of an order the actor may see (read without a lock: it never changes)."""
     if not 0 < order_id <= MAX_ID:
         raise NotFound("order", order_id)
-    query = select(orders).where(
-        orders.c.id == order_id, order_scope(actor, svc.region(actor.region_id).info)
-    )
-    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
-    if row is None:
+    case_id = conn.execute(
+        select(orders.c.case_id).where(
+            orders.c.id == order_id, order_scope(actor, svc.region(actor.region_id).info)
+        )
+    ).scalar()
+    if case_id is None:
         raise NotFound("order", order_id)
-    order = msgspec.convert(plain(row), Order)
-    region, _case = load_case(svc, conn, actor, order.case_id)
-    return region, order
+    return int(case_id)
 
 
 def shown_order(actor: Actor, order: Order) -> Order:
@@ -148,7 +165,8 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
         raise Invalid("quantity", "数量过大")
     if len(data.note) > 500 or "\x00" in data.note:
         raise Invalid("note", "备注不超过500字，且不含控制字符")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, case = load_case(svc, conn, actor, data.case_id, lock=True)
         try:
             item = region.catalogue.item(data.item_code)
@@ -160,20 +178,12 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             raise Refused("case.not_active", "案件尚未授予服务额度或已退出，不能点单")
         now = svc.now()
         today = local_date(now)
-        ent_row = (
-            conn.execute(
-                select(entitlements)
-                .where(entitlements.c.case_id == case.id, entitlements.c.year == today.year)
-                .with_for_update()
-            )
-            .mappings()
-            .first()
-        )
+        ent_row = lock_entitlement(conn, case.id, today.year)
         if ent_row is None:
             raise Refused(
                 "entitlement.missing", f"{today.year}年度服务额度尚未授予（需年度复核后授予）"
             )
-        ent = msgspec.convert(plain(ent_row), Entitlement)
+        ent = msgspec.convert(ent_row, Entitlement)
         person = msgspec.convert(
             fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
         )
@@ -254,8 +264,9 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
             tier=tiers[tier].name,
             urgent=data.urgent,
         )
-        order = msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
-    return order
+        return msgspec.convert(fetch_one(conn, orders, "order", oid[0], id=oid[0]), Order)
+
+    return svc.run(work)
 
 
 def describe_who(item: Item) -> str:
@@ -283,15 +294,16 @@ def _add_spent(conn: Connection, entitlement_id: int, tier: int, amount: int) ->
 
 
 def cancel_in_transaction(
-    svc: Services, conn: Connection, region: Region, actor: Actor, order: Order, reason: str
-) -> None:
+    svc: Services, conn: Connection, region: Region, actor: Actor, order_id: int, reason: str
+) -> Order:
+    """Cancel and refund an order inside the caller's unit of work, which already holds
+    the order's case lock: locks the entitlement, then the order (the one lock order)."""
+    unlocked = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+    lock_entitlement_by_id(conn, unlocked.entitlement_id)
+    order = msgspec.convert(lock_order(conn, order_id), Order)
     allowed = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
     if order.status not in allowed:
         raise _illegal(order, "取消", allowed)
-    # lock the entitlement before touching its money
-    conn.execute(
-        select(entitlements.c.id).where(entitlements.c.id == order.entitlement_id).with_for_update()
-    ).first()
     now = svc.now()
     entries = conn.execute(select(ledger).where(ledger.c.order_id == order.id)).mappings().all()
     refunds = [
@@ -325,15 +337,20 @@ def cancel_in_transaction(
         order_id=order.id,
         refunded_fen=order.amount_fen,
     )
+    return msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
 
 
 def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
+    """Cancel before service starts: the exact opposite ledger rows, the spend returned to
+    its tier. Locks the case, then the entitlement, then the order."""
     actor.require("order.cancel")
-    with svc.transaction() as conn:
-        region, order = _load_order(svc, conn, actor, order_id)
-        cancel_in_transaction(svc, conn, region, actor, order, reason)
-        result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    return shown_order(actor, result)
+
+    def work(conn: Connection) -> Order:
+        case_id = _visible_case(svc, conn, actor, order_id)
+        region, _case = load_case(svc, conn, actor, case_id, lock=True)
+        return cancel_in_transaction(svc, conn, region, actor, order_id, reason)
+
+    return shown_order(actor, svc.run(work))
 
 
 def _transition(
@@ -346,10 +363,14 @@ def _transition(
     kind: str,
     reason: str = "",
     check: Any = None,
+    after: Any = None,
     **values: Any,
 ) -> Order:
+    """One state change of an order in its own unit of work: case lock, then order lock
+    (no money moves, so no entitlement lock)."""
     actor.require(permission)
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, order = _load_order(svc, conn, actor, order_id)
         if order.status not in allowed:
             raise _illegal(order, action, allowed)
@@ -371,7 +392,11 @@ def _transition(
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
         result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
-    return shown_order(actor, result)
+        if after is not None:
+            after(conn, result)
+        return result
+
+    return shown_order(actor, svc.run(work))
 
 
 def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int) -> Order:
@@ -482,10 +507,10 @@ def start_order(svc: Services, actor: Actor, order_id: int) -> Order:
 
 
 class Finish(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    steps_done: list[str] = []
-    confirmed_by: str
-    confirmation: str = ""
-    minutes: int | None = None
+    steps_done: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)] = []
+    confirmed_by: Signer
+    confirmation: Note = ""
+    minutes: Minutes | None = None
 
 
 def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Order:
@@ -538,9 +563,9 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
 
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    score: int
+    score: Score
     satisfied: bool | None = None
-    comment: str = ""
+    comment: Note = ""
 
 
 def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> Order:
@@ -563,7 +588,14 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         )
         return {"score": data.score, "satisfied": satisfied}
 
-    order = _transition(
+    def refresh(conn: Connection, order: Order) -> None:
+        if order.provider_id is not None:
+            from .providers import refresh_light
+
+            provider_id = order.provider_id
+            after_commit(conn, lambda: refresh_light(svc, provider_id))
+
+    return _transition(
         svc,
         actor,
         order_id,
@@ -573,13 +605,9 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         "order.rated",
         data.comment,
         check=check,
+        after=refresh,
         status=OrderStatus.RATED,
     )
-    if order.provider_id is not None:
-        from .providers import refresh_light
-
-        refresh_light(svc, order.provider_id)
-    return order
 
 
 def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
@@ -590,52 +618,65 @@ def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
 
 def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]:
     """Orders not accepted by their deadline go up one level of the area hierarchy for each
-    further response period they stay overdue. Set-based per level; events per order.
-    Only the orders in the actor's scope (an officer of one district escalates its own)."""
+    further response period they stay overdue; only orders in the actor's scope. Each order
+    is its own small unit of work in the one lock order (case, then order), so escalation
+    never holds many cases at once nor deadlocks against the service loop."""
     actor.require("order.dispatch")
+    svc.region(region_id)  # an unknown region is 404
     if region_id != actor.region_id:
         raise NotFound("region", region_id)
-    region = svc.region(region_id)
     now = svc.now()
+    with svc.engine.connect() as conn:
+        scope = order_scope(actor, svc.region(region_id).info)
+        due = [int(r["id"]) for r in overdue_rows(conn, region_id, now, scope)]
     escalated: list[Order] = []
-    with svc.transaction() as conn:
-        for o in overdue_rows(conn, region_id, now, order_scope(actor, region.info)):
-            order = msgspec.convert(o, Order)
-            hours = (
-                region.info.service.urgent_response_hours
-                if order.urgent
-                else region.info.service.normal_response_hours
-            )
-            periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
-            chain = region.info.ancestors(_case_area(conn, order.case_id))
-            level = min(periods, len(chain) - 1)
-            if level <= order.escalation_level:
-                continue
-            target = chain[level]
-            conn.execute(
-                update(orders)
-                .where(orders.c.id == order.id)
-                .values(escalation_level=level, escalated_to=target)
-            )
-            append_event(
-                svc,
-                conn,
-                region,
-                order.case_id,
-                actor.username,
-                "order.escalated",
-                f"超过响应时限未接单，上报{region.info.area_name(target)}",
-                order_id=order.id,
-                level=level,
-                to=target,
-            )
-            escalated.append(
-                shown_order(
-                    actor,
-                    msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order),
-                )
-            )
+    for order_id in due:
+        try:
+            order = svc.run(partial(_escalate_one, svc, actor=actor, order_id=order_id, now=now))
+        except NotFound:  # gone out of scope meanwhile
+            continue
+        if order is not None:
+            escalated.append(order)
     return escalated
+
+
+def _escalate_one(
+    svc: Services, conn: Connection, *, actor: Actor, order_id: int, now: datetime
+) -> Order | None:
+    region, order = _load_order(svc, conn, actor, order_id)
+    if order.status not in (OrderStatus.PLACED, OrderStatus.DISPATCHED) or order.due_at >= now:
+        return None  # accepted or cancelled since it was listed
+    hours = (
+        region.info.service.urgent_response_hours
+        if order.urgent
+        else region.info.service.normal_response_hours
+    )
+    periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
+    chain = region.info.ancestors(_case_area(conn, order.case_id))
+    level = min(periods, len(chain) - 1)
+    if level <= order.escalation_level:
+        return None
+    target = chain[level]
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order.id)
+        .values(escalation_level=level, escalated_to=target)
+    )
+    append_event(
+        svc,
+        conn,
+        region,
+        order.case_id,
+        actor.username,
+        "order.escalated",
+        f"超过响应时限未接单，上报{region.info.area_name(target)}",
+        order_id=order.id,
+        level=level,
+        to=target,
+    )
+    return shown_order(
+        actor, msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
+    )
 
 
 def _case_area(conn: Connection, case_id: int) -> str:
@@ -647,9 +688,9 @@ def _case_area(conn: Connection, case_id: int) -> str:
 def overdue_rows(
     conn: Connection, region_id: str, now: datetime, scope: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
-    """Orders past their response deadline and not yet accepted, within `scope`
-    (access.order_scope of the caller: there is no unscoped variant)."""
-    rows = conn.execute(
+    """Orders past their response deadline and not yet accepted, most urgent first, within
+    `scope` (access.order_scope of the caller: there is no unscoped variant)."""
+    query = (
         select(orders)
         .where(
             orders.c.region_id == region_id,
@@ -657,9 +698,9 @@ def overdue_rows(
             orders.c.due_at < now,
             scope,
         )
-        .order_by(orders.c.urgent.desc(), orders.c.due_at)
-    ).mappings()
-    return [plain(r) for r in rows]
+        .order_by(orders.c.urgent.desc(), orders.c.due_at, orders.c.id)
+    )
+    return [plain(r) for r in conn.execute(query).mappings()]
 
 
 __all__ = ["NotFound"]

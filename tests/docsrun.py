@@ -4,7 +4,9 @@ A documented command is a line of a fenced block whose language is `sh`, `bash`,
 (every non-comment line, `\\` continuations joined) or `console` (lines after `$ `). The
 block's info string may carry tags after the language: `postgres` (runs only against the
 test PostgreSQL database, with JIUZHU_DATABASE_URL pointing at it) and `docker` (needs a
-container engine: the Dockerfile is checked by tests/core/test_dockerfile.py instead).
+container engine: the Dockerfile is checked by tests/core/test_dockerfile.py instead) and
+`example` (needs the reader's own files or machines — a roster, a cluster — and is covered
+by the tests of that feature instead).
 
 The sandbox is what a reader has after `git clone` and activating a virtual environment:
 the repository's files (tracked and untracked, ignored ones left out) copied to a new

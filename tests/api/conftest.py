@@ -43,5 +43,6 @@ class Api:
 
 @pytest.fixture
 def api(svc: Services) -> Iterator[Api]:
-    with TestClient(create_app(svc)) as client:
+    # https: session and CSRF cookies are Secure off localhost (web/settings.py)
+    with TestClient(create_app(svc), base_url="https://testserver.local") as client:
         yield Api(svc, client)

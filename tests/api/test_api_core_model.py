@@ -21,9 +21,9 @@ def test_deliveries_through_the_api(api, regions: Regions):
     api.post(worker, f"/api/orders/{oid}/accept")
     api.post(worker, f"/api/orders/{oid}/start")
     r = api.post(worker, f"/api/orders/{oid}/finish", {"signer": "家属王某", "minutes": 70})
-    assert r.status_code == 201 and r.json()["status"] == "accepted", r.text
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
     r = api.post(admin, f"/api/orders/{oid}/close", {"reason": "服务对象外出务工"})
-    assert r.status_code == 201 and r.json()["status"] == "delivered", r.text
+    assert r.status_code == 200 and r.json()["status"] == "delivered", r.text
     visits = api.get(admin, f"/api/orders/{oid}/deliveries").json()
     assert [(v["signer"], v["minutes"]) for v in visits] == [("家属王某", 70)]
     file = api.get(admin, f"/api/cases/{cid}").json()
@@ -50,11 +50,13 @@ def test_a_group_session_through_the_api(api, regions: Regions, clock):
     )
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
+    assert r.headers["Location"] == f"/api/sessions/{sid}"
     assert r.json()["provider_id"] == provider_id
     found = api.get(worker, f"/api/sessions/{sid}/candidates", params={"q": "接口"}).json()
     assert [c["case_id"] for c in found] == [cid] and "id_number" not in found[0]
     r = api.post(worker, f"/api/sessions/{sid}/attendees", {"case_id": cid})
     assert r.status_code == 201, r.text
+    assert r.headers["Location"] == f"/api/orders/{r.json()['order_id']}"
     r = api.post(worker, f"/api/sessions/{sid}/attendees", {"case_id": cid})
     assert r.status_code == 409 and r.json()["rule"] == "session.attending"
     assert api.post(worker, f"/api/sessions/{sid}/close").json()["status"] == "closed"

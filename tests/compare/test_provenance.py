@@ -69,8 +69,11 @@ def test_provenance_follows_what_the_figure_used(regions: Regions) -> None:
     """Ordos's eligible count is sourced while only sourced rules decide; one person in a
     care home brings in the illustrative exclusion, and the same figure turns illustrative."""
     kang = (PersonFacts(age=50, groups=frozenset({"低保"}), disability_grade=4), {"慰问": 1})
-    tekun = (PersonFacts(age=50, groups=frozenset({"分散供养特困"})), {})
-    care_home = (
+    tekun: tuple[PersonFacts, dict[str, int]] = (
+        PersonFacts(age=50, groups=frozenset({"分散供养特困"})),
+        {},
+    )
+    care_home: tuple[PersonFacts, dict[str, int]] = (
         PersonFacts(age=75, groups=frozenset({"分散供养特困"}), covered_by=frozenset({"机构养老"})),
         {},
     )

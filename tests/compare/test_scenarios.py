@@ -192,3 +192,16 @@ def test_cli_scenario_options(cli: click.Group) -> None:
     bad = CliRunner().invoke(cli, [*args, "--set", "ordos.budget.annual_fen=abc"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
     assert "annual_fen" in bad.output
+
+
+def test_sensitivity_over_several_regions_keeps_a_set_for_one_of_them(regions: Regions) -> None:
+    """`--set ordos.… --sensitivity` over every region: each region's runs take the --set
+    that names it (or `*`) and none that names another region."""
+    small = generate(PopulationSettings(people=300, seed=3))
+    settings = PlanSettings(on=ON, overrides=["ordos.budget.annual_fen=150000"])
+    rows = sensitivity(regions, small, ["binzhou", "ordos"], settings)
+    assert {r.region for r in rows} >= {"binzhou", "ordos"}
+    # the ordos runs are based on the scenario's 1,500 yuan
+    ordos = compare(regions, small, region_ids=["ordos"], settings=settings).region("ordos")
+    plain = compare(regions, small, region_ids=["ordos"], settings=PlanSettings(on=ON))
+    assert ordos.entitlement.annual_fen == 150000 != plain.region("ordos").entitlement.annual_fen

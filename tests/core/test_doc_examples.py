@@ -205,7 +205,7 @@ def call_hooks(
 def check_web(module: types.ModuleType, regions: Regions, hooks: list[str], engine: Engine) -> None:
     """The example's own routes and pages (not the built-in plugins') answer an officer."""
     svc = Services(engine=engine, regions=regions)
-    add_user(svc, "doc-officer", "a-long-password", "officer", "yiliang", "150600")
+    add_user(svc, "doc-officer", "horse-battery-staple-47", "officer", "yiliang", "150600")
     token = create_token(svc, "doc-officer")
     added: list[Any] = []
     if "jiuzhu_web_routes" in hooks:
@@ -220,7 +220,7 @@ def check_web(module: types.ModuleType, regions: Regions, hooks: list[str], engi
         if "jiuzhu_web_pages" in hooks:
             pages: list[Any] = []
             module.jiuzhu_web_pages(register=pages.append)
-            assert sign_in(client, "doc-officer", "a-long-password").status_code == 303
+            assert sign_in(client, "doc-officer", "horse-battery-staple-47").status_code == 303
             for handler in pages:
                 for path in handler.paths:
                     response = client.get(path)

@@ -26,7 +26,7 @@ DOCS = sorted({b.doc for b in BLOCKS})
 def runnable(tag: str | None) -> dict[str, list[Block]]:
     out: dict[str, list[Block]] = {}
     for b in BLOCKS:
-        if "docker" in b.tags:
+        if b.tags & {"docker", "example"}:
             continue
         if (tag is None and not b.tags) or (tag is not None and tag in b.tags):
             out.setdefault(b.doc, []).append(b)

@@ -271,7 +271,7 @@ from alembic import op
 revision = "gifts_0001"
 down_revision = None
 branch_labels = ("gifts",)
-depends_on = "0003_core_model"
+depends_on = "0004_core_model"
 
 
 def upgrade():

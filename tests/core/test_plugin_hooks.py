@@ -192,7 +192,7 @@ def test_hook_jiuzhu_cli_commands(pm: pluggy.PluginManager) -> None:
 
 def test_hook_jiuzhu_web_routes(engine: Engine, fx: Regions) -> None:
     svc = Services(engine=engine, regions=fx)
-    add_user(svc, "fx-officer", "a-long-password", "officer", "fixtureland", "150699")
+    add_user(svc, "fx-officer", "horse-battery-staple-47", "officer", "fixtureland", "150699")
     token = create_token(svc, "fx-officer")
     with TestClient(
         create_app(svc, secret_key=SECRET), base_url="https://testserver.local"
@@ -204,13 +204,13 @@ def test_hook_jiuzhu_web_routes(engine: Engine, fx: Regions) -> None:
 
 def test_hook_jiuzhu_web_pages(engine: Engine, fx: Regions) -> None:
     svc = Services(engine=engine, regions=fx)
-    add_user(svc, "fx-officer", "a-long-password", "officer", "fixtureland", "150699")
+    add_user(svc, "fx-officer", "horse-battery-staple-47", "officer", "fixtureland", "150699")
     with TestClient(
         create_app(svc, secret_key=SECRET), base_url="https://testserver.local"
     ) as client:
         anonymous = client.get("/fixture/hello", follow_redirects=False)
         assert anonymous.status_code in (302, 303)
-        assert sign_in(client, "fx-officer", "a-long-password").status_code == 303
+        assert sign_in(client, "fx-officer", "horse-battery-staple-47").status_code == 303
         hello = client.get("/fixture/hello")
         assert hello.status_code == 200
         assert "夹具页面：fx-officer" in hello.text

@@ -30,9 +30,10 @@ def test_docs_reference_is_up_to_date() -> None:
 
 def test_every_region_file_and_its_keys_are_documented() -> None:
     pages = builtin_pages()
-    names = ["region", "catalogue", "assessment", "budget", "funding", "eligibility"]
-    names += ["policies", "supervision", "staffing", "needs", "time_floor", "scenarios"]
-    for name in names:
+    files = ["region", "catalogue", "assessment", "budget", "funding", "eligibility"]
+    files += ["policies", "supervision", "staffing", "needs", "calibration", "time_floor"]
+    files += ["scenarios"]
+    for name in files:
         assert f"{name}.md" in pages, name
     budget = pages["budget.md"]
     assert '| `opens` | string | `"grant"`, `"previous_used"`, `"review"` | `"grant"` |' in budget

@@ -88,3 +88,19 @@ def test_a_scenario_file_that_does_not_decode_is_reported(copied_ordos: Path) ->
         f"{bad}: scenarios[y].steps[0]: a step either buys an item (buy = CODE) or is a "
         "review = true"
     ) in result.stdout
+
+
+def test_a_review_too_soon_does_not_count(copied_ordos: Path) -> None:
+    """The region's minimum interval between stage reviews holds in scenarios as in the
+    loop: a review 10 days after the grant opens nothing and the scenario says why."""
+    kang = copied_ordos / "scenarios/kang_yumei.toml"
+    kang.write_text(
+        kang.read_text(encoding="utf-8").replace("on = 2025-09-01", "on = 2025-06-11"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["regions", "test", "ordos"])
+    assert result.exit_code == 1
+    assert (
+        "steps[3] (review): a review on 2025-06-11 comes 10 days after the last "
+        "(the region counts reviews at least 90 days apart)" in result.stdout
+    )

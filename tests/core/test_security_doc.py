@@ -15,7 +15,7 @@ def table(after: str) -> list[list[str]]:
     """The rows (cells stripped) of the first Markdown table after a line starting so."""
     lines = DOC.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(after))
-    rows = []
+    rows: list[list[str]] = []
     for line in lines[start + 1 :]:
         if not line.startswith("|"):
             if rows:

@@ -36,6 +36,7 @@ from jiuzhu.core.services.orders import (
     start_order,
 )
 from jiuzhu.core.storage.engine import make_engine
+from jiuzhu.plugins.tiered_budget.scheme import BudgetScheme
 
 from ..conftest import Clock, _truncate, actor_for
 from ..dbsafety import pg_url
@@ -188,7 +189,12 @@ def test_ledger_always_balances(
             if get_order(svc, actor, order_id).status == OrderStatus.PLACED:
                 deliver(svc, actor, worker, order_id, provider_id)
         elif kind == "review":
-            record_visit(svc, actor, cases[step[1]], "review", satisfied=True)
+            try:
+                record_visit(svc, actor, cases[step[1]], "review", satisfied=True)
+            except Refused as refused:  # sooner than the scheme's interval between reviews
+                assert refused.rule == "stage.interval", refused
+                scheme = region.section("budget", BudgetScheme)
+                assert scheme is not None and scheme.versions[-1].stage_review is not None
         elif kind == "days":
             clock.advance(days=step[1])
         elif kind == "new_year" and years < 2:

@@ -26,7 +26,7 @@ from jiuzhu.core.storage.tables import deliveries, ledger
 from jiuzhu.plugins.funding import FundingScheme
 from jiuzhu.plugins.tiered_budget import BudgetScheme
 
-from ..conftest import actor_for
+from ..conftest import Clock, actor_for
 from .helpers import (
     ELIGIBLE,
     INELIGIBLE,
@@ -42,7 +42,7 @@ from .helpers import (
 
 
 @pytest.mark.parametrize("region_id", REGION_IDS)
-def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
+def test_the_whole_loop(svc: Services, regions: Regions, region_id: str, clock: Clock):
     region = regions.get(region_id)
     officer = actor_for(regions, region_id)
     pid = new_person(svc, officer, region, **ELIGIBLE[region_id])  # type: ignore[arg-type]
@@ -108,7 +108,8 @@ def test_the_whole_loop(svc: Services, regions: Regions, region_id: str):
     stats = get_provider(svc, officer, provider_id).stats
     assert (stats.ratings, stats.mean_score, stats.visits, stats.orders_done) == (1, 5.0, 1, 1)
 
-    # re-assessment counts as a stage review
+    # re-assessment half a year on counts as a stage review
+    clock.advance(days=120)
     record_assessment(svc, officer, case.id, zero_answers(region), "半年复评")
     assert entitlement_view(svc, officer, case.id).entitlement.reviews == 1
 

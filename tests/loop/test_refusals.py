@@ -48,7 +48,9 @@ def test_over_the_years_entitlement_is_refused_with_what_is_left(svc: Services, 
     assert_ledger_balances(svc)
 
 
-def test_over_the_open_tier_names_the_tier_and_what_opens_the_next(svc: Services, regions: Regions):
+def test_over_the_open_tier_names_the_tier_and_what_opens_the_next(
+    svc: Services, regions: Regions, clock: Clock
+):
     region = regions.get("ordos")
     actor = actor_for(regions, "ordos")
     case = eligible_case(svc, actor, region)
@@ -67,7 +69,8 @@ def test_over_the_open_tier_names_the_tier_and_what_opens_the_next(svc: Services
         NewOrder(case_id=case.id, item_code=item_named(region, "智能手机与电脑应用培训")),
     )
     assert why.rule == "budget" and "不可用于" in why.detail
-    # after the review the leftover 100 carries into stage two
+    # after the review (a quarter later) the leftover 100 carries into stage two
+    clock.advance(days=91)
     record_visit(svc, actor, case.id, "review", satisfied=True)
     view = entitlement_view(svc, actor, case.id)
     assert [t.live for t in view.buckets] == [False, True, False]

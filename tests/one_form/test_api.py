@@ -155,3 +155,34 @@ def test_bad_submissions(api):
     assert dup.status_code == 409 and dup.json()["rule"] == "application.pending"
     officer_view = client.post("/api/applications", json=base, headers=h["mz"])
     assert officer_view.status_code == 403  # approvers do not accept applications
+
+
+def test_applications_are_listed_in_scope_by_status_and_department(api, svc, regions):
+    client, h, pid, form = api
+    region = regions.get("shizuishan")
+    other = new_person(svc, actor_for(regions, "shizuishan"), region, disability_grade=1)
+    body = {"region_id": "shizuishan", "policies": ["dibao"], "form": form, "documents": ["身份证"]}
+    first = client.post("/api/applications", json=body | {"person_id": pid}, headers=h["clerk"])
+    assert first.status_code == 201
+    assert first.headers["location"] == f"/api/applications/{first.json()['receipt']}"
+    second = client.post(
+        "/api/applications",
+        json=body | {"person_id": other, "policies": ["assistive_devices"]},
+        headers=h["clerk"],
+    )
+    receipts = [first.json()["receipt"], second.json()["receipt"]]
+    page = client.get("/api/applications", params={"limit": 1}, headers=h["officer"]).json()
+    assert [a["receipt"] for a in page["items"]] == receipts[:1] and page["next"]
+    rest = client.get(
+        "/api/applications", params={"limit": 1, "cursor": page["next"]}, headers=h["officer"]
+    ).json()
+    assert [a["receipt"] for a in rest["items"]] == receipts[1:] and rest["next"] is None
+    by_dept = client.get("/api/applications", params={"department": "cl"}, headers=h["mz"])
+    assert [a["receipt"] for a in by_dept.json()["items"]] == receipts[1:]
+    assert by_dept.json()["items"][0]["policies"] == ["assistive_devices"]
+    decided = client.get("/api/applications", params={"status": "decided"}, headers=h["mz"])
+    assert decided.json() == {"items": [], "next": None}
+    bad = client.get("/api/applications", params={"status": "lost"}, headers=h["mz"])
+    assert bad.status_code == 422 and bad.json()["field"] == "status"
+    # another region sees none of them
+    assert client.get("/api/applications", headers=h["ordos"]).json()["items"] == []

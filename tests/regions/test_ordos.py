@@ -143,18 +143,22 @@ def test_ordos_eligibility(ordos_pm: Any, ordos: Region) -> None:
         PersonFacts(
             age=70, groups=frozenset({"特困", "分散供养特困"}), covered_by=frozenset({"居家养老"})
         ),
-        # 8 低保, grade 3 (轻度), under 60: eligible
+        # 8 低保, grade 3 under 60: 中度, not 轻度 (GB/T 26341-2010: 三级 is 中度, 四级 轻度)
         PersonFacts(age=59, groups=frozenset({"低保"}), disability_grade=3),
+        # 9 低保, grade 4 (轻度), under 60: eligible
+        PersonFacts(age=59, groups=frozenset({"低保"}), disability_grade=4),
     ]
     result = _decide(ordos_pm, ordos, people)
-    assert result.eligible.tolist() == [True, True, True, False, False, False, False, True, True]
-    assert result.reasons(0) == ["符合：60周岁以下、轻度残疾（残疾人证三级或四级）的低保对象"]
+    assert result.eligible.tolist() == [
+        True, True, True, False, False, False, False, True, False, True
+    ]  # fmt: skip
+    assert result.reasons(0) == ["符合：60周岁以下、轻度残疾（残疾人证四级）的低保对象"]
     assert result.reasons(1) == ["符合：60周岁以下、患有重大疾病的低保对象"]
     assert result.reasons(2) == ["符合：分散供养特困人员"]
     assert "排除：60周岁以上低保对象已享受居家养老上门服务，不重复纳入" in result.reasons(3)
     assert result.reasons(4) == [
         "不符合任何纳入条件："
-        "60周岁以下、轻度残疾（残疾人证三级或四级）的低保对象；"
+        "60周岁以下、轻度残疾（残疾人证四级）的低保对象；"
         "60周岁以下、患有重大疾病的低保对象；分散供养特困人员",
         "排除：重度残疾（残疾人证一、二级）的低保对象已有健康管理服务，不重复纳入",
     ]

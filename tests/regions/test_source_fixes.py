@@ -164,6 +164,50 @@ def prose(obj: object, path: str, field: str = "") -> list[tuple[str, str]]:
     return out
 
 
+# -- public standards beyond the seeds ------------------------------------------------------
+
+GBT26341 = "GB/T 26341-2010: 残疾四级为轻度（三级为中度）"
+
+
+def test_ordos_mild_disability_is_grade_four(regions: Regions) -> None:
+    """GB/T 26341-2010《残疾人残疾分类和分级》: 一级 极重度, 二级 重度, 三级 中度, 四级 轻度.
+    The seed's "60周岁以下轻度残疾……的低保对象" therefore admits grade 4, not grade 3."""
+    dibao = frozenset({"低保"})
+    assert eligible(
+        regions,
+        "ordos",
+        PersonFacts(age=40, groups=dibao, disability_grade=4),
+        PersonFacts(age=40, groups=dibao, disability_grade=3),
+    ) == [True, False]
+    rules = regions.get("ordos").section("eligibility", EligibilityRules)
+    assert rules is not None
+    rule = next(r for r in rules.include if r.id == "dibao_mild_disability")
+    assert GBT26341 in rule.source
+
+
+TEKUN_LAW = "《社会救助暂行办法》第十四条"
+
+
+def test_changji_tekun_pre_tick_follows_the_three_nos(regions: Regions) -> None:
+    """《社会救助暂行办法》第十四条: 特困人员供养 is for "无劳动能力、无生活来源且无法定赡养、抚养、
+    扶养义务人……的老年人、残疾人以及未满16周岁的未成年人" — not for whoever lives alone."""
+    from jiuzhu.plugins.one_form.config import PolicyList
+
+    plist = regions.get("changji").section("policies", PolicyList)
+    assert plist is not None
+    tekun = next(p for p in plist.policies if p.code == "tekun")
+    assert tekun.who is not None and TEKUN_LAW in tekun.source
+    people = [
+        PersonFacts(age=70, living_alone=True, income_per_capita_fen=0),  # old, no income
+        PersonFacts(age=70, living_alone=True, income_per_capita_fen=80_000),  # has income
+        PersonFacts(age=40, living_alone=True, income_per_capita_fen=0),  # able-bodied adult
+        PersonFacts(age=40, disability_grade=1, income_per_capita_fen=0),  # disabled, no income
+        PersonFacts(age=12, income_per_capita_fen=0),  # a child without support
+    ]
+    ticked = tekun.who.mask(Population.of(people)).tolist()
+    assert ticked == [True, False, False, True, True]
+
+
 def test_no_authoring_notes_in_user_visible_text(regions: Regions) -> None:
     found = []
     for region in regions:

@@ -45,7 +45,7 @@ def new_case(world: World, born: date, serial: int, name: str) -> int:
             name=name,
             area_code=DONGSHENG,
             groups=["低保"],
-            disability_grade=3,
+            disability_grade=4,
         ),
     )
     return open_case(world.svc, actor, person.id, "测试").id
@@ -159,7 +159,14 @@ def test_order_from_the_catalogue_and_the_tier_refusal(officer: Any, world: Worl
     )  # fmt: skip
     assert r.status_code == 409 and "本单300.00元超出当前可用额度" in r.text
     assert count(world, orders) == before
-    # a stage review opens the second tier: now the training can be ordered
+    # a stage review the same day is refused (the region's minimum interval) ...
+    r = post(
+        officer, f"/cases/{case_id}", f"/cases/{case_id}/visit", kind="review", notes="阶段评估"
+    )
+    assert r.status_code == 409 and "不足90天" in r.text
+    # ... a quarter later it opens the second tier: now the training can be ordered
+    world.svc.clock.advance(days=91)  # type: ignore[attr-defined]
+    sign_in(officer, "ordos-officer")  # the page session has long expired
     r = post(
         officer, f"/cases/{case_id}", f"/cases/{case_id}/visit", kind="review", notes="阶段评估"
     )

@@ -23,7 +23,7 @@ SERVICE = "service_relief"
 NEEDED = {
     "form.phone": "13800000000",
     "form.address": "永兴社区1号楼",
-    "form.disability_grade": "三级",
+    "form.disability_grade": "四级",
     "form.major_illness": "no",
     "form.service_needs": "助浴、保洁",
 }
@@ -46,7 +46,7 @@ def register(client: Any, page: str, **fields: Any) -> Any:
         "name": "赵大",
         "area_code": DONGSHENG,
         "groups": ["低保"],
-        "disability_grade": "3",
+        "disability_grade": "4",
         "household_size": "2",
         "income_per_capita": "500",
         "_csrf_token": csrf(html),
@@ -144,7 +144,7 @@ def _form(client: Any) -> tuple[str, str]:
 def test_form_groups_policies_by_department_with_suggestions(clerk: Any, world: World) -> None:
     url, html = _form(clerk)
     # the ordos form: six departments, the service policy suggested for a 低保 person with a
-    # grade-3 disability, fields filled from the file
+    # grade-4 (轻度) disability, fields filled from the file
     assert html.count('class="card dept"') == 6
     assert "东胜区民政局" in html and "东胜区残疾人联合会" in html
     assert re.search(rf'value="{SERVICE}" checked>', html)

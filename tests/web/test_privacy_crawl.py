@@ -134,7 +134,7 @@ def api_calls(app: Litestar, ids: dict[str, list[Any]]) -> list[tuple[str, str]]
             values = ids.get(name, [1])
             combos = [c.replace(f"{{{name}:{_kind}}}", str(v)) for c in combos for v in values]
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-            calls += [(method, c) for c in combos]
+            calls += [(str(method), c) for c in combos]
     return calls
 
 
@@ -183,7 +183,7 @@ def test_no_full_id_and_no_completable_pair_for_roles_without_id_full(
         auth = {"Authorization": f"Bearer {token}"}
         ok_api = 0
         for method, path in api_calls(app, ids):
-            body = {} if method == "POST" else None
+            body: dict[str, object] | None = {} if method == "POST" else None
             r = client.request(method, path, headers=auth, json=body)
             ok_api += r.status_code < 300
             problems += [f"{role} {method} {path}: {p}" for p in leaks(r.text, who)]

@@ -385,8 +385,18 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     svc = services(ctx)
     key = checked_secret(svc.engine, workers)
     click.echo(f"jiuzhu {__version__} serving on http://{host}:{port} ({workers} process(es))")
+    from .web.logs import configure
+
+    configure()  # JIUZHU_LOG_FORMAT=json: one JSON line per request (no personal data)
+    # uvicorn's access log would print query strings (ID numbers, names): jiuzhu logs instead
     if workers == 1:
-        uvicorn.run(create_app(svc, secret_key=key), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(svc, secret_key=key),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
         return
     os.environ[URL_ENV] = ctx.url  # the worker processes build their app from it
     uvicorn.run(
@@ -396,6 +406,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,
     )
 
 

@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 from .base import Base
+from .limits import (
+    AreaCode,
+    AreaCodeOrBlank,
+    DisabilityGrade,
+    DisabilityType,
+    Fen,
+    HouseholdSize,
+    Id,
+    IdNumber,
+    PersonName,
+    Phone,
+    RegionId,
+    Relation,
+    Tag,
+)
 
 
 class Row(msgspec.Struct, frozen=True, kw_only=True):
@@ -280,22 +296,22 @@ class Attendee(Row, frozen=True, kw_only=True):
 
 
 class NewPerson(Base, frozen=True, kw_only=True):
-    region_id: str
-    id_number: str
-    name: str
-    area_code: str
-    hukou_area_code: str = ""  # 户籍地区划代码 (any province); "" when not recorded
-    sex: str = ""
-    phone: str = ""
-    household_id: int | None = None
-    relation: str = ""  # relation to the household head (RELATIONS); "" when no household
-    groups: list[str] = []
-    disability_grade: int = 0
-    disability_type: str = ""
+    region_id: RegionId
+    id_number: IdNumber
+    name: PersonName
+    area_code: AreaCode
+    hukou_area_code: AreaCodeOrBlank = ""  # 户籍地区划代码 (any province); "" when not recorded
+    sex: Literal["", "男", "女"] = ""
+    phone: Phone = ""
+    household_id: Id | None = None
+    relation: Relation = ""  # relation to the household head (RELATIONS); "" when no household
+    groups: Annotated[list[Tag], Meta(max_length=20)] = []
+    disability_grade: DisabilityGrade = 0
+    disability_type: DisabilityType = ""
     major_illness: bool = False
     chronic_illness: bool = False
-    covered_by: list[str] = []
+    covered_by: Annotated[list[Tag], Meta(max_length=20)] = []
     student: bool = False
     living_alone: bool = False
-    household_size: int = 1
-    income_per_capita_fen: int = 0
+    household_size: HouseholdSize = 1
+    income_per_capita_fen: Fen = 0

@@ -155,6 +155,25 @@ class Shortfall:
         return text + (f"，差{'、'.join(short)}" if short else "，已达标")
 
 
+@dataclass(frozen=True)
+class ReviewInterval:
+    """The least number of days between stage reviews that count: a review sooner after
+    the grant or the previous counted review opens nothing (a re-assessment is recorded,
+    a review visit refused), so a stage cannot be skipped by two reviews in a minute."""
+
+    days: int
+    illustrative: bool = False  # the interval was filled in, not taken from a source
+    source: str = ""
+
+
+def review_interval(rule: object) -> ReviewInterval | None:
+    """``rule.review_interval()``, or None for a rule without the method (written before
+    it was part of the protocol)."""
+    method = getattr(rule, "review_interval", None)
+    result: ReviewInterval | None = None if method is None else method()
+    return result
+
+
 @runtime_checkable
 class EntitlementRule(Protocol):
     """One scheme version for one case (returned by ``jiuzhu_entitlement_rule``).
@@ -180,6 +199,10 @@ class EntitlementRule(Protocol):
 
     def review_stages(self) -> list[int]:
         """Numbers of stage reviews at which more of the entitlement opens ([] if none)."""
+        ...
+
+    def review_interval(self) -> ReviewInterval | None:
+        """The least days between counted stage reviews (None: every review counts)."""
         ...
 
     def cost(self, item: Item, quantity: int, amount_fen: int) -> int:
@@ -261,6 +284,16 @@ class BudgetRuleAdapter:
     def review_stages(self) -> list[int]:
         tiers = self._tiers()
         return [t for t in range(1, len(tiers)) if getattr(tiers[t], "opens", "") == "review"]
+
+    def review_interval(self) -> ReviewInterval | None:
+        stage = getattr(self.rule.version, "stage_review", None)
+        if stage is None:
+            return None
+        return ReviewInterval(
+            int(stage.min_interval_days),
+            bool(getattr(stage, "illustrative", False)),
+            str(getattr(stage, "source", "")),
+        )
 
     def cost(self, item: Item, quantity: int, amount_fen: int) -> int:
         return amount_fen

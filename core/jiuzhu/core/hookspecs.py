@@ -148,6 +148,8 @@ def jiuzhu_case_event(region: Region, event: Any) -> None:
     """Observe an event appended to a case (for warnings, notifications, exports).
 
     Called after the event's transaction commits; ``event`` is a CaseEvent. Return nothing.
+    Each implementation is called on its own: one that raises is logged and affects neither
+    the others nor the request (its change is already committed).
     """
 
 

@@ -14,17 +14,27 @@ def check_digit(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-def validate(number: str) -> str:
-    """Return the normalised number or raise ValueError saying what is wrong."""
+MAX_AGE = 130  # no one older is alive: an earlier birth date is a typing error
+
+
+def validate(number: str, today: date | None = None) -> str:
+    """Return the normalised number or raise ValueError saying what is wrong. With
+    ``today``, the birth date must also be plausible: not after today, and no more than
+    MAX_AGE years before it."""
     n = number.strip().upper()
     if not _SHAPE.match(n):
         raise ValueError("身份证号应为18位，前17位为数字，末位为数字或X")
     try:
-        date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+        born = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
     except ValueError:
         raise ValueError("身份证号中的出生日期无效") from None
     if check_digit(n[:17]) != n[17]:
         raise ValueError("身份证号校验位不正确")
+    if today is not None:
+        if born > today:
+            raise ValueError(f"身份证号中的出生日期 {born} 晚于今天，不可能")
+        if today.year - born.year > MAX_AGE:
+            raise ValueError(f"身份证号中的出生日期 {born} 距今超过{MAX_AGE}年，不可能")
     return n
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from .base import Base, ConfigError
 from .catalogue import UNIT_NAMES, Item
-from .entitlement import EntitlementRule
+from .entitlement import EntitlementRule, review_interval
 from .facts import PersonFacts, Population, bitmask
 from .money import yuan
 from .plugins import Regions
@@ -181,11 +181,22 @@ def _run_steps(
     spent = np.zeros((1, len(names)), dtype=np.int64)
     reviews = np.zeros(1, dtype=np.int64)
     bought: list[tuple[date, str, int, int]] = []  # (day, item, quantity, fen) placed so far
+    interval = review_interval(budget)
+    last_counted = sc.on  # the grant, then each counted review
     for i, step in enumerate(sc.steps):
         label = f"steps[{i}] ({step.buy or 'review'})"
         problems: list[str] = []
         if step.review:
-            reviews += 1
+            day = step.on or sc.on
+            if interval is not None and (day - last_counted).days < interval.days:
+                problems.append(
+                    f"a review on {day} comes {(day - last_counted).days} days after the last "
+                    f"(the region counts reviews at least {interval.days} days "
+                    "apart): give the step a later `on`"
+                )
+            else:
+                reviews += 1
+                last_counted = day
         else:
             assert step.buy is not None
             _buy(

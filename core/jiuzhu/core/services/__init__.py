@@ -1,23 +1,111 @@
-"""The service loop: one set of services behind the API, the pages and the CLI."""
+"""The service loop: one set of services behind the API, the pages and the CLI.
+
+Units of work
+-------------
+Every change happens inside one unit of work, a database transaction that commits whole or
+not at all. ``Services.run(work)`` is the unit money-moving services use: when the database
+reports a serialization failure or a deadlock, the unit is rolled back and run again from
+the start (bounded, with jittered backoff); when the attempts run out the caller gets
+``Busy`` (HTTP 503 with Retry-After), never a half-written change and never a 500.
+
+Lock order
+----------
+Every unit of work that moves money or changes a case's state takes its row locks in ONE
+order: **case → entitlement → order** (see ``locks.py``). A unit that starts from an order
+reads it without a lock, locks its case, then its entitlement, then the order itself. Two
+paths that lock the same rows in different orders can deadlock (a cancel that locked
+order → entitlement → case did, against orders being placed on PostgreSQL).
+
+After commit
+------------
+Case events appended inside a unit reach the ``jiuzhu_case_event`` observers only after it
+has committed, and only that unit's events. Work registered with ``after_commit`` runs then
+too. Both are isolated: an observer that fails is logged and never fails the request, whose
+change is already committed (a 500 on a committed spend invites a double order on retry).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy.exc import DBAPIError
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from ..base import NotFound
 from ..domain import CaseEvent
 from ..plugins import Regions
 from ..regions import Region
+from ..storage.engine import writer
 from ..storage.tables import case_events
 from ..times import utcnow
+from . import idempotency
+
+log = logging.getLogger("jiuzhu.services")
 
 EVENTS = "jiuzhu.events"  # key in Connection.info: the events of the open unit of work
+AFTER_COMMIT = "jiuzhu.after_commit"  # key in Connection.info: work to run once committed
+T = TypeVar("T")
+
+# PostgreSQL SQLSTATEs after which running the whole unit again is safe and useful
+RETRYABLE = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+ATTEMPTS = 5  # a unit of work runs at most this many times
+RETRY_AFTER_SECONDS = 1  # what a 503 tells the client to wait
+
+
+class Busy(Exception):
+    """The database could not complete a unit of work because of concurrent ones (deadlock,
+    serialization failure or lock timeout, after the bounded retries): nothing was written;
+    the client may send the same request again (HTTP 503 with Retry-After)."""
+
+    def __init__(
+        self, detail: str = "系统繁忙（并发冲突），本次请求未作任何更改，请稍后重试"
+    ) -> None:
+        self.detail = detail
+        self.retry_after = RETRY_AFTER_SECONDS
+        super().__init__(detail)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the database rolled the unit back whole."""
+    return isinstance(exc, DBAPIError) and sqlstate(exc) in RETRYABLE
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A failure caused by concurrent work, not by the request: retryable ones, a lock not
+    available (PostgreSQL 55P03), or SQLite still locked after its busy timeout."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if is_retryable(exc) or sqlstate(exc) == "55P03":
+        return True
+    text = str(getattr(exc, "orig", "")).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def _log_retry(state: Any) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "unit of work retried (attempt %d of %d): %s",
+        state.attempt_number,
+        ATTEMPTS,
+        sqlstate(exc) if exc else "?",
+    )
 
 
 @dataclass
@@ -25,30 +113,103 @@ class Services:
     engine: Engine
     regions: Regions
     clock: Callable[[], datetime] = utcnow
+    attempts: int = ATTEMPTS
+    _writer: Engine | None = field(default=None, init=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One unit of work: commits on success, rolls back on any error (nothing
-        half-written). Events appended inside reach plugins only once it has committed,
-        and only this unit's events: each request thread has its own list."""
+        """One write unit of work, run once: commits on success, rolls back on any error
+        (nothing half-written). On SQLite it holds the write lock from its first statement.
+        Events and ``after_commit`` work reach observers once it has committed, isolated."""
+        if self._writer is None:
+            self._writer = writer(self.engine)
         events: list[tuple[Region, CaseEvent]] = []
-        with self.engine.begin() as conn:
+        after: list[Callable[[], object]] = []
+        with self._writer.begin() as conn:
             conn.info[EVENTS] = events
+            conn.info[AFTER_COMMIT] = after
             try:
+                idempotency.claim(conn)
                 yield conn
             finally:
                 conn.info.pop(EVENTS, None)
-        for region, event in events:
-            self.regions.pm.hook.jiuzhu_case_event(region=region, event=event)
+                conn.info.pop(AFTER_COMMIT, None)
+        self._notify(events, after)
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(conn)`` as one unit of work; run it again from the start when the
+        database reports a deadlock or serialization failure (bounded: ``attempts``); when
+        they run out, or the database stays locked, raise ``Busy``. ``work`` must only
+        touch the database through ``conn`` (everything else it does may happen twice)."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=0.02, max=0.25),
+            retry=retry_if_exception(is_retryable),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            result: T = retrying(self._once, work)
+        except DBAPIError as exc:
+            if is_busy(exc):
+                log.warning("unit of work given up: %s", sqlstate(exc) or exc.orig)
+                raise Busy() from exc
+            raise
+        return result
+
+    def _once(self, work: Callable[[Connection], T]) -> T:
+        with self.transaction() as conn:
+            return work(conn)
+
+    def _notify(
+        self, events: list[tuple[Region, CaseEvent]], after: list[Callable[[], object]]
+    ) -> None:
+        """Call every observer of every event, then the after-commit work, each on its own:
+        one failing is logged (with the plugin's name) and neither stops the others nor
+        reaches the caller. Implementations are called in pluggy's order (last registered
+        first); observers are plain hooks, so no wrapper is involved."""
+        if events:
+            impls = [
+                i
+                for i in reversed(self.regions.pm.hook.jiuzhu_case_event.get_hookimpls())
+                if not (i.hookwrapper or i.wrapper)
+            ]
+            for region, event in events:
+                args = {"region": region, "event": event}
+                for impl in impls:
+                    try:
+                        impl.function(*(args[name] for name in impl.argnames))
+                    except Exception:
+                        log.exception(
+                            "observer %s failed on case event #%s (%s); the change is "
+                            "committed and stays",
+                            impl.plugin_name,
+                            event.id,
+                            event.kind,
+                        )
+        for work in after:
+            try:
+                work()
+            except Exception:
+                log.exception("after-commit work %r failed; the change is committed", work)
 
     def region(self, region_id: str) -> Region:
         try:
             return self.regions.get(region_id)
         except KeyError:
             raise NotFound("region", region_id) from None
+
+
+def after_commit(conn: Connection, work: Callable[[], object]) -> None:
+    """Run ``work`` once the open unit of work has committed (isolated: a failure is
+    logged, never raised); dropped if the unit rolls back."""
+    queue = conn.info.get(AFTER_COMMIT)
+    if queue is None:
+        raise RuntimeError("after_commit needs a Services.transaction() unit of work")
+    queue.append(work)
 
 
 def append_event(

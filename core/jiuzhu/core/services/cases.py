@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -24,7 +24,7 @@ from ..domain import (
     Person,
     Visit,
 )
-from ..entitlement import PERIOD_LABELS, amount_text
+from ..entitlement import PERIOD_LABELS, amount_text, review_interval
 from ..facts import Population
 from ..regions import Region
 from ..rules import Eligibility
@@ -39,15 +39,16 @@ from ..storage.tables import (
     visits,
 )
 from ..times import local_date
-from . import Services, append_event, fetch_one, plain
+from . import Services, after_commit, append_event, fetch_one, plain
 from .entitlements import (
     EntitlementView,
     entitlement_row,
     entitlement_view,
-    lock_entitlement,
     read_entitlement,
     rule_date,
+    rule_of,
 )
+from .locks import lock_case, lock_entitlement
 from .people import person_facts
 
 __all__ = [
@@ -72,7 +73,9 @@ VISIT_KINDS = {
 def load_case(
     svc: Services, conn: Connection, actor: Actor, case_id: int, lock: bool = False
 ) -> tuple[Region, Case]:
-    row = fetch_one(conn, cases, "case", case_id, lock=lock, id=case_id)
+    """The case, checked against the actor's scope; with ``lock`` its row lock, the first
+    lock of the one order (case → entitlement → order, see locks.py)."""
+    row = lock_case(conn, case_id) if lock else fetch_one(conn, cases, "case", case_id, id=case_id)
     case = msgspec.convert(row, Case)
     region = svc.region(case.region_id)
     check_scope(actor, region.info, "case", case_id, case.region_id, case.area_code)
@@ -80,13 +83,14 @@ def load_case(
 
 
 def open_case_of(conn: Connection, person: Person, lock: bool = False) -> int | None:
-    """The id of the person's case that has not exited, if any."""
+    """The id of the person's case that has not exited, if any; with ``lock``, locked as
+    ``lock_case`` does (the first lock of the one order)."""
     query = select(cases.c.id).where(
         cases.c.person_id == person.id,
         cases.c.region_id == person.region_id,
         cases.c.status != CaseStatus.EXITED,
     )
-    found = conn.execute(query.with_for_update() if lock else query).scalar()
+    found = conn.execute(query.with_for_update(key_share=True) if lock else query).scalar()
     return None if found is None else int(found)
 
 
@@ -113,7 +117,8 @@ def insert_case(
 
 def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> Case:
     actor.require("case.write")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Case:
         prow = fetch_one(conn, persons, "person", person_id, id=person_id)
         person = msgspec.convert(prow, Person)
         region = svc.region(person.region_id)
@@ -121,21 +126,25 @@ def open_case(svc: Services, actor: Actor, person_id: int, reason: str = "") -> 
         existing = open_case_of(conn, person)
         if existing is not None:
             raise Refused("case.unique", f"该对象已有在档案件 #{existing}", case_id=existing)
-        try:
-            case_id = insert_case(svc, conn, region, actor, person, reason)
-        except IntegrityError:
-            raise Refused("case.unique", "该对象已有在档案件") from None
-        case = msgspec.convert(fetch_one(conn, cases, "case", case_id, id=case_id), Case)
-    return case
+        case_id = insert_case(svc, conn, region, actor, person, reason)
+        return msgspec.convert(fetch_one(conn, cases, "case", case_id, id=case_id), Case)
+
+    try:
+        return svc.run(work)
+    except IntegrityError:  # a concurrent opening won the partial unique index
+        raise Refused("case.unique", "该对象已有在档案件") from None
 
 
 def record_assessment(
     svc: Services, actor: Actor, case_id: int, answers: Mapping[str, int], reason: str = ""
 ) -> Assessment:
     """Score answers with the region's instrument. A re-assessment of a case that already
-    holds an entitlement also counts as a stage review (it can open the next tier)."""
+    holds this year's entitlement also counts as a stage review (it can open the next tier)
+    when the scheme's minimum interval has passed; otherwise it is recorded and the case
+    history says why it did not count."""
     actor.require("assess")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Assessment:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出，不能再评估")
@@ -172,25 +181,92 @@ def record_assessment(
             level=result.level,
             raised_by=result.raised_by,
         )
-        ent = entitlement_row(conn, case_id, local_date(now).year, lock=True)
+        ent = lock_entitlement(conn, case_id, local_date(now).year)
         if ent is not None:
-            conn.execute(
-                update(entitlements)
-                .where(entitlements.c.id == ent["id"])
-                .values(reviews=entitlements.c.reviews + 1)
-            )
-            append_event(
-                svc,
-                conn,
-                region,
-                case_id,
-                actor.username,
-                "stage.review",
-                "复评视同阶段评估",
-                entitlement_id=ent["id"],
-            )
+            refusal = _review_too_soon(svc, conn, region, ent, now)
+            if refusal is None:
+                _count_review(svc, conn, region, actor, ent, "复评视同阶段评估", "assessment")
+            else:
+                append_event(
+                    svc,
+                    conn,
+                    region,
+                    case_id,
+                    actor.username,
+                    "stage.review_not_counted",
+                    refusal.detail,
+                    entitlement_id=ent["id"],
+                    **refusal.facts,
+                )
         row = fetch_one(conn, assessments, "assessment", aid[0], id=aid[0])
-    return msgspec.convert(row, Assessment)
+        return msgspec.convert(row, Assessment)
+
+    return svc.run(work)
+
+
+def _review_too_soon(
+    svc: Services, conn: Connection, region: Region, ent: dict[str, Any], now: datetime
+) -> Refused | None:
+    """Why a stage review now would not count (the scheme's minimum interval since the
+    grant and the previous counted review), or None when it counts."""
+    entitlement = msgspec.convert(ent, Entitlement)
+    interval = review_interval(rule_of(svc, conn, region, entitlement))
+    if interval is None:
+        return None
+    since = max([entitlement.granted_at, *_counted_reviews(conn, entitlement)])
+    ready = since + timedelta(days=interval.days)
+    if now >= ready:
+        return None
+    last = "授予" if since == entitlement.granted_at else "上次阶段评估"
+    note = "（间隔为示例值）" if interval.illustrative else ""
+    return Refused(
+        "stage.interval",
+        f"距{last}（{local_date(since)}）不足{interval.days}天{note}，"
+        f"阶段评估须在{local_date(ready)}之后进行才能开放下一阶段",
+        min_interval_days=interval.days,
+        last=local_date(since).isoformat(),
+        ready=local_date(ready).isoformat(),
+    )
+
+
+def _counted_reviews(conn: Connection, ent: Entitlement) -> list[datetime]:
+    rows = conn.execute(
+        select(case_events.c.at, case_events.c.detail).where(
+            case_events.c.case_id == ent.case_id, case_events.c.kind == "stage.review"
+        )
+    ).all()
+    return [at for at, detail in rows if detail.get("entitlement_id") == ent.id]
+
+
+def _count_review(
+    svc: Services,
+    conn: Connection,
+    region: Region,
+    actor: Actor,
+    ent: dict[str, Any],
+    reason: str,
+    source: str,
+    **detail: Any,
+) -> None:
+    """One counted stage review: the entitlement's count and an event recording it."""
+    conn.execute(
+        update(entitlements)
+        .where(entitlements.c.id == ent["id"])
+        .values(reviews=entitlements.c.reviews + 1)
+    )
+    append_event(
+        svc,
+        conn,
+        region,
+        ent["case_id"],
+        actor.username,
+        "stage.review",
+        reason,
+        entitlement_id=ent["id"],
+        review=int(ent["reviews"]) + 1,
+        source=source,
+        **detail,
+    )
 
 
 def grant_entitlement(
@@ -199,30 +275,46 @@ def grant_entitlement(
     """Decide eligibility with the region's rule and grant the year's entitlement under the
     rule a plugin gives for the case's assessment level. With no rule for the level (e.g.
     short-term recipients who only attend group sessions) the case becomes active without
-    an individual entitlement, and None is returned."""
+    an individual entitlement, and None is returned. The year must fall within the
+    person's life and be at most next year, and the region's rules must be in force in it."""
     actor.require("grant")
-    refused: list[str] | None = None
-    granted: Entitlement | None = None
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Entitlement | list[str] | None:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出")
         now = svc.now()
-        year = year or local_date(now).year
-        on = date(year, 1, 1) if year != local_date(now).year else local_date(now)
+        today = local_date(now)
+        y = today.year if year is None else year
+        person = msgspec.convert(
+            fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
+        )
+        born = person.birth_date.year
+        level = _latest_level(conn, case_id)
+
+        def shown() -> str:
+            return "、".join(str(v) for v in grant_years(svc, region, today, level, person)) or "无"
+
+        if not MIN_YEAR <= y <= today.year + 1:
+            raise Invalid(
+                "year", f"年度应在{MIN_YEAR}至{today.year + 1}年之间；可授予的年度：{shown()}"
+            )
+        if y < born:
+            raise Invalid("year", f"{y}年早于服务对象出生年份（{born}年）；可授予的年度：{shown()}")
+        on = grant_date(y, today)
+        if not rules_in_force(svc, region, on, level, person):
+            raise Invalid(
+                "year", f"{region.info.name}{y}年度没有生效的额度规则；可授予的年度：{shown()}"
+            )
         has_assessment = conn.execute(
             select(func.count()).select_from(assessments).where(assessments.c.case_id == case_id)
         ).scalar_one()
         if not has_assessment:
             raise Refused("entitlement.needs_assessment", "请先完成需求评估再授予服务额度")
-        if entitlement_row(conn, case_id, year) is not None:
-            raise Refused("entitlement.unique", f"{year}年度服务额度已授予")
-        person = msgspec.convert(
-            fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
-        )
+        if entitlement_row(conn, case_id, y) is not None:
+            raise Refused("entitlement.unique", f"{y}年度服务额度已授予")
         decision = svc.regions.eligibility(region, Population.of([person_facts(person, on)]), on)
         reasons = decision.reasons(0)
-        level = _latest_level(conn, case_id)
         if not bool(decision.eligible[0]):
             # the refusal is part of the history: it commits with this unit, then we refuse
             append_event(
@@ -235,14 +327,48 @@ def grant_entitlement(
                 "；".join(reasons),
                 rule_version=decision.rule_version,
             )
-            refused = reasons
-        else:
-            granted = _grant(
-                svc, conn, region, actor, case, person, year, on, level, decision, reason
-            )
-    if refused is not None:
-        raise Refused("eligibility", "不符合服务类救助条件：" + "；".join(refused), reasons=refused)
-    return granted
+            return reasons
+        return _grant(svc, conn, region, actor, case, person, y, on, level, decision, reason)
+
+    outcome = svc.run(work)
+    if isinstance(outcome, list):
+        raise Refused("eligibility", "不符合服务类救助条件：" + "；".join(outcome), reasons=outcome)
+    return outcome
+
+
+MIN_YEAR = 1900  # no entitlement year before this is plausible
+
+
+def grant_date(year: int, today: date) -> date:
+    """The day whose rules and facts decide a grant for ``year``: today for this year,
+    else 1 January of that year."""
+    return today if year == today.year else date(year, 1, 1)
+
+
+def rules_in_force(
+    svc: Services, region: Region, on: date, level: str = "", person: Person | None = None
+) -> bool:
+    """Whether the region's entitlement rules are in force on ``on`` (a rule, or none for
+    the level, rather than a date before the scheme's first version)."""
+    people = Population.of([person_facts(person, on)]) if person is not None else None
+    try:
+        svc.regions.entitlement_rule(region, on, level, people)
+    except LookupError:
+        return False
+    return True
+
+
+def grant_years(
+    svc: Services, region: Region, today: date, level: str = "", person: Person | None = None
+) -> list[int]:
+    """The years an entitlement may be granted for: from the person's birth (or
+    ``MIN_YEAR``) up to next year, each whose rules are in force on its grant date."""
+    first = MIN_YEAR if person is None else max(MIN_YEAR, person.birth_date.year)
+    return [
+        y
+        for y in range(first, today.year + 2)
+        if rules_in_force(svc, region, grant_date(y, today), level, person)
+    ]
 
 
 def _latest_level(conn: Connection, case_id: int) -> str:
@@ -350,20 +476,33 @@ def record_visit(
     notes: str = "",
     order_id: int | None = None,
 ) -> Visit:
-    """回访 (return visit) or 阶段评估 (stage review: opens the next tier where the scheme
-    says so) or 入户走访 (home visit)."""
+    """回访 (return visit), 阶段评估 (stage review: opens the next tier where the scheme
+    says so, once its minimum interval has passed — sooner is refused), 入户走访 (home
+    visit), 服务督导 (supervision) or 满意度调查 (satisfaction survey)."""
     actor.require("visit")
     if kind not in VISIT_KINDS:
         raise Invalid("kind", f"应为 {', '.join(VISIT_KINDS)} 之一")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Visit:
         region, _case = load_case(svc, conn, actor, case_id, lock=True)
+        provider_id = None
         if order_id is not None:
             orow = conn.execute(
-                select(orders).where(orders.c.id == order_id, orders.c.case_id == case_id)
+                select(orders.c.provider_id).where(
+                    orders.c.id == order_id, orders.c.case_id == case_id
+                )
+                if 0 < order_id < 2**31
+                else select(orders.c.provider_id).where(orders.c.id == -1)
             ).first()
             if orow is None:
                 raise Invalid("order_id", f"工单 {order_id} 不属于案件 {case_id}")
+            provider_id = orow[0]
         now = svc.now()
+        ent = lock_entitlement(conn, case_id, local_date(now).year) if kind == "review" else None
+        if ent is not None:
+            too_soon = _review_too_soon(svc, conn, region, ent, now)
+            if too_soon is not None:
+                raise too_soon
         vid = conn.execute(
             visits.insert().values(
                 case_id=case_id,
@@ -388,36 +527,28 @@ def record_visit(
             order_id=order_id,
             satisfied=satisfied,
         )
-        if kind == "review":
-            ent = entitlement_row(conn, case_id, local_date(now).year, lock=True)
-            if ent is not None:
-                conn.execute(
-                    update(entitlements)
-                    .where(entitlements.c.id == ent["id"])
-                    .values(reviews=entitlements.c.reviews + 1)
-                )
-        provider_id = None
-        if order_id is not None:
-            provider_id = conn.execute(
-                select(orders.c.provider_id).where(orders.c.id == order_id)
-            ).scalar()
-        row = fetch_one(conn, visits, "visit", vid[0], id=vid[0])
-    if provider_id is not None:
-        from .providers import refresh_light
+        if ent is not None:
+            _count_review(svc, conn, region, actor, ent, "阶段评估回访", "visit", visit_id=vid[0])
+        if provider_id is not None:
+            from .providers import refresh_light
 
-        refresh_light(svc, provider_id)
-    return msgspec.convert(row, Visit)
+            pid = int(provider_id)
+            after_commit(conn, lambda: refresh_light(svc, pid))
+        return msgspec.convert(fetch_one(conn, visits, "visit", vid[0], id=vid[0]), Visit)
+
+    return svc.run(work)
 
 
 def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
     """动态退出: cancels orders not yet visited and closes early those between visits
-    (refunding what was not delivered), then closes the file."""
+    (refunding what was not delivered), then closes the file. Locks in the one order: the
+    case, then per open order its entitlement and the order."""
     actor.require("case.write")
     if not reason.strip():
         raise Invalid("reason", "退出须说明原因")
     from .orders import cancel_in_transaction
 
-    with svc.transaction() as conn:
+    def work(conn: Connection) -> Case:
         region, case = load_case(svc, conn, actor, case_id, lock=True)
         if case.status == CaseStatus.EXITED:
             raise Refused("case.exited", "案件已退出")
@@ -426,23 +557,17 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
         ).first()
         if busy is not None:
             raise Refused("case.busy", f"工单 #{busy[0]} 正在服务中，结束后再办理退出")
-        open_orders = (
-            conn.execute(
-                select(orders).where(
-                    orders.c.case_id == case_id,
-                    orders.c.status.in_(["placed", "dispatched", "accepted"]),
-                )
+        open_orders = conn.execute(
+            select(orders.c.id)
+            .where(
+                orders.c.case_id == case_id,
+                orders.c.status.in_(["placed", "dispatched", "accepted"]),
             )
-            .mappings()
-            .all()
-        )
-        for o in open_orders:
-            order = msgspec.convert(plain(o), Order)
-            if order.entitlement_id is not None:
-                lock_entitlement(conn, order.entitlement_id)  # case → entitlement → order
-            conn.execute(select(orders.c.id).where(orders.c.id == order.id).with_for_update())
+            .order_by(orders.c.entitlement_id, orders.c.id)
+        ).scalars()
+        for oid in list(open_orders):
             # not yet visited: cancelled; visited: closed early (the rest refunded)
-            cancel_in_transaction(svc, conn, region, actor, order, "案件退出")
+            cancel_in_transaction(svc, conn, region, actor, int(oid), "案件退出")
         now = svc.now()
         conn.execute(
             update(cases)
@@ -450,8 +575,9 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
             .values(status=CaseStatus.EXITED, closed_at=now, exit_reason=reason)
         )
         append_event(svc, conn, region, case_id, actor.username, "case.exited", reason)
-        row = fetch_one(conn, cases, "case", case_id, id=case_id)
-    return msgspec.convert(row, Case)
+        return msgspec.convert(fetch_one(conn, cases, "case", case_id, id=case_id), Case)
+
+    return svc.run(work)
 
 
 def case_events_of(conn: Connection, case_id: int) -> list[CaseEvent]:

@@ -9,6 +9,7 @@ its rules and the assessment level), so a case keeps its year's rule version.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -42,6 +43,7 @@ from ..storage.tables import (
 from ..times import SHANGHAI, local_date
 from . import Services, append_event, fetch_one, plain
 from .ledger import usage
+from .locks import lock_case, lock_entitlement_by_id
 from .people import person_facts
 
 
@@ -75,14 +77,12 @@ def rule_of(
     return rule
 
 
-def entitlement_row(
-    conn: Connection, case_id: int, year: int, lock: bool = False
-) -> dict[str, Any] | None:
+def entitlement_row(conn: Connection, case_id: int, year: int) -> dict[str, Any] | None:
+    """The case's entitlement for ``year``, read without a lock (locks.lock_entitlement
+    takes it in the one lock order)."""
     query = select(entitlements).where(
         entitlements.c.case_id == case_id, entitlements.c.year == year
     )
-    if lock:
-        query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return None if row is None else plain(row)
 
@@ -92,9 +92,9 @@ def read_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
     return msgspec.convert(row, Entitlement)
 
 
-def lock_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
-    row = fetch_one(conn, entitlements, "entitlement", entitlement_id, lock=True, id=entitlement_id)
-    return msgspec.convert(row, Entitlement)
+def locked_entitlement(conn: Connection, entitlement_id: int) -> Entitlement:
+    """The entitlement under its row lock (the second lock: the case must be locked)."""
+    return msgspec.convert(lock_entitlement_by_id(conn, entitlement_id), Entitlement)
 
 
 # --- views --------------------------------------------------------------------------
@@ -365,38 +365,39 @@ def close_period(svc: Services, actor: Actor, region_id: str, period: str) -> li
         raise NotFound("region", region_id)
     region = svc.region(region_id)
     found = [f for f in shortfalls(svc, actor, period) if f.is_short]
-    written: list[ShortfallView] = []
-    with svc.transaction() as conn:
-        for f in found:
-            cases_row = fetch_one(conn, cases, "case", f.case_id, lock=True, id=f.case_id)
-            done = conn.execute(
-                select(case_events.c.detail).where(
-                    case_events.c.case_id == cases_row["id"],
-                    case_events.c.kind == "entitlement.shortfall",
-                )
-            ).all()
-            if any(
-                d[0].get("period") == period and d[0].get("entitlement_id") == f.entitlement_id
-                for d in done
-            ):
-                continue
-            append_event(
-                svc,
-                conn,
-                region,
-                f.case_id,
-                actor.username,
-                "entitlement.shortfall",
-                f"{f.period_label}{f.text}",
-                entitlement_id=f.entitlement_id,
-                period=period,
-                unit=f.unit,
-                owed=f.owed,
-                served=f.served,
-                short=f.short,
-                days_owed=f.days_owed,
-                days=f.days,
-                days_short=f.days_short,
+
+    def record(f: ShortfallView, conn: Connection) -> bool:
+        """One finding in its own unit of work, under its case's lock."""
+        lock_case(conn, f.case_id)
+        done = conn.execute(
+            select(case_events.c.detail).where(
+                case_events.c.case_id == f.case_id,
+                case_events.c.kind == "entitlement.shortfall",
             )
-            written.append(f)
-    return written
+        ).all()
+        if any(
+            d[0].get("period") == period and d[0].get("entitlement_id") == f.entitlement_id
+            for d in done
+        ):
+            return False
+        append_event(
+            svc,
+            conn,
+            region,
+            f.case_id,
+            actor.username,
+            "entitlement.shortfall",
+            f"{f.period_label}{f.text}",
+            entitlement_id=f.entitlement_id,
+            period=period,
+            unit=f.unit,
+            owed=f.owed,
+            served=f.served,
+            short=f.short,
+            days_owed=f.days_owed,
+            days=f.days,
+            days_short=f.days_short,
+        )
+        return True
+
+    return [f for f in found if svc.run(partial(record, f))]

@@ -11,18 +11,22 @@ cancel and on early close); a floor is booked when a visit is checked out (minut
 never refused). Money is booked to the funding sources at placement for the quantity
 ordered, and the undelivered remainder refunded when an order closes early.
 
-Lock order in every unit of work that moves money or usage: case → entitlement → order
-(SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite).
+Every change is one unit of work (``Services.run``: retried on a deadlock or serialization
+failure) that locks in the one order case → entitlement → order (locks.py; SELECT … FOR
+UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so concurrent orders against one
+entitlement cannot overspend it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
+from msgspec import Meta
 from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
 from ..access import Actor, order_scope, shown_text
@@ -30,13 +34,23 @@ from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
 from ..domain import Case, CaseStatus, Delivery, Entitlement, Order, OrderStatus, Person
 from ..entitlement import EntitlementRule, amount_text, period_key
+from ..limits import (
+    Id,
+    ItemCode,
+    Minutes,
+    Note,
+    Quantity,
+    Score,
+    Signature,
+    SignerOrBlank,
+)
 from ..money import yuan
 from ..regions import Region
 from ..storage.tables import deliveries, orders, persons, providers, ratings, workers
 from ..times import SHANGHAI, local_date
-from . import MAX_ID, Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain
 from .cases import load_case
-from .entitlements import entitlement_row, lock_entitlement, person_population, rule_of
+from .entitlements import locked_entitlement, person_population, rule_of
 from .ledger import (
     book_money,
     book_usage,
@@ -45,6 +59,7 @@ from .ledger import (
     refund_money,
     usage,
 )
+from .locks import lock_entitlement, lock_entitlement_by_id, lock_order
 
 STATUS_LABELS = {
     OrderStatus.PLACED: "待派单",
@@ -59,11 +74,25 @@ OPEN = (OrderStatus.PLACED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
 
 
 class NewOrder(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    case_id: int
-    item_code: str
-    quantity: int = 1
+    case_id: Id
+    item_code: ItemCode
+    quantity: Quantity = 1
     urgent: bool = False
-    note: str = ""
+    note: Note = ""
+
+
+def _visible_case(svc: Services, conn: Connection, actor: Actor, order_id: int) -> int:
+    """The case of an order the actor may see (read without a lock: it never changes)."""
+    if not 0 < order_id <= MAX_ID:
+        raise NotFound("order", order_id)
+    case_id = conn.execute(
+        select(orders.c.case_id).where(
+            orders.c.id == order_id, order_scope(actor, svc.region(actor.region_id).info)
+        )
+    ).scalar()
+    if case_id is None:
+        raise NotFound("order", order_id)
+    return int(case_id)
 
 
 def shown_order(actor: Actor, order: Order) -> Order:
@@ -90,25 +119,19 @@ def _read_order(conn: Connection, order_id: int, lock: bool = False) -> Order:
 def _load_order(
     svc: Services, conn: Connection, actor: Actor, order_id: int, lock: bool = True
 ) -> tuple[Region, Order]:
-    """The order if the actor may see it (access.order_scope); an order out of scope
-    answers exactly as a missing one does: "order N 不存在", nothing about its case.
-    With ``lock``: the case, then the order's entitlement, then the order are locked (the
-    one lock order)."""
-    if not 0 < order_id <= MAX_ID:
-        raise NotFound("order", order_id)
-    query = select(orders).where(
-        orders.c.id == order_id, order_scope(actor, svc.region(actor.region_id).info)
-    )
-    row = conn.execute(query).mappings().first()
-    if row is None:
-        raise NotFound("order", order_id)
-    order = msgspec.convert(plain(row), Order)
-    region, _case = load_case(svc, conn, actor, order.case_id, lock=lock)
-    if lock:
-        if order.entitlement_id is not None:
-            lock_entitlement(conn, order.entitlement_id)
-        order = _read_order(conn, order_id, lock=True)
-    return region, order
+    """The order if the actor may see it (access.order_scope) — an order out of scope
+    answers exactly as a missing one: "order N 不存在", nothing about its case. With
+    ``lock``, in the one lock order: its case, then the order's entitlement (a visit books
+    a floor's usage, an early close refunds a cap's), then the order, re-read under its
+    lock."""
+    case_id = _visible_case(svc, conn, actor, order_id)
+    region, _case = load_case(svc, conn, actor, case_id, lock=lock)
+    order = _read_order(conn, order_id)
+    if not lock:
+        return region, order
+    if order.entitlement_id is not None:
+        lock_entitlement_by_id(conn, order.entitlement_id)
+    return region, _read_order(conn, order_id, lock=True)
 
 
 def _period_start(on: date, period: str) -> datetime:
@@ -215,7 +238,7 @@ def create_order(
     key = ""
     cost = 0
     if item.spends_entitlement:
-        row = entitlement_row(conn, case.id, today.year, lock=True)
+        row = lock_entitlement(conn, case.id, today.year)  # case → entitlement
         if row is None:
             raise Refused(
                 "entitlement.missing",
@@ -303,7 +326,8 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
         raise Invalid("quantity", "数量过大")
     if len(data.note) > 500 or "\x00" in data.note:
         raise Invalid("note", "备注不超过500字，且不含控制字符")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, case = load_case(svc, conn, actor, data.case_id, lock=True)
         item = find_item(region, data.item_code)
         if item.mode == "group":
@@ -311,10 +335,11 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
                 "item.group",
                 f"「{item.name}」为小组/主题活动，请在活动中签到登记参加，不单独点单",
             )
-        order = create_order(
+        return create_order(
             svc, conn, region, actor, case, item, data.quantity, urgent=data.urgent, note=data.note
         )
-    return shown_order(actor, order)
+
+    return shown_order(actor, svc.run(work))
 
 
 # --- refunds: cancel and early close ----------------------------------------------------
@@ -324,7 +349,7 @@ def _refund_usage(
     """Give back ``part(held)`` of what the order reserved of a cap, booking by booking."""
     if order.entitlement_id is None or not order.cost:
         return 0
-    ent = lock_entitlement(conn, order.entitlement_id)
+    ent = locked_entitlement(conn, order.entitlement_id)
     rule = rule_of(svc, conn, region, ent)
     now = svc.now()
     given = 0
@@ -337,16 +362,22 @@ def _refund_usage(
 
 
 def cancel_in_transaction(
-    svc: Services, conn: Connection, region: Region, actor: Actor, order: Order, reason: str
-) -> None:
-    """Cancel an order not yet visited: everything it booked goes back. An order already
-    visited is closed early instead (its delivered part stays booked)."""
+    svc: Services, conn: Connection, region: Region, actor: Actor, order_id: int, reason: str
+) -> Order:
+    """Cancel an order not yet visited inside the caller's unit of work, which already
+    holds the order's case lock: everything it booked goes back. Locks the entitlement,
+    then the order (the one lock order). An order already visited is closed early instead
+    (its delivered part stays booked)."""
+    unlocked = _read_order(conn, order_id)
+    if unlocked.entitlement_id is not None:
+        lock_entitlement_by_id(conn, unlocked.entitlement_id)
+    order = msgspec.convert(lock_order(conn, order_id), Order)
     if order.status not in OPEN:
         raise _illegal(order, "取消", OPEN)
     visits, _minutes = delivered_totals(conn, order.id)
     if visits:
         close_in_transaction(svc, conn, region, actor, order, reason or "取消（已有上门服务）")
-        return
+        return _read_order(conn, order_id)
     now = svc.now()
     refunded = sum(
         refund_money(conn, order.id, order.entitlement_id, order.amount_fen, now).values()
@@ -369,20 +400,27 @@ def cancel_in_transaction(
         refunded_fen=refunded,
         returned=returned,
     )
+    return _read_order(conn, order_id)
 
 
 def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
+    """Cancel before the first visit: the exact opposite ledger rows, the usage returned
+    to its bucket. An order already visited is refused (close it early instead). Locks the
+    case, then the entitlement, then the order."""
     actor.require("order.cancel")
-    with svc.transaction() as conn:
-        region, order = _load_order(svc, conn, actor, order_id)
+
+    def work(conn: Connection) -> Order:
+        case_id = _visible_case(svc, conn, actor, order_id)
+        region, _case = load_case(svc, conn, actor, case_id, lock=True)
+        order = _read_order(conn, order_id)  # stable: every change of it holds the case
         if order.status in OPEN and delivered_totals(conn, order.id)[0]:
             raise Refused(
                 "order.visited",
                 f"工单 #{order.id} 已有上门服务记录，不能取消；请办理提前结单（退回未服务部分）",
             )
-        cancel_in_transaction(svc, conn, region, actor, order, reason)
-        result = _read_order(conn, order_id)
-    return shown_order(actor, result)
+        return cancel_in_transaction(svc, conn, region, actor, order_id, reason)
+
+    return shown_order(actor, svc.run(work))
 
 
 class Remainder(msgspec.Struct, kw_only=True):
@@ -483,7 +521,8 @@ def close_order(svc: Services, actor: Actor, order_id: int, reason: str = "") ->
         actor.require("order.cancel")
     if not reason.strip():
         raise Invalid("reason", "提前结单须说明原因")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, order = _load_order(svc, conn, actor, order_id)
         if actor.can("order.work") and not actor.can("order.cancel"):
             _own_work(actor, order)
@@ -494,8 +533,9 @@ def close_order(svc: Services, actor: Actor, order_id: int, reason: str = "") ->
                 "已有上门服务、等待下次上门的工单（未服务的工单请取消）",
             )
         close_in_transaction(svc, conn, region, actor, order, reason)
-        result = _read_order(conn, order_id)
-    return shown_order(actor, result)
+        return _read_order(conn, order_id)
+
+    return shown_order(actor, svc.run(work))
 
 
 # --- the loop's steps ---------------------------------------------------------------------
@@ -509,10 +549,14 @@ def _transition(
     kind: str,
     reason: str = "",
     check: Any = None,
+    after: Any = None,
     **values: Any,
 ) -> Order:
+    """One state change of an order in its own unit of work, in the one lock order (case,
+    the order's entitlement, the order)."""
     actor.require(permission)
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, order = _load_order(svc, conn, actor, order_id)
         if order.status not in allowed:
             raise _illegal(order, action, allowed)
@@ -531,8 +575,12 @@ def _transition(
             order_id=order_id,
             **{k: v for k, v in extra.items() if k not in orders.c or k == "provider_id"},
         )
-        result = _read_order(conn, order_id)
-    return shown_order(actor, result)
+        result = msgspec.convert(fetch_one(conn, orders, "order", order_id, id=order_id), Order)
+        if after is not None:
+            after(conn, result)
+        return result
+
+    return shown_order(actor, svc.run(work))
 
 
 def dispatch_order(svc: Services, actor: Actor, order_id: int, provider_id: int) -> Order:
@@ -658,13 +706,13 @@ class Finish(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     visit even if units remain (the remainder is refunded). ``confirmed_by`` and
     ``confirmation`` are the first release's names of ``signer`` and ``signature``."""
 
-    steps_done: list[str] = []
-    signer: str = ""
-    signature: str = ""
-    minutes: int | None = None
+    steps_done: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)] = []
+    signer: SignerOrBlank = ""
+    signature: Signature = ""
+    minutes: Minutes | None = None
     complete: bool = False
-    confirmed_by: str = ""
-    confirmation: str = ""
+    confirmed_by: SignerOrBlank = ""
+    confirmation: Note = ""
 
     @property
     def who(self) -> str:
@@ -689,7 +737,7 @@ def book_delivery(
     refused; the entitlement is locked by the caller). Returns the amount booked."""
     if order.entitlement_id is None:
         return 0
-    ent = lock_entitlement(conn, order.entitlement_id)
+    ent = locked_entitlement(conn, order.entitlement_id)
     if ent.kind != "floor":
         return 0
     rule = rule_of(svc, conn, region, ent)
@@ -726,7 +774,8 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
     if data.minutes is not None and not 0 < data.minutes <= 24 * 60:
         raise Invalid("minutes", "服务时长应在1至1440分钟之间")
     actor.require("order.work")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Order:
         region, order = _load_order(svc, conn, actor, order_id)
         if order.status != OrderStatus.IN_SERVICE:
             raise _illegal(order, "签退完成服务", (OrderStatus.IN_SERVICE,))
@@ -811,14 +860,15 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
                 f"第{visits}次上门服务完成，尚余{left}",
                 **detail,
             )
-        result = _read_order(conn, order_id)
-    return shown_order(actor, result)
+        return _read_order(conn, order_id)
+
+    return shown_order(actor, svc.run(work))
 
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    score: int
+    score: Score
     satisfied: bool | None = None
-    comment: str = ""
+    comment: Note = ""
 
 
 def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> Order:
@@ -841,7 +891,14 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         )
         return {"score": data.score, "satisfied": satisfied}
 
-    order = _transition(
+    def refresh(conn: Connection, order: Order) -> None:
+        if order.provider_id is not None:
+            from .providers import refresh_light
+
+            provider_id = order.provider_id
+            after_commit(conn, lambda: refresh_light(svc, provider_id))
+
+    return _transition(
         svc,
         actor,
         order_id,
@@ -851,13 +908,9 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
         "order.rated",
         data.comment,
         check=check,
+        after=refresh,
         status=OrderStatus.RATED,
     )
-    if order.provider_id is not None:
-        from .providers import refresh_light
-
-        refresh_light(svc, order.provider_id)
-    return order
 
 
 def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
@@ -879,47 +932,65 @@ def order_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Deliver
 
 def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]:
     """Orders not accepted by their deadline go up one level of the area hierarchy for each
-    further response period they stay overdue. Set-based per level; events per order.
-    Only the orders in the actor's scope (an officer of one district escalates its own)."""
+    further response period they stay overdue; only orders in the actor's scope. Each order
+    is its own small unit of work in the one lock order (case, then order), so escalation
+    never holds many cases at once nor deadlocks against the service loop."""
     actor.require("order.dispatch")
+    svc.region(region_id)  # an unknown region is 404
     if region_id != actor.region_id:
         raise NotFound("region", region_id)
-    region = svc.region(region_id)
     now = svc.now()
+    with svc.engine.connect() as conn:
+        scope = order_scope(actor, svc.region(region_id).info)
+        due = [int(r["id"]) for r in overdue_rows(conn, region_id, now, scope)]
     escalated: list[Order] = []
-    with svc.transaction() as conn:
-        for o in overdue_rows(conn, region_id, now, order_scope(actor, region.info)):
-            order = msgspec.convert(o, Order)
-            hours = (
-                region.info.service.urgent_response_hours
-                if order.urgent
-                else region.info.service.normal_response_hours
-            )
-            periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
-            chain = region.info.ancestors(_case_area(conn, order.case_id))
-            level = min(periods, len(chain) - 1)
-            if level <= order.escalation_level:
-                continue
-            target = chain[level]
-            conn.execute(
-                update(orders)
-                .where(orders.c.id == order.id)
-                .values(escalation_level=level, escalated_to=target)
-            )
-            append_event(
-                svc,
-                conn,
-                region,
-                order.case_id,
-                actor.username,
-                "order.escalated",
-                f"超过响应时限未接单，上报{region.info.area_name(target)}",
-                order_id=order.id,
-                level=level,
-                to=target,
-            )
-            escalated.append(shown_order(actor, _read_order(conn, order.id)))
+    for order_id in due:
+        try:
+            order = svc.run(partial(_escalate_one, svc, actor=actor, order_id=order_id, now=now))
+        except NotFound:  # gone out of scope meanwhile
+            continue
+        if order is not None:
+            escalated.append(order)
     return escalated
+
+
+def _escalate_one(
+    svc: Services, conn: Connection, *, actor: Actor, order_id: int, now: datetime
+) -> Order | None:
+    region, order = _load_order(svc, conn, actor, order_id)
+    if order.status not in (OrderStatus.PLACED, OrderStatus.DISPATCHED) or order.due_at >= now:
+        return None  # accepted or cancelled since it was listed
+    hours = (
+        region.info.service.urgent_response_hours
+        if order.urgent
+        else region.info.service.normal_response_hours
+    )
+    periods = int((now - order.due_at) / timedelta(hours=hours)) + 1
+    chain = region.info.ancestors(_case_area(conn, order.case_id))
+    level = min(periods, len(chain) - 1)
+    if level <= order.escalation_level:
+        return None
+    target = chain[level]
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order.id)
+        .values(escalation_level=level, escalated_to=target)
+    )
+    append_event(
+        svc,
+        conn,
+        region,
+        order.case_id,
+        actor.username,
+        "order.escalated",
+        f"超过响应时限未接单，上报{region.info.area_name(target)}",
+        order_id=order.id,
+        level=level,
+        to=target,
+    )
+    return shown_order(
+        actor, msgspec.convert(fetch_one(conn, orders, "order", order.id, id=order.id), Order)
+    )
 
 
 def _case_area(conn: Connection, case_id: int) -> str:
@@ -931,9 +1002,9 @@ def _case_area(conn: Connection, case_id: int) -> str:
 def overdue_rows(
     conn: Connection, region_id: str, now: datetime, scope: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
-    """Orders past their response deadline and not yet accepted, within `scope`
-    (access.order_scope of the caller: there is no unscoped variant)."""
-    rows = conn.execute(
+    """Orders past their response deadline and not yet accepted, most urgent first, within
+    `scope` (access.order_scope of the caller: there is no unscoped variant)."""
+    query = (
         select(orders)
         .where(
             orders.c.region_id == region_id,
@@ -941,9 +1012,9 @@ def overdue_rows(
             orders.c.due_at < now,
             scope,
         )
-        .order_by(orders.c.urgent.desc(), orders.c.due_at)
-    ).mappings()
-    return [plain(r) for r in rows]
+        .order_by(orders.c.urgent.desc(), orders.c.due_at, orders.c.id)
+    )
+    return [plain(r) for r in conn.execute(query).mappings()]
 
 
 __all__ = ["NotFound"]

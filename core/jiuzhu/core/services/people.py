@@ -14,6 +14,7 @@ from ..base import Invalid, NotFound, Refused
 from ..domain import NewPerson, Person
 from ..facts import COVERAGE, DISABILITY_TYPES, GROUPS, PersonFacts, age_on
 from ..storage.tables import households, persons
+from ..times import local_date
 from . import Services, fetch_one, plain
 
 
@@ -43,7 +44,7 @@ def person_facts(person: Person, on: date) -> PersonFacts:
 def validate_new_person(svc: Services, data: NewPerson) -> str:
     region = svc.region(data.region_id)
     try:
-        number = idcard.validate(data.id_number)
+        number = idcard.validate(data.id_number, local_date(svc.now()))
     except ValueError as exc:
         raise Invalid("id_number", str(exc)) from None
     if not data.name.strip():

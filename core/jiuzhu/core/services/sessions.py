@@ -12,14 +12,17 @@ Locks: the session's row, then the attendee's case → entitlement → order.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import Actor, area_subtree, check_scope
 from ..base import Invalid, NotFound, Refused
 from ..domain import Attendee, CaseStatus, GroupSession, OrderStatus
+from ..limits import AreaCode, Id, ItemCode, Minutes
 from ..regions import Region
 from ..storage.tables import (
     cases,
@@ -39,13 +42,13 @@ OPEN, CLOSED = "open", "closed"
 
 
 class NewSession(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    item_code: str
-    title: str
-    starts_at: datetime
-    minutes: int
-    area_code: str
-    provider_id: int | None = None  # a worker's or provider admin's own by default
-    worker_id: int | None = None
+    item_code: ItemCode
+    title: Annotated[str, Meta(min_length=1, max_length=100, description="活动主题")]
+    starts_at: Annotated[datetime, Meta(tz=True, description="开始时间（带时区）")]
+    minutes: Minutes
+    area_code: AreaCode
+    provider_id: Id | None = None  # a worker's or provider admin's own by default
+    worker_id: Id | None = None
 
 
 class AttendeeView(msgspec.Struct, kw_only=True):
@@ -153,9 +156,12 @@ def create_session(svc: Services, actor: Actor, data: NewSession) -> GroupSessio
 
 
 def check_in(svc: Services, actor: Actor, session_id: int, case_id: int) -> Attendee:
-    """签到: the attendee's order and delivery, spending their entitlement if the item does."""
+    """签到: the attendee's order and delivery, spending their entitlement if the item does.
+    Locks the session, then the case, its entitlement and the order (the one lock order
+    after the session's own row)."""
     actor.require("session.run")
-    with svc.transaction() as conn:
+
+    def work(conn: Connection) -> Attendee:
         region, session = _session_row(svc, conn, actor, session_id, lock=True)
         if session.status != OPEN:
             raise Refused("session.closed", f"活动「{session.title}」已结束，不能再签到")
@@ -256,7 +262,9 @@ def check_in(svc: Services, actor: Actor, session_id: int, case_id: int) -> Atte
             .mappings()
             .one()
         )
-    return msgspec.convert(plain(row), Attendee)
+        return msgspec.convert(plain(row), Attendee)
+
+    return svc.run(work)
 
 
 def close_session(svc: Services, actor: Actor, session_id: int) -> GroupSession:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 
 DEFAULT_URL = "sqlite:///jiuzhu.db"
 URL_ENV = "JIUZHU_DATABASE_URL"
+WRITE = "jiuzhu_write"  # execution option marking a write unit of work (see writer())
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -20,15 +21,27 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,  # no personal data in error messages and logs
+        )
         _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine (same pool, same events) for write units of work: on SQLite their
+    transactions begin IMMEDIATE; everything else begins deferred."""
+    return engine.execution_options(**{WRITE: True})
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
-    """pysqlite defers BEGIN; take the write lock at BEGIN (IMMEDIATE) so a read-check-write
-    sequence (is there budget left?) cannot interleave with another writer."""
+    """pysqlite defers BEGIN. A write unit of work takes the write lock at BEGIN (IMMEDIATE)
+    so a read-check-write sequence (is there budget left?) cannot interleave with another
+    writer, and never fails upgrading a stale read snapshot. A plain read begins deferred:
+    in WAL mode it neither waits for nor blocks a writer."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -40,4 +53,5 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -392,4 +393,23 @@ login_attempts = Table(
     Column("client_ip", String(45), nullable=False, server_default="", index=True),
     # refused before the password was checked (throttled): not counted as a guess
     Column("throttled", Boolean, nullable=False, server_default=text("false")),
+)
+
+# --- the API: Idempotency-Key answers (jiuzhu.core.services.idempotency) ----------------
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # sha256 of method, path and body
+    Column("state", String(12), nullable=False),  # pending / committed / done
+    Column("lease", String(32), nullable=False),  # the request that holds the key
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("locked_at", UTCDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("content_type", String(100), nullable=False, server_default=""),
+    Column("location", String(300), nullable=False, server_default=""),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
 )

@@ -12,17 +12,21 @@ from litestar.connection import ASGIConnection
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Receive, Scope, Send
 
-from .. import __version__
 from ..services import Services
 from .api import api_router
-from .docs import openapi_config
+from .docs import with_docs_ui
 from .errors import HANDLERS
+from .idempotency import SVC_STATE
+from .logs import log_request
+from .openapi import openapi_config
 from .pages import FILTERS, page_router
 from .pages.plugin import PackageTemplates, check_pages
 from .pages.secret import derive, load_secret
@@ -36,6 +40,40 @@ def _plain_path(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHand
     """A static path with a NUL or control character names no file: 404, not an OS error."""
     if any(ord(c) < 32 for c in connection.url.path):
         raise NotFoundException()
+
+
+class JiuzhuApp(Litestar):
+    """Litestar, with every HTTP request — routed or not — given a request id and logged
+    in one structured line (logs.py); middleware would miss unrouted 404s and 405s."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] != ScopeType.HTTP:
+            await super().__call__(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            send = self._allow_every_method(scope, send)
+        await log_request(scope, receive, send, super().__call__)
+
+    def _allow_every_method(self, scope: Scope, send: Send) -> Send:
+        """Litestar's automatic OPTIONS answer lists only the methods registered for a path
+        before it was made (GET /api/cases added after POST is missing from ``Allow``):
+        answer with every method the app routes for the path."""
+        if self._methods is None:
+            self._methods = {}
+            for route in self.routes:
+                self._methods.setdefault(route.path_format, set()).update(route.methods)
+
+        async def fixed(message: Message) -> None:
+            methods = self._methods.get(scope.get("path_template", "")) if self._methods else None
+            if message["type"] == "http.response.start" and methods:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                headers.append((b"allow", ", ".join(sorted(methods)).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return fixed
+
+    _methods: dict[str, set[str]] | None = None
 
 
 def create_app(
@@ -61,7 +99,7 @@ def create_app(
         cookie_samesite="lax",
         exclude=["^/api/"],  # anchored: a page path that merely contains "/api" is checked
     )
-    return Litestar(
+    return JiuzhuApp(
         route_handlers=[
             api_router(plugin_routes),
             page_router(key, plugin_pages, settings.page_body_limit),
@@ -75,7 +113,7 @@ def create_app(
         ],
         dependencies={"svc": Provide(lambda: svc, use_cache=True, sync_to_thread=False)},
         middleware=[DefineMiddleware(FormFieldLimit, max_fields=settings.max_form_fields)],
-        state=State({"jiuzhu_nav": nav, "jiuzhu_settings": settings, "jiuzhu_svc": svc}),
+        state=State({"jiuzhu_nav": nav, "jiuzhu_settings": settings, SVC_STATE: svc}),
         csrf_config=csrf,
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -87,7 +125,10 @@ def create_app(
         after_exception=[audit_refusals(svc)],
         request_max_body_size=settings.api_body_limit,
         multipart_form_part_limit=settings.max_form_fields,
-        openapi_config=openapi_config("jiuzhu", __version__),
+        openapi_config=with_docs_ui(openapi_config()),
+        # logging is the process's to configure (logs.configure), not a side effect of
+        # building an app: jiuzhu logs its requests and errors itself (logs.py, errors.py)
+        logging_config=None,
         debug=debug,
     )
 

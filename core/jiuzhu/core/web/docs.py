@@ -6,6 +6,7 @@ with a bearer token (and the signed-in docs page) whatever that setting says.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from litestar.static_files import create_static_files_router
 from ..services import Services
 from .auth import bearer_user, session_user, settings_of
 from .errors import unauthorized
+from .idempotency import SVC_STATE
 
 ASSETS = Path(swagger_ui.__file__).parent / "static"
 PAGE = """<!doctype html>
@@ -64,7 +66,7 @@ class VendoredSwagger(OpenAPIRenderPlugin):
 
 
 def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    svc: Services = connection.app.state["jiuzhu_svc"]
+    svc: Services = connection.app.state[SVC_STATE]
     if bearer_user(connection, svc) is None and session_user(connection, svc) is None:
         raise NotAuthorizedException("sign in first")
 
@@ -75,21 +77,17 @@ def _sign_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Re
     return Redirect(path="/login", status_code=303)
 
 
-def openapi_config(title: str, version: str) -> OpenAPIConfig:
+def with_docs_ui(config: OpenAPIConfig) -> OpenAPIConfig:
+    """The API's OpenAPI document and the vendored Swagger UI, both for signed-in users
+    (a session or a bearer token) only."""
     router = Router(
-        path="/schema",
+        path=config.path or "/schema",
         route_handlers=[],
         guards=[signed_in],
         exception_handlers={NotAuthorizedException: _sign_in},
         include_in_schema=False,
     )
-    return OpenAPIConfig(
-        title=title,
-        version=version,
-        path="/schema",
-        render_plugins=[VendoredSwagger()],
-        openapi_router=router,
-    )
+    return replace(config, render_plugins=[VendoredSwagger()], openapi_router=router)
 
 
-__all__ = ["MediaType", "openapi_config"]
+__all__ = ["MediaType", "with_docs_ui"]

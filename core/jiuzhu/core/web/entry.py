@@ -15,9 +15,11 @@ from ..storage import migrate
 from ..storage.engine import database_url, make_engine
 from ..storage.urls import check_url
 from .app import create_app
+from .logs import configure
 
 
 def app() -> Litestar:
+    configure()  # each worker process logs as `jiuzhu serve` does (JIUZHU_LOG_FORMAT)
     engine = make_engine(check_url(database_url()))
     pm = make_plugin_manager()
     migrate.require_current(engine, pm)

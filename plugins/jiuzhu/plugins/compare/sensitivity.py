@@ -113,7 +113,9 @@ def sensitivity(
     rows: list[SensitivityRow] = []
     plan = [(rid, p) for rid in region_ids for p in parameters(regions, rid, settings.on)]
     base = {
-        rid: compare(regions, people, region_ids=[rid], settings=settings).region(rid)
+        rid: compare(regions, people, region_ids=[rid], settings=for_region(settings, rid)).region(
+            rid
+        )
         for rid in region_ids
     }
     for done, (rid, (path, label, value)) in enumerate(plan, start=1):
@@ -123,7 +125,8 @@ def sensitivity(
             new = _moved(value, factor, path)
             values[side] = float(new)
             spec = f"{rid}.{path}={new}"
-            s = msgspec.structs.replace(settings, overrides=[*settings.overrides, spec])
+            own = for_region(settings, rid)
+            s = msgspec.structs.replace(own, overrides=[*own.overrides, spec])
             r = compare(regions, people, region_ids=[rid], settings=s).region(rid)
             before, after = _headlines(base[rid]), _headlines(r)
             moved[side] = {k: _change(after[k], before[k]) for k in HEADLINES}
@@ -133,6 +136,13 @@ def sensitivity(
     rows += population_sensitivity(regions, people, region_ids, settings, base, progress, len(plan))
     rows.sort(key=lambda r: (-r.largest, r.region, r.parameter))
     return rows
+
+
+def for_region(settings: PlanSettings, rid: str) -> PlanSettings:
+    """The settings for a run over one region: the user's --set for that region (or for
+    every region, `*`), without those naming the others."""
+    own = [o for o in settings.overrides if o.split(".", 1)[0].strip() in (rid, "*")]
+    return msgspec.structs.replace(settings, overrides=own)
 
 
 def _row(

@@ -38,6 +38,8 @@ from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
 from jiuzhu.core.services.cases import insert_case, open_case_of
 from jiuzhu.core.services.people import person_facts
+from jiuzhu.core.services.scoped import scoped_area_rows
+from jiuzhu.core.services.search import DEFAULT_LIMIT, page
 from jiuzhu.core.storage.tables import assessments, case_events, cases, entitlements, persons
 from jiuzhu.core.times import local_date
 
@@ -717,6 +719,85 @@ def department_tasks(
     with svc.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
+
+
+class ApplicationSummary(msgspec.Struct, kw_only=True):
+    """One application in a list (the full view, with tasks and form, is read by receipt)."""
+
+    receipt: str
+    region_id: str
+    case_id: int
+    person_id: int
+    area_code: str
+    status: str  # pending / decided
+    accepted_at: datetime
+    accepted_by: str
+    decided_at: datetime | None
+    policies: list[str]
+    departments: list[str]  # departments with a task on it (verification included)
+
+
+def list_applications(
+    svc: Services,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    department: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[ApplicationSummary], str | None]:
+    """Applications in the actor's scope (the core's scoped query), oldest first, one page;
+    ``department`` keeps those with a task for that department."""
+    query = scoped_area_rows(svc, actor, applications, "application.read")
+    if status is not None:
+        if status not in (PENDING, DECIDED):
+            raise Invalid("status", f"应为 {PENDING}、{DECIDED} 之一")
+        query = query.where(applications.c.status == status)
+    if department is not None:
+        query = query.where(
+            select(application_tasks.c.id)
+            .where(
+                application_tasks.c.application_id == applications.c.id,
+                application_tasks.c.department == department,
+            )
+            .exists()
+        )
+    filters = {"status": status, "department": department}
+    rows, nxt = page(svc, query, applications.c.id, filters, limit, cursor)
+    ids = [int(r["id"]) for r in rows]
+    policies: dict[int, list[str]] = {i: [] for i in ids}
+    departments: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        with svc.engine.connect() as conn:
+            for aid, code in conn.execute(
+                select(application_policies.c.application_id, application_policies.c.policy_code)
+                .where(application_policies.c.application_id.in_(ids))
+                .order_by(application_policies.c.application_id, application_policies.c.policy_code)
+            ):
+                policies[int(aid)].append(str(code))
+            for aid, dept in conn.execute(
+                select(application_tasks.c.application_id, application_tasks.c.department)
+                .where(application_tasks.c.application_id.in_(ids))
+                .order_by(application_tasks.c.application_id, application_tasks.c.id)
+            ):
+                departments[int(aid)].append(str(dept))
+    items = [
+        ApplicationSummary(
+            receipt=r["receipt"],
+            region_id=r["region_id"],
+            case_id=r["case_id"],
+            person_id=r["person_id"],
+            area_code=r["area_code"],
+            status=r["status"],
+            accepted_at=r["accepted_at"],
+            accepted_by=r["accepted_by"],
+            decided_at=r["decided_at"],
+            policies=policies[int(r["id"])],
+            departments=departments[int(r["id"])],
+        )
+        for r in rows
+    ]
+    return items, nxt
 
 
 # --- decide ---------------------------------------------------------------------------------

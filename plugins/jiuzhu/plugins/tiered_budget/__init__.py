@@ -20,13 +20,22 @@ import numpy.typing as npt
 from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.catalogue import Item
 from jiuzhu.core.dated import in_force
-from jiuzhu.core.entitlement import Bucket, Kind, Period, Shortfall, Unit, amount_text, item_cost
+from jiuzhu.core.entitlement import (
+    Bucket,
+    Kind,
+    Period,
+    ReviewInterval,
+    Shortfall,
+    Unit,
+    amount_text,
+    item_cost,
+)
 from jiuzhu.core.facts import Population
 from jiuzhu.core.rules import Allocation, BoolArray, IntArray
 
-from .scheme import BudgetScheme, SchemeVersion, Tier
+from .scheme import BudgetScheme, SchemeVersion, StageReview, Tier
 
-__all__ = ["BudgetScheme", "SchemeVersion", "Tier", "TieredBudget", "version_for"]
+__all__ = ["BudgetScheme", "SchemeVersion", "StageReview", "Tier", "TieredBudget", "version_for"]
 
 
 def opens_text(tier: Tier, prev: Tier | None, index: int) -> str:
@@ -78,6 +87,12 @@ class TieredBudget:
 
     def review_stages(self) -> list[int]:
         return [t for t, tier in enumerate(self.tiers) if t > 0 and tier.opens == "review"]
+
+    def review_interval(self) -> ReviewInterval | None:
+        stage = self.version.stage_review
+        if stage is None:
+            return None
+        return ReviewInterval(stage.min_interval_days, stage.illustrative, stage.source)
 
     def cost(self, item: Item, quantity: int, amount_fen: int) -> int:
         return item_cost(self.unit, item, quantity, amount_fen)

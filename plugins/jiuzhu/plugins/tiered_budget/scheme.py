@@ -40,6 +40,22 @@ class Tier(Base, frozen=True, kw_only=True):
             raise ValueError(f"tier {self.name}: min_previous_used_percent must be 1..100")
 
 
+class StageReview(Base, frozen=True, kw_only=True):
+    """When a stage review (a review visit or a re-assessment) counts towards opening the
+    next tier: at least ``min_interval_days`` after the grant and after the previous
+    counted review, so a stage cannot be skipped by two reviews in a minute."""
+
+    min_interval_days: int
+    source: str = ""  # where the interval comes from, if sourced
+    illustrative: bool = False  # the interval was filled in
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_interval_days <= 366:
+            raise ValueError("stage_review.min_interval_days must be 1..366")
+        if not self.source and not self.illustrative:
+            raise ValueError("stage_review: name a source or mark it illustrative = true")
+
+
 class SchemeVersion(Base, frozen=True, kw_only=True):
     """The entitlement in force from one date: the amount and its tiers."""
 
@@ -51,6 +67,7 @@ class SchemeVersion(Base, frozen=True, kw_only=True):
     who: Criteria | None = None  # who this version is for (absent: anyone)
     source: str = ""  # where the amount and shares come from
     illustrative: bool = False  # true: filled in, not from a source
+    stage_review: StageReview | None = None  # required when a tier opens after a review
 
     def __post_init__(self) -> None:
         if (self.amount is None) == (self.annual_fen is None):
@@ -66,6 +83,11 @@ class SchemeVersion(Base, frozen=True, kw_only=True):
             raise ValueError(f"tier shares must sum to 100%, got {shares} = {total}%")
         if self.tiers[0].opens != "grant":
             raise ValueError("the first tier must open at grant")
+        if self.stage_review is None and any(t.opens == "review" for t in self.tiers):
+            raise ValueError(
+                "a tier opens after a stage review: give [versions.stage_review] "
+                "min_interval_days (the least number of days between counted reviews)"
+            )
 
     @property
     def total(self) -> int:

@@ -22,7 +22,16 @@ from jiuzhu.core.base import Base
 from jiuzhu.core.catalogue import Item
 from jiuzhu.core.conditions import Criteria
 from jiuzhu.core.dated import in_force
-from jiuzhu.core.entitlement import Bucket, Kind, Period, Shortfall, Unit, amount_text, item_cost
+from jiuzhu.core.entitlement import (
+    Bucket,
+    Kind,
+    Period,
+    ReviewInterval,
+    Shortfall,
+    Unit,
+    amount_text,
+    item_cost,
+)
 from jiuzhu.core.facts import Population
 from jiuzhu.core.rules import Allocation, BoolArray, IntArray
 
@@ -102,6 +111,9 @@ class TimeFloor:
 
     def review_stages(self) -> list[int]:
         return []
+
+    def review_interval(self) -> ReviewInterval | None:
+        return None
 
     def cost(self, item: Item, quantity: int, amount_fen: int) -> int:
         return item_cost(self.unit, item, quantity, amount_fen)

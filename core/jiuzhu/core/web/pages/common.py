@@ -32,6 +32,7 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     user = session_user(request, svc)
     if user is None:
         raise SignInRequired("sign in first")
+    request.scope["state"]["user"] = user.username  # for the request log (web/logs.py)
     return user.actor()
 
 

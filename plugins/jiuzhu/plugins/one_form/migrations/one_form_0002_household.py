@@ -2,7 +2,7 @@
 
 Revision ID: one_form_0002
 Revises: one_form_0001
-Depends on: 0003_core_model (households.head_person_id, persons.relation)
+Depends on: 0004_core_model (households.head_person_id, persons.relation)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 revision = "one_form_0002"
 down_revision = "one_form_0001"
 branch_labels = None
-depends_on = "0003_core_model"
+depends_on = "0004_core_model"
 
 
 def upgrade() -> None:

@@ -15,8 +15,8 @@ group sessions, provider standing
 - providers: light_label, blocks_dispatch (the first release's "red" blocked dispatch).
 - group_sessions, session_attendees.
 
-Revision ID: 0003_core_model
-Revises: 0002_privacy
+Revision ID: 0004_core_model
+Revises: 0003_api_idempotency
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from alembic import op
 
 import jiuzhu.core.storage.types
 
-revision = "0003_core_model"
-down_revision = "0002_privacy"
+revision = "0004_core_model"
+down_revision = "0003_api_idempotency"
 branch_labels = None
 depends_on = None
 
@@ -282,6 +282,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     raise NotImplementedError(
-        "0003_core_model changes what entitlements and deliveries are; restore a backup "
+        "0004_core_model changes what entitlements and deliveries are; restore a backup "
         "taken before `jiuzhu db upgrade` instead of downgrading"
     )

@@ -65,3 +65,37 @@ def test_a_group_session_through_the_api(api, regions: Regions, clock):
     assert [s["id"] for s in api.get(admin, "/api/sessions").json()] == [sid]
     stats = api.get(admin, "/api/stats", params={"group_by": "item"}).json()
     assert stats["total"]["person_times"] == 1 and stats["total"]["hours"] == 1.5
+
+
+def test_a_household_through_the_api(api, regions: Regions):
+    admin = api.user("admin-h", "admin", "changji")
+    area = "652301001001"
+    head, cid = granted_case(api, admin, "changji", area)
+    r = api.post(
+        admin,
+        "/api/households",
+        {"area_code": area, "address": "幸福路1号", "head_person_id": head},
+    )
+    assert r.status_code == 201, r.text
+    hid = r.json()["id"]
+    assert r.headers["Location"] == f"/api/households/{hid}" and r.json()["head_person_id"] == head
+    spouse, _ = granted_case(api, admin, "changji", area)
+    r = api.post(admin, f"/api/households/{hid}/members", {"person_id": spouse, "relation": "配偶"})
+    assert r.status_code == 200 and r.json()["size"] == 2, r.text
+    r = api.post(admin, f"/api/households/{hid}/members", {"person_id": spouse, "relation": "户主"})
+    assert r.status_code == 409 and r.json()["rule"] == "household.head"
+    r = api.post(admin, f"/api/households/{hid}/members", {"person_id": spouse, "relation": "x"})
+    assert r.status_code == 422 and r.json()["field"] == "relation"
+    file = api.get(admin, f"/api/households/{hid}").json()
+    assert [(m["person"]["id"], m["relation"]) for m in file["members"]] == [
+        (head, "户主"),
+        (spouse, "配偶"),
+    ]
+    assert file["members"][0]["case"]["id"] == cid and file["totals"]["person_times"] == 0
+    assert [s["key"] for s in file["sections"]] == ["one_form.applications"]
+    assert api.get(admin, f"/api/persons/{spouse}").json()["household_id"] == hid
+    r = api.post(admin, f"/api/households/{hid}/members/{spouse}/remove")
+    assert r.status_code == 200 and r.json()["size"] == 1
+    other = api.user("officer-h", "officer", "changji", "652302")
+    assert api.get(other, f"/api/households/{hid}").status_code == 404
+    assert api.get(admin, "/api/households/999").status_code == 404

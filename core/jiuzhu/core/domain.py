@@ -36,6 +36,19 @@ class Row(msgspec.Struct, frozen=True, kw_only=True):
     """Domain records read from storage (extra columns are ignored, not errors)."""
 
 
+# relation to the household head (与户主关系); the first is the head
+RELATIONS: tuple[str, ...] = (
+    "户主",
+    "配偶",
+    "子女",
+    "父母",
+    "兄弟姐妹",
+    "孙子女",
+    "祖父母",
+    "其他",
+)
+
+
 class Household(Row, frozen=True, kw_only=True):
     """一户一档: a household and its members (persons.household_id, persons.relation)."""
 

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import idcard
 from ..access import Actor, check_scope, in_scope
-from ..base import Invalid, NotFound, Refused
-from ..domain import NewPerson, Person
+from ..base import Invalid, Refused
+from ..domain import RELATIONS, NewPerson, Person
 from ..facts import COVERAGE, DISABILITY_TYPES, GROUPS, PersonFacts, age_on
-from ..storage.tables import households, persons
+from ..storage.tables import persons
 from ..times import local_date
 from . import Services, fetch_one, plain
 
@@ -66,6 +66,10 @@ def validate_new_person(svc: Services, data: NewPerson) -> str:
         raise Invalid("disability_type", "填写残疾类别时须同时填写残疾等级（1–4级）")
     if data.hukou_area_code and not is_division_code(data.hukou_area_code):
         raise Invalid("hukou_area_code", "户籍地应为6至12位数字的行政区划代码（可为外省）")
+    if data.relation and data.relation not in RELATIONS:
+        raise Invalid("relation", f"与户主关系应为 {'、'.join(RELATIONS)} 之一")
+    if data.relation and data.household_id is None:
+        raise Invalid("relation", "填写与户主关系时须同时指定所在户（household_id）")
     if not 1 <= data.household_size <= 100:
         raise Invalid("household_size", "家庭人口应为1至100")
     if not 0 <= data.income_per_capita_fen <= 10**12:
@@ -83,21 +87,22 @@ def create_person(svc: Services, actor: Actor, data: NewPerson) -> Person:
     number = validate_new_person(svc, data)
     region = svc.region(data.region_id)
     check_scope(actor, region.info, "area", data.area_code, data.region_id, data.area_code)
+    from .households import join_new_member
+
     values = msgspec.to_builtins(data)
-    values.update(id_number=number, birth_date=idcard.birth_date(number), created_at=svc.now())
+    values.update(
+        id_number=number,
+        birth_date=idcard.birth_date(number),
+        created_at=svc.now(),
+        household_id=None,  # joins below, through the household's rules
+        relation="",
+    )
     try:
         with svc.transaction() as conn:
-            if data.household_id is not None:
-                try:
-                    home = fetch_one(
-                        conn, households, "household", data.household_id, id=data.household_id
-                    )
-                except NotFound:
-                    raise Invalid("household_id", f"户 {data.household_id} 不存在") from None
-                if home["region_id"] != data.region_id:
-                    raise Invalid("household_id", f"户 {data.household_id} 不属于本地区")
             pid = conn.execute(persons.insert().values(**values)).inserted_primary_key
             assert pid is not None
+            if data.household_id is not None:
+                join_new_member(svc, conn, actor, data.household_id, int(pid[0]), data.relation)
             row = fetch_one(conn, persons, "person", pid[0], id=pid[0])
     except IntegrityError:
         raise duplicate(svc, actor, data.region_id, number) from None

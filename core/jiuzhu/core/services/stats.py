@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, String, and_, case, func, select
 from ..access import Actor, area_subtree
 from ..base import Invalid
 from ..plugins import PluginError
+from ..regions import Region
 from ..storage.tables import cases, deliveries, ledger, orders, persons, providers
 from ..times import SHANGHAI, local_date
 from . import Services
@@ -143,12 +144,7 @@ def statistics(
         amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
         money = {str(k): int(v) for k, v in conn.execute(mq).all()}
         names = _labels(conn, group_by, region)
-    try:
-        source_names: dict[str, str] = dict(
-            getattr(svc.regions.funding_rule(region, local_date(svc.now())), "source_names", {})
-        )
-    except (PluginError, LookupError):
-        source_names = {}
+    source_names = funding_source_names(svc, region)
     for code in money:
         source_names.setdefault(code, code)
     keys = {str(r[0]) for r in rows} | set(amounts)
@@ -166,6 +162,16 @@ def statistics(
         funding={code: money.get(code, 0) for code in source_names},
         funding_names=source_names,
     )
+
+
+def funding_source_names(svc: Services, region: Region) -> dict[str, str]:
+    """Source code -> name, as the region's funding rule in force today gives them ({}
+    when its plugin names none)."""
+    try:
+        rule = svc.regions.funding_rule(region, local_date(svc.now()))
+    except (PluginError, LookupError):
+        return {}
+    return dict(getattr(rule, "source_names", {}))
 
 
 def _row(key: str, label: str, r: Any, amount: int) -> StatRow:

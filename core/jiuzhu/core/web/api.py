@@ -32,6 +32,7 @@ from ..domain import (
     Delivery,
     Entitlement,
     GroupSession,
+    Household,
     NewPerson,
     Order,
     Person,
@@ -55,6 +56,7 @@ from ..services import (
     cases,
     entitlements,
     fetch_one,
+    households,
     orders,
     people,
     providers,
@@ -229,6 +231,68 @@ def list_persons(
 @route("GET", "/persons/{person_id:int}", summary="Read a person (服务对象)", tag="persons")
 def read_person(svc: Services, actor: Actor, person_id: int) -> PersonView:
     return shown_person(actor, people.get_person(svc, actor, person_id), local_date(svc.now()))
+
+
+# --- households (一户一档) ---------------------------------------------------------------
+@route(
+    "POST",
+    "/households",
+    summary="Register a household (建户；可指定户主)",
+    tag="households",
+    created=True,
+)
+def create_household(
+    svc: Services,
+    actor: Actor,
+    data: households.NewHousehold,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Household]:
+    home = households.create_household(svc, actor, data)
+    return created(home, f"/api/households/{home.id}")
+
+
+@route(
+    "GET",
+    "/households/{household_id:int}",
+    summary="Read a household file (一户一档)",
+    tag="households",
+)
+def read_household(svc: Services, actor: Actor, household_id: int) -> households.HouseholdFile:
+    """Members (shaped for the caller), their cases, orders, visits, home visits, totals
+    and what plugins add (e.g. one-form applications)."""
+    return households.household_file(svc, actor, household_id)
+
+
+@route(
+    "POST",
+    "/households/{household_id:int}/members",
+    summary="Add, move in or re-relate a member (家庭成员)",
+    tag="households",
+)
+def set_member(
+    svc: Services,
+    actor: Actor,
+    household_id: int,
+    data: households.Member,
+    idempotency_key: IdempotencyKey = None,
+) -> Household:
+    return households.set_member(svc, actor, household_id, data.person_id, data.relation)
+
+
+@route(
+    "POST",
+    "/households/{household_id:int}/members/{person_id:int}/remove",
+    summary="A member leaves the household (迁出)",
+    tag="households",
+)
+def remove_member(
+    svc: Services,
+    actor: Actor,
+    household_id: int,
+    person_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Household:
+    return households.remove_member(svc, actor, household_id, person_id)
 
 
 # --- cases -----------------------------------------------------------------------------
@@ -777,6 +841,10 @@ HANDLERS = [
     create_person,
     list_persons,
     read_person,
+    create_household,
+    read_household,
+    set_member,
+    remove_member,
     open_case,
     list_cases,
     read_case,

@@ -35,6 +35,7 @@ READ_ERRORS = (400, 401, 403, 404, 422)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
 TAGS = [
     Tag(name="persons", description="服务对象（人员）：登记、查询"),
+    Tag(name="households", description="户（一户一档）：建户、成员与关系、户档案"),
     Tag(name="cases", description="案件（一人一档）：立案、评估、额度、走访、退出"),
     Tag(name="orders", description="工单：点单、派单、接单、签到、签退、评价、取消"),
     Tag(name="providers", description="服务机构与社工"),

@@ -23,6 +23,7 @@ from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services.households import MemberView, household_members
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.times import local_date
@@ -215,6 +216,13 @@ def _form_page(
     all_docs: list[str] = []
     for p in schema.policies:
         all_docs += [d for d in p.documents if d not in all_docs]
+    members: list[MemberView] = []
+    hidden = 0
+    if person.household_id is not None and actor.can("case.read"):
+        try:
+            _home, members, hidden = household_members(svc, actor, person.household_id)
+        except NotFound:  # the household is registered outside the actor's area
+            members, hidden = [], 0
     return page(
         request,
         actor,
@@ -236,6 +244,8 @@ def _form_page(
         refusal=refusal,
         checked=checked,
         pending=_pending_receipts(svc, person.id),
+        members=members,
+        hidden_members=hidden,
     )
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from ... import idcard
 from ...access import Actor, person_scope, shown_id, shown_person
 from ...base import Invalid, NotFound, Refused
-from ...domain import CaseStatus, NewPerson, Person
-from ...facts import COVERAGE, GROUPS
+from ...domain import RELATIONS, CaseStatus, NewPerson, Person
+from ...facts import COVERAGE, DISABILITY_TYPES, GROUPS
 from ...services import Services, plain
 from ...services.cases import open_case
+from ...services.households import get_household
 from ...services.people import create_person, find_person, get_person
 from ...storage.tables import cases, persons
 from ...times import local_date
@@ -46,6 +47,7 @@ def person_form_context(svc: Services, actor: Actor) -> dict[str, Any]:
         "areas": areas_for(svc, actor),
         "group_choices": GROUPS,
         "coverage_choices": COVERAGE,
+        "disability_types": DISABILITY_TYPES,
         "sexes": SEXES,
     }
 
@@ -124,7 +126,16 @@ def person_from_form(
     """The NewPerson a registration form describes, and the values to show again."""
     values: dict[str, Any] = {
         k: forms.text(data, k)
-        for k in ("id_number", "name", "sex", "phone", "area_code", "income_per_capita")
+        for k in (
+            "id_number",
+            "name",
+            "sex",
+            "phone",
+            "area_code",
+            "hukou_area_code",
+            "disability_type",
+            "income_per_capita",
+        )
     }
     values["household_size"] = forms.text(data, "household_size")
     values["disability_grade"] = forms.text(data, "disability_grade") or "0"
@@ -144,10 +155,12 @@ def person_from_form(
         id_number=values["id_number"],
         name=values["name"],
         area_code=values["area_code"],
+        hukou_area_code=values["hukou_area_code"],
         sex=values["sex"],
         phone=values["phone"],
         groups=values["groups"],
         disability_grade=grade or 0,
+        disability_type=values["disability_type"],
         major_illness=values["major_illness"],
         chronic_illness=values["chronic_illness"],
         covered_by=values["covered_by"],
@@ -210,6 +223,12 @@ def person_page(
                 select(cases).where(cases.c.person_id == person_id).order_by(cases.c.id)
             ).mappings()
         ]
+    home = None
+    if person.household_id is not None:
+        try:
+            home = get_household(svc, actor, person.household_id)
+        except NotFound:  # registered outside the reader's area: not shown
+            home = None
     audit_request(request, svc, actor, "person.view", person_id=person_id)
     return page(
         request,
@@ -217,10 +236,22 @@ def person_page(
         "person.html",
         person=shown_person(actor, person, local_date(svc.now())),
         area_name=region.info.area_name(person.area_code),
+        hukou_name=_hukou_name(region, person.hukou_area_code),
         files=files,
         has_open=any(f["status"] != CaseStatus.EXITED for f in files),
+        household=home,
+        relations=RELATIONS,
         error="",
     )
+
+
+def _hukou_name(region: Any, code: str) -> str:
+    """The hukou area by name when it is in the region, else its code ("" if none)."""
+    if not code:
+        return ""
+    if code == region.info.code or region.info.area(code) is not None:
+        return str(region.info.area_name(code))
+    return f"{code}（本地区以外）"
 
 
 @litestar.post("/cases", sync_to_thread=True)

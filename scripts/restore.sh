@@ -36,5 +36,5 @@ fi
 pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
     --exit-on-error --dbname="$libpq" "$dump"
 revision=$(psql --no-psqlrc --tuples-only --no-align --dbname="$libpq" \
-    --command="select string_agg(version_num, ', ') from alembic_version")
+    --command="select string_agg(version_num, ', ' order by version_num) from alembic_version")
 echo "restored $dump (schema revision $revision)"

@@ -6,7 +6,9 @@ block's info string may carry tags after the language: `postgres` (runs only aga
 test PostgreSQL database, with JIUZHU_DATABASE_URL pointing at it) and `docker` (needs a
 container engine: the Dockerfile is checked by tests/core/test_dockerfile.py instead) and
 `example` (needs the reader's own files or machines — a roster, a cluster — and is covered
-by the tests of that feature instead).
+by the tests of that feature instead). A block tagged `server` talks to a running server: it
+runs while `jiuzhu serve` is up, with `$JZ` its address and `$TOKEN` a token of the demo's
+Changji administrator, as the page's own setup line tells the reader to set them.
 
 The sandbox is what a reader has after `git clone` and activating a virtual environment:
 the repository's files (tracked and untracked, ignored ones left out) copied to a new
@@ -129,6 +131,8 @@ class Sandbox:
             "PIP_NO_BUILD_ISOLATION": "0",  # i.e. build without isolation (pip's spelling)
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "JIUZHU_PORT": str(self.port),
+            # what the reader types when `users add` / `users passwd` ask for a password
+            "JIUZHU_NEW_PASSWORD": "correct-horse-battery-staple-9",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
 

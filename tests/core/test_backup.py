@@ -17,9 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import URL, make_url
 
 from jiuzhu.core.cli import cli
-from jiuzhu.core.storage.migrate import current_heads, heads, stored
 from jiuzhu.core.storage.tables import metadata
-from jiuzhu.core.testing import plugin_manager
 
 from ..dbsafety import pg_url
 
@@ -84,6 +82,18 @@ def script(name: str, *args: str, url: URL, cwd: Path) -> subprocess.CompletedPr
     )
 
 
+def revisions(url: URL) -> str:
+    """The schema revisions a database is at, as restore.sh prints them."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text("select version_num from alembic_version order by version_num")
+            rows = conn.execute(query).scalars()
+            return ", ".join(rows)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.pg
 def test_backup_and_restore_round_trip(databases: tuple[URL, URL], tmp_path: Path) -> None:
     src, dst = databases
@@ -99,14 +109,7 @@ def test_backup_and_restore_round_trip(databases: tuple[URL, URL], tmp_path: Pat
 
     restored = script("restore.sh", str(dump), url=dst, cwd=tmp_path)
     assert restored.returncode == 0, restored.stderr
-    # what the source was at (Alembic stores a head only when no other stored one needs it)
-    source, pm = create_engine(src), plugin_manager()
-    try:
-        assert current_heads(source, pm) == heads(pm)  # the core's head and each plugin's
-        revisions = ", ".join(stored(source))
-    finally:
-        source.dispose()
-    assert restored.stdout.strip() == f"restored {dump} (schema revision {revisions})"
+    assert restored.stdout.strip() == f"restored {dump} (schema revision {revisions(src)})"
     assert contents(dst) == before
 
     refused = script("restore.sh", str(dump), url=dst, cwd=tmp_path)

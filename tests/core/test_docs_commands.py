@@ -28,7 +28,8 @@ def runnable(tag: str | None) -> dict[str, list[Block]]:
     for b in BLOCKS:
         if b.tags & {"docker", "example"}:
             continue
-        if (tag is None and not b.tags) or (tag is not None and tag in b.tags):
+        where = b.tags - {"server"}  # a server block runs on the database of its run
+        if (tag is None and not where) or (tag is not None and tag in where):
             out.setdefault(b.doc, []).append(b)
     return out
 
@@ -62,6 +63,9 @@ def inputs(box: Sandbox, command: str) -> None:
 
 def run_blocks(box: Sandbox, blocks: list[Block], env: dict[str, str] | None = None) -> None:
     for block in blocks:
+        if "server" in block.tags:
+            run_against_server(box, block, env)
+            continue
         for command in block.commands:
             if command == SUITE:
                 continue  # the suite itself: test_readme_test_command_is_what_ci_runs
@@ -76,6 +80,27 @@ def run_blocks(box: Sandbox, blocks: list[Block], env: dict[str, str] | None = N
             )
             assert done.returncode == 0, shown
             assert "Traceback" not in done.stdout + done.stderr, shown
+
+
+def run_against_server(box: Sandbox, block: Block, env: dict[str, str] | None) -> None:
+    """A `server` block: the reader has a server running and $JZ, $TOKEN set."""
+    made = box.run("jiuzhu tokens create changji-admin --label docs", env)
+    assert made.returncode == 0, made.stderr
+    server_env = {
+        **(env or {}),
+        "JZ": f"http://127.0.0.1:{box.port}",
+        "TOKEN": made.stdout.strip().splitlines()[-1],
+    }
+
+    def commands() -> None:
+        # one script: its lines share variables, as in the reader's shell; any failure fails
+        script = "set -euo pipefail\n" + "\n".join(block.commands)
+        done = box.run(script, server_env)
+        shown = f"{block.where}: the block exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, shown
+        assert "Traceback" not in done.stdout + done.stderr, shown
+
+    box.serve("jiuzhu serve", env, while_up=commands)
 
 
 def test_the_docs_have_commands() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.access import Actor, Role, access_registry
 from jiuzhu.core.plugins import Regions, load_regions, make_plugin_manager
 from jiuzhu.core.services import Services
 from jiuzhu.core.storage import migrate
@@ -109,13 +109,15 @@ def svc(engine: Engine, regions: Regions, clock: Clock) -> Services:
     return Services(engine=engine, regions=regions, clock=clock)
 
 
-def actor_for(regions: Regions, region_id: str, role: Role = Role.ADMIN, **kw: object) -> Actor:
+def actor_for(regions: Regions, region_id: str, role: str = Role.ADMIN, **kw: object) -> Actor:
+    """An actor of ``role`` (any registered role) holding what the plugin manager's registry
+    grants it; region-wide unless ``area_code`` is given."""
     region = regions.get(region_id)
     values: dict[str, object] = {
-        "username": f"{role.value}-{region_id}",
+        "username": f"{role}-{region_id}",
         "role": role,
         "region_id": region_id,
         "area_code": region.info.code,
     }
     values.update(kw)
-    return Actor(**values)  # type: ignore[arg-type]
+    return access_registry(regions.pm).actor(**values)  # type: ignore[arg-type]

@@ -192,6 +192,23 @@ def call_hooks(
         for name, key in (("home", None), ("household", 1)):
             for section in page_sections(svc, officer, name, key):
                 assert section.title and all(isinstance(r, dict) for r in section.rows)
+    if {"jiuzhu_register_roles", "jiuzhu_register_permissions"} & set(hooks):
+        from jiuzhu.core.access import access_registry
+
+        registry = access_registry(pm)
+        roles: list[Any] = []
+        permissions: list[Any] = []
+        if "jiuzhu_register_roles" in hooks:
+            module.jiuzhu_register_roles(register=roles.append)
+        if "jiuzhu_register_permissions" in hooks:
+            module.jiuzhu_register_permissions(register=permissions.append)
+        for role in roles:
+            actor = registry.actor(
+                username="t", role=role.name, region_id="yiliang", area_code="150600"
+            )
+            assert actor.label == role.label and all(actor.can(p) for p in role.permissions)
+        for permission in permissions:
+            assert set(permission.roles) <= registry.holders(permission.name)
     if "jiuzhu_cli_commands" in hooks:
         group = click.Group()
         module.jiuzhu_cli_commands(cli=group)

@@ -12,7 +12,7 @@ from litestar import get
 from litestar.testing import TestClient
 
 from jiuzhu.core import hookimpl
-from jiuzhu.core.access import Actor, Role
+from jiuzhu.core.access import Actor, Role, access_registry
 from jiuzhu.core.base import Base
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import load_regions, make_plugin_manager
@@ -331,7 +331,9 @@ def test_jiuzhu_page_sections_reach_the_home_page(engine):
 
     regs = load_regions(manager_with(jiuzhu_page_sections=jiuzhu_page_sections))
     svc = Services(engine=engine, regions=regs)
-    actor = Actor(username="甲", role=Role.OFFICER, region_id="ordos", area_code="150600")
+    actor = access_registry(regs.pm).actor(
+        username="甲", role=Role.OFFICER, region_id="ordos", area_code="150600"
+    )
     found = page_sections(svc, actor, "home")
     assert [s.key for s in found] == ["hello"] and found[0].rows == [{"who": "甲"}]
     assert page_sections(svc, actor, "household", 1)[-1].key != "hello"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 
 import tests.fixtures.all_hooks as all_hooks
 from jiuzhu.core.access import Actor, Role
-from jiuzhu.core.base import ConfigError
+from jiuzhu.core.base import ConfigError, Invalid, Refused
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import Regions, load_region_dir, load_regions, make_plugin_manager
 from jiuzhu.core.services import Services
@@ -125,6 +126,57 @@ def test_hook_jiuzhu_register_instruments(fx: Regions) -> None:
     provided = instruments(fx.pm)
     assert {"fixture_scale", "gbt42195"} <= set(provided)
     assert [lv.name for lv in provided["fixture_scale"].levels] == ["需照护", "无需照护"]
+
+
+def test_hook_jiuzhu_register_roles(engine: Engine, fx: Regions) -> None:
+    from jiuzhu.core.access import access_registry
+
+    registry = access_registry(fx.pm)
+    assert registry.role("fixture_inspector").label == "夹具巡查员"
+    assert "approver" in registry.roles  # the one-form's, registered the same way
+    inspector = registry.actor(
+        username="t", role="fixture_inspector", region_id="fixtureland", area_code="150699"
+    )
+    assert inspector.can("stats.read") and inspector.can("fixture.inspect")
+    assert not inspector.can("case.read") and inspector.label == "夹具巡查员"
+    svc = Services(engine=engine, regions=fx)
+    user = add_user(
+        svc, "fx-inspector", "horse-battery-staple-47", "fixture_inspector", "fixtureland", "150699"
+    )
+    assert user.actor(registry).can("fixture.inspect")
+    with pytest.raises(Invalid, match="fixture_inspector"):
+        add_user(svc, "fx-x", "horse-battery-staple-47", "inspector", "fixtureland", "150699")
+
+
+def test_hook_jiuzhu_register_permissions(fx: Regions) -> None:
+    from jiuzhu.core.access import Permission, RoleDef, access_registry, build_registry
+
+    registry = access_registry(fx.pm)
+    assert registry.holders("fixture.inspect") == {"fixture_inspector", "officer", "system"}
+    officer = registry.actor(username="t", role="officer", region_id="r", area_code="1")
+    officer.require("fixture.inspect")
+    clerk = registry.actor(username="t", role="clerk", region_id="r", area_code="1")
+    with pytest.raises(Refused, match=r"fixture\.inspect"):
+        clerk.require("fixture.inspect")
+    # what a plugin cannot do: take a name twice, grant to a role nobody registered
+    role = RoleDef(name="r1", label="一")
+
+    def roles(register: Any) -> None:
+        register(role)
+
+    def twice(register: Any) -> None:
+        register(Permission(name="p", description="d"))
+        register(Permission(name="p", description="d"))
+
+    def stranger(register: Any) -> None:
+        register(Permission(name="q", description="d", roles=("nobody",)))
+
+    with pytest.raises(ValueError, match="two plugins register a role 'r1'"):
+        build_registry([("a", roles), ("b", roles)], [])
+    with pytest.raises(ValueError, match="two plugins register a permission 'p'"):
+        build_registry([("a", roles)], [("x", twice)])
+    with pytest.raises(ValueError, match=r"unknown roles \['nobody'\]"):
+        build_registry([("a", roles)], [("x", stranger)])
 
 
 def test_hook_jiuzhu_migrations(fx: Regions, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from jiuzhu.core.access import Actor, Role
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
 from jiuzhu.plugins.one_form.config import PolicyList
+from jiuzhu.plugins.one_form.roles import APPROVER
 from tests.conftest import actor_for
 
 SAMPLE = {"text": "已填写", "int": 2, "money": 150000, "bool": True, "date": "2025-01-01"}
@@ -40,7 +41,7 @@ def all_documents(region: Region, policies: list[str]) -> list[str]:
 
 def approver(regions: Regions, region_id: str, department: str) -> Actor:
     return actor_for(
-        regions, region_id, Role.APPROVER, department=department, username=f"审批-{department}"
+        regions, region_id, APPROVER, department=department, username=f"审批-{department}"
     )
 
 

@@ -1,8 +1,12 @@
 """Who may do what, where, and what they see. Default deny; scope is a region and an area subtree.
 
 Every door (API, pages, CLI) builds an Actor and the services check it here, once:
-- `PERMISSIONS`: which role holds which permission (docs/security.md shows the table; a test
-  keeps the two equal).
+- the registry of roles and permissions (`access_registry(pm)`): the core's own
+  (`CORE_ROLES`, `CORE_PERMISSIONS`) and those plugins register through
+  `jiuzhu_register_roles` and `jiuzhu_register_permissions` (datasette's
+  `register_permissions` is the model). An Actor carries its role's permissions, computed
+  when it is built from the user and the registry (docs/security.md shows the table of the
+  built-in ones; a test keeps the two equal).
 - the scoped-query helpers `case_scope`, `person_scope`, `order_scope`: SQL conditions that
   every list and every single read of those records goes through, for pages, API and exports.
 - the shaping functions `shown_id`, `shown_text`, `shown_values` and `shown_person`: the one
@@ -13,12 +17,15 @@ Every door (API, pages, CLI) builds an Actor and the services check it here, onc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+import pluggy
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from . import idcard
@@ -29,12 +36,17 @@ from .region import RegionInfo
 from .storage.tables import cases, orders, persons
 from .times import local_date, utcnow
 
+if TYPE_CHECKING:
+    from .regions import Region
+
 
 class Role(StrEnum):
+    """The core's roles. Plugins register more through ``jiuzhu_register_roles`` (the
+    one-form's 部门审批 ``approver``); an actor's role is any registered name."""
+
     ADMIN = "admin"  # 系统管理员
     OFFICER = "officer"  # 民政干部
     CLERK = "clerk"  # 前台受理
-    APPROVER = "approver"  # 部门审批
     PROVIDER_ADMIN = "provider_admin"  # 服务机构管理员
     WORKER = "worker"  # 社工
     SUPERVISOR = "supervisor"  # 监管
@@ -43,87 +55,336 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return CORE_ROLES[self].label
 
 
-ROLE_LABELS = {
-    Role.ADMIN: "系统管理员",
-    Role.OFFICER: "民政干部",
-    Role.CLERK: "前台受理员",
-    Role.APPROVER: "部门审批员",
-    Role.PROVIDER_ADMIN: "服务机构管理员",
-    Role.WORKER: "社工",
-    Role.SUPERVISOR: "监管人员",
-    Role.EVALUATOR: "评估人员（只读）",
-    Role.SYSTEM: "系统",
+class View(StrEnum):
+    """How much of a person a role sees."""
+
+    FULL = "full"  # everything, the full ID number and birth date (id.full)
+    MASKED = "masked"  # the file, the ID masked, age instead of the birth date
+    WORK = "work"  # what a service visit needs: name, sex, contact, area, address
+    NONE = "none"
+
+
+VIEW_RANK = {View.NONE: 0, View.WORK: 1, View.MASKED: 2, View.FULL: 3}
+
+
+# --- the registry of roles and permissions -----------------------------------------------
+@dataclass(frozen=True)
+class RoleDef:
+    """A role, registered by the core or a plugin (``jiuzhu_register_roles``)."""
+
+    name: str  # stored on user accounts, e.g. "approver"
+    label: str  # for people, e.g. "部门审批员"
+    # accounts must name their area when created (a missing --area never silently means
+    # "the whole region"); admins and evaluators work region-wide
+    area_bound: bool = True
+    # permissions registered by others that this role also holds (a plugin's role may hold
+    # core permissions this way)
+    permissions: tuple[str, ...] = ()
+    # the role's accounts belong to one of the region's departments (these, by code)
+    departments: Callable[[Region], Collection[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission, registered by the core or a plugin (``jiuzhu_register_permissions``);
+    the system role holds every permission."""
+
+    name: str  # e.g. "application.accept"
+    description: str  # what it allows, for people (docs/security.md)
+    roles: tuple[str, ...] = ()  # the roles that hold it
+    # holders see persons at least this much (the strongest view of a role's permissions
+    # is its view; see VIEW_FIELDS)
+    person_view: View | None = None
+
+
+@dataclass(frozen=True)
+class AccessRegistry:
+    """The roles and permissions of one plugin manager (the core's own and every
+    plugin's), and what each role holds."""
+
+    roles: Mapping[str, RoleDef]
+    permissions: Mapping[str, Permission]
+    grants: Mapping[str, frozenset[str]]  # role -> the permissions it holds
+
+    def role(self, name: str) -> RoleDef:
+        """The registered role; KeyError naming the known ones."""
+        try:
+            return self.roles[name]
+        except KeyError:
+            known = ", ".join(r for r in self.roles if r != Role.SYSTEM)
+            raise KeyError(f"unknown role {name!r}; known: {known}") from None
+
+    def holders(self, permission: str) -> frozenset[str]:
+        """The roles holding ``permission`` (the system role among them)."""
+        return frozenset(r for r, held in self.grants.items() if permission in held)
+
+    def view(self, role: str) -> View:
+        """How much of a person the role sees: the strongest view its permissions give."""
+        if role == Role.SYSTEM:
+            return View.FULL
+        best = View.NONE
+        for name in self.grants.get(role, frozenset()):
+            view = self.permissions[name].person_view
+            if view is not None and VIEW_RANK[view] > VIEW_RANK[best]:
+                best = view
+        return best
+
+    def actor(
+        self,
+        *,
+        username: str,
+        role: str,
+        region_id: str,
+        area_code: str,
+        provider_id: int | None = None,
+        worker_id: int | None = None,
+        department: str = "",
+        user_id: int | None = None,
+    ) -> Actor:
+        """An actor carrying its role's permissions, label and view of persons."""
+        return Actor(
+            username=username,
+            role=role,
+            region_id=region_id,
+            area_code=area_code,
+            provider_id=provider_id,
+            worker_id=worker_id,
+            department=department,
+            user_id=user_id,
+            permissions=self.grants.get(role, frozenset()),
+            role_label=self.role(role).label if role in self.roles else role,
+            person_view=self.view(role),
+        )
+
+
+def _register_core_roles(register: Callable[[RoleDef], None]) -> None:
+    for role in CORE_ROLES.values():
+        register(role)
+
+
+def _register_core_permissions(register: Callable[[Permission], None]) -> None:
+    for permission in CORE_PERMISSIONS:
+        register(permission)
+
+
+def build_registry(
+    role_sources: list[tuple[str, Callable[[Callable[[RoleDef], None]], None]]],
+    permission_sources: list[tuple[str, Callable[[Callable[[Permission], None]], None]]],
+) -> AccessRegistry:
+    """Collect roles, then permissions, from (owner, function) pairs; a name registered
+    twice, a permission for an unknown role or a role holding an unknown permission is an
+    error naming the owners (a ValueError)."""
+    roles: dict[str, RoleDef] = {}
+    owner: dict[str, str] = {}
+    for who, source in role_sources:
+
+        def add_role(role: RoleDef, _who: str = who) -> None:
+            if not isinstance(role, RoleDef):
+                raise ValueError(f"{_who} registered {role!r}, not a jiuzhu.core.access.RoleDef")
+            if role.name in roles:
+                raise ValueError(
+                    f"two plugins register a role '{role.name}': {owner[role.name]} and {_who}"
+                )
+            roles[role.name], owner[role.name] = role, _who
+
+        source(add_role)
+    permissions: dict[str, Permission] = {}
+    for pwho, psource in permission_sources:
+
+        def add_permission(permission: Permission, _who: str = pwho) -> None:
+            if not isinstance(permission, Permission):
+                raise ValueError(
+                    f"{_who} registered {permission!r}, not a jiuzhu.core.access.Permission"
+                )
+            key = f"permission {permission.name}"
+            if permission.name in permissions:
+                raise ValueError(
+                    f"two plugins register a permission '{permission.name}': "
+                    f"{owner[key]} and {_who}"
+                )
+            unknown = [r for r in permission.roles if r not in roles]
+            if unknown:
+                raise ValueError(
+                    f"{_who}: permission '{permission.name}' names unknown roles {unknown}"
+                )
+            permissions[permission.name], owner[key] = permission, _who
+
+        psource(add_permission)
+    grants: dict[str, set[str]] = {name: set() for name in roles}
+    for permission in permissions.values():
+        for holder in permission.roles:
+            grants[holder].add(permission.name)
+    for defined in roles.values():
+        missing = [p for p in defined.permissions if p not in permissions]
+        if missing:
+            raise ValueError(
+                f"{owner[defined.name]}: role '{defined.name}' holds unknown permissions {missing}"
+            )
+        grants[defined.name].update(defined.permissions)
+    if Role.SYSTEM in grants:
+        grants[Role.SYSTEM] = set(permissions)
+    return AccessRegistry(
+        roles=roles,
+        permissions=permissions,
+        grants={r: frozenset(held) for r, held in grants.items()},
+    )
+
+
+def access_registry(pm: pluggy.PluginManager) -> AccessRegistry:
+    """The registry of a plugin manager: the core's roles and permissions and those its
+    plugins register (``jiuzhu_register_roles``, ``jiuzhu_register_permissions``), built
+    once per manager."""
+    known: AccessRegistry | None = getattr(pm, "jiuzhu_access", None)
+    if known is not None:
+        return known
+    role_sources: list[tuple[str, Any]] = [("jiuzhu.core", _register_core_roles)]
+    permission_sources: list[tuple[str, Any]] = [("jiuzhu.core", _register_core_permissions)]
+    for impl in reversed(pm.hook.jiuzhu_register_roles.get_hookimpls()):
+        role_sources.append((f"plugin '{impl.plugin_name}'", impl.function))
+    for impl in reversed(pm.hook.jiuzhu_register_permissions.get_hookimpls()):
+        permission_sources.append((f"plugin '{impl.plugin_name}'", impl.function))
+    try:
+        registry = build_registry(role_sources, permission_sources)
+    except ValueError as exc:
+        from .plugins import PluginError
+
+        raise PluginError(str(exc)) from exc
+    pm.jiuzhu_access = registry  # type: ignore[attr-defined]
+    return registry
+
+
+@cache
+def core_registry() -> AccessRegistry:
+    """The core's roles and permissions alone: what an Actor built without a registry
+    holds (plugins' permissions need ``access_registry(pm).actor(...)``)."""
+    return build_registry(
+        [("jiuzhu.core", _register_core_roles)], [("jiuzhu.core", _register_core_permissions)]
+    )
+
+
+CORE_ROLES: dict[str, RoleDef] = {
+    r.name: r
+    for r in (
+        RoleDef(name=Role.ADMIN, label="系统管理员", area_bound=False),
+        RoleDef(name=Role.OFFICER, label="民政干部"),
+        RoleDef(name=Role.CLERK, label="前台受理员"),
+        RoleDef(name=Role.PROVIDER_ADMIN, label="服务机构管理员"),
+        RoleDef(name=Role.WORKER, label="社工"),
+        RoleDef(name=Role.SUPERVISOR, label="监管人员"),
+        RoleDef(name=Role.EVALUATOR, label="评估人员（只读）", area_bound=False),
+        RoleDef(name=Role.SYSTEM, label="系统", area_bound=False),
+    )
 }
 
-# Accounts that must name their area explicitly when created: a missing --area never
-# silently means "the whole region" for them. Admins and evaluators work region-wide.
-AREA_BOUND = frozenset(
-    {
-        Role.OFFICER,
-        Role.CLERK,
-        Role.APPROVER,
-        Role.PROVIDER_ADMIN,
-        Role.WORKER,
-        Role.SUPERVISOR,
-    }
+_STAFF = (Role.ADMIN, Role.OFFICER, Role.CLERK)
+# the core's permissions (least privilege: docs/security.md explains each row)
+CORE_PERMISSIONS: tuple[Permission, ...] = (
+    Permission(
+        name="case.read",
+        description="whole case files (一人一档): assessments, health, disability, income, history",
+        roles=(*_STAFF, Role.SUPERVISOR),
+        person_view=View.MASKED,
+    ),
+    Permission(name="case.write", description="register people, open and exit cases", roles=_STAFF),
+    Permission(name="assess", description="record assessments", roles=(Role.ADMIN, Role.OFFICER)),
+    Permission(
+        name="grant", description="decide eligibility and grant", roles=(Role.ADMIN, Role.OFFICER)
+    ),
+    Permission(
+        name="order.read",
+        description="orders: case readers those of their area, provider staff their provider's",
+        roles=(*_STAFF, Role.SUPERVISOR, Role.PROVIDER_ADMIN, Role.WORKER),
+        person_view=View.WORK,
+    ),
+    Permission(name="order.place", description="place orders", roles=_STAFF),
+    Permission(
+        name="order.dispatch",
+        description="dispatch and escalate orders",
+        roles=(Role.ADMIN, Role.OFFICER),
+    ),
+    Permission(
+        name="order.work",
+        description="accept, check in and out, close early",
+        roles=(Role.WORKER, Role.PROVIDER_ADMIN, Role.ADMIN),
+    ),
+    Permission(name="order.cancel", description="cancel orders", roles=_STAFF),
+    Permission(name="order.rate", description="record a rating", roles=(Role.ADMIN, Role.OFFICER)),
+    Permission(
+        name="visit",
+        description="return visits, stage reviews, home visits, supervision, surveys",
+        roles=(Role.ADMIN, Role.OFFICER, Role.SUPERVISOR),
+    ),
+    Permission(
+        name="provider.read",
+        description="providers and their workers",
+        roles=(
+            *_STAFF,
+            Role.SUPERVISOR,
+            Role.EVALUATOR,
+            Role.PROVIDER_ADMIN,
+            Role.WORKER,
+        ),
+    ),
+    Permission(name="provider.write", description="register providers", roles=(Role.ADMIN,)),
+    Permission(
+        name="session.run",
+        description="plan group sessions and check attendees in (小组工作 / 主题活动)",
+        roles=(Role.ADMIN, Role.OFFICER, Role.WORKER, Role.PROVIDER_ADMIN),
+    ),
+    Permission(
+        name="stats.read",
+        description="statistics and period closing",
+        roles=(Role.ADMIN, Role.OFFICER, Role.SUPERVISOR, Role.EVALUATOR),
+    ),
+    Permission(
+        name="id.full",
+        description="the full ID number and birth date",
+        roles=_STAFF,
+        person_view=View.FULL,
+    ),
+    Permission(name="users.manage", description="user accounts", roles=(Role.ADMIN,)),
 )
-
-_STAFF = {Role.ADMIN, Role.OFFICER, Role.CLERK, Role.SYSTEM}
-
-# permission -> roles holding it (least privilege: docs/security.md explains each row)
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    # whole case files (一人一档): assessments, health, disability, income, history
-    "case.read": frozenset({*_STAFF, Role.SUPERVISOR}),
-    "case.write": frozenset(_STAFF),
-    "assess": frozenset({Role.ADMIN, Role.OFFICER, Role.SYSTEM}),
-    "grant": frozenset({Role.ADMIN, Role.OFFICER, Role.SYSTEM}),
-    # orders: case readers see those of their area; provider staff those of their provider
-    "order.read": frozenset({*_STAFF, Role.SUPERVISOR, Role.PROVIDER_ADMIN, Role.WORKER}),
-    "order.place": frozenset(_STAFF),
-    "order.dispatch": frozenset({Role.ADMIN, Role.OFFICER, Role.SYSTEM}),
-    "order.work": frozenset({Role.WORKER, Role.PROVIDER_ADMIN, Role.ADMIN, Role.SYSTEM}),
-    "order.cancel": frozenset(_STAFF),
-    "order.rate": frozenset({Role.ADMIN, Role.OFFICER, Role.SYSTEM}),
-    "visit": frozenset({Role.ADMIN, Role.OFFICER, Role.SUPERVISOR, Role.SYSTEM}),
-    "provider.read": frozenset(
-        {*_STAFF, Role.SUPERVISOR, Role.EVALUATOR, Role.PROVIDER_ADMIN, Role.WORKER}
-    ),
-    "provider.write": frozenset({Role.ADMIN, Role.SYSTEM}),
-    # plan group sessions and check attendees in (小组工作 / 主题活动)
-    "session.run": frozenset(
-        {Role.ADMIN, Role.OFFICER, Role.WORKER, Role.PROVIDER_ADMIN, Role.SYSTEM}
-    ),
-    "stats.read": frozenset(
-        {Role.ADMIN, Role.OFFICER, Role.SUPERVISOR, Role.EVALUATOR, Role.SYSTEM}
-    ),
-    "application.accept": frozenset({Role.ADMIN, Role.CLERK, Role.OFFICER, Role.SYSTEM}),
-    # approvers: only applications with a task of their department (one_form checks it)
-    "application.read": frozenset({*_STAFF, Role.APPROVER, Role.SUPERVISOR}),
-    "task.decide": frozenset({Role.APPROVER, Role.ADMIN, Role.SYSTEM}),
-    "id.full": frozenset(_STAFF),
-    "users.manage": frozenset({Role.ADMIN, Role.SYSTEM}),
-}
 
 
 class Actor(Base, frozen=True, kw_only=True):
+    """Who is acting, where, and what they hold. Built with ``AccessRegistry.actor`` (from
+    the plugin manager's registry); one built directly holds the core's grants for its
+    role."""
+
     username: str
-    role: Role
+    role: str  # a registered role's name
     region_id: str
     area_code: str  # the root of the area subtree this actor may see
     provider_id: int | None = None
     worker_id: int | None = None
     department: str = ""
     user_id: int | None = None
+    permissions: frozenset[str] | None = None  # None: the core's grants for the role
+    role_label: str = ""
+    person_view: View | None = None  # None: from the core's grants
+
+    @property
+    def held(self) -> frozenset[str]:
+        if self.permissions is not None:
+            return self.permissions
+        return core_registry().grants.get(self.role, frozenset())
+
+    @property
+    def label(self) -> str:
+        if self.role_label:
+            return self.role_label
+        known = CORE_ROLES.get(self.role)
+        return known.label if known is not None else self.role
 
     def can(self, permission: str) -> bool:
-        return self.role in PERMISSIONS.get(permission, frozenset())
+        return self.role == Role.SYSTEM or permission in self.held
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
-            raise Refused("access", f"角色「{self.role.label}」无权执行此操作（{permission}）")
+            raise Refused("access", f"角色「{self.label}」无权执行此操作（{permission}）")
 
 
 def system_actor(region_id: str, area_code: str, username: str = "system") -> Actor:
@@ -195,23 +456,13 @@ def order_scope(actor: Actor, info: RegionInfo) -> ColumnElement[bool]:
 
 
 # --- shaping: what -------------------------------------------------------------------------
-class View(StrEnum):
-    """How much of a person a role sees."""
-
-    FULL = "full"  # everything, the full ID number and birth date (id.full)
-    MASKED = "masked"  # the file, the ID masked, age instead of the birth date
-    WORK = "work"  # what a service visit needs: name, sex, contact, area, address
-    NONE = "none"
-
-
 def view_of(actor: Actor) -> View:
-    if actor.can("id.full"):
+    """How much of a person the actor sees (the strongest view its permissions give)."""
+    if actor.role == Role.SYSTEM:
         return View.FULL
-    if actor.can("case.read") or actor.can("application.read"):
-        return View.MASKED
-    if actor.can("order.read"):
-        return View.WORK
-    return View.NONE
+    if actor.person_view is not None:
+        return actor.person_view
+    return core_registry().view(actor.role)
 
 
 class PersonView(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -309,7 +560,7 @@ def shown_person(
     `on` is the day the age is counted on (today in Shanghai by default)."""
     view = view_of(actor)
     if view == View.NONE:
-        raise Refused("access", f"角色「{actor.role.label}」无权查看个人信息")
+        raise Refused("access", f"角色「{actor.label}」无权查看个人信息")
     today = on or local_date(utcnow())
     values: dict[str, Any] = {
         "sex": person.sex,

@@ -17,7 +17,7 @@ import pluggy
 from sqlalchemy import Engine
 
 from . import __version__
-from .access import Role
+from .access import Role, access_registry
 from .base import ConfigError, Invalid, NotFound, Refused
 from .cli_errors import TRACEBACK_ENV, OperatorError, lines_for
 from .describe import region_data, region_text
@@ -713,12 +713,15 @@ def _read_password(prompt: str) -> str:
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=False))
 
 
-ROLES = [r.value for r in Role if r != Role.SYSTEM]
-
-
 @users.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option(
+    "--role",
+    required=True,
+    help="A registered role: admin, officer, clerk, provider_admin, worker, supervisor, "
+    "evaluator, and those plugins add (the one-form's approver); `jiuzhu users roles` "
+    "lists them.",
+)
 @click.option("--region", "region_id", required=True)
 @click.option(
     "--area",
@@ -730,7 +733,10 @@ ROLES = [r.value for r in Role if r != Role.SYSTEM]
 @click.option("--provider-id", type=int, default=None)
 @click.option("--worker-id", type=int, default=None)
 @click.option(
-    "--department", default="", help="Approvers: a department of the region's joint form."
+    "--department",
+    default="",
+    help="For roles whose accounts belong to a department (approvers: a department of the "
+    "region's joint form).",
 )
 @pass_ctx
 @friendly
@@ -763,7 +769,8 @@ def users_add(
         worker_id,
         department,
     )
-    click.echo(f"created {user.username} ({user.role.label}) in {user.region_id}/{user.area_code}")
+    label = access_registry(svc.regions.pm).role(user.role).label
+    click.echo(f"created {user.username} ({label}) in {user.region_id}/{user.area_code}")
 
 
 @users.command("list")
@@ -783,11 +790,25 @@ def users_list(ctx: Context, region_id: str | None) -> None:
             f"department {u.department}" if u.department else "",
         ]
         click.echo(
-            f"{u.username:<28} {u.role.value:<15} {u.region_id}/{u.area_code:<12} "
+            f"{u.username:<28} {u.role:<15} {u.region_id}/{u.area_code:<12} "
             f"{'active' if u.active else 'INACTIVE':<8} sessions {info.sessions} "
             f"tokens {info.tokens} last login {shown(info.last_login) or '-'}"
             + "".join(f", {b}" for b in bound if b)
         )
+
+
+@users.command("roles")
+@pass_ctx
+@friendly
+def users_roles(ctx: Context) -> None:
+    """Every registered role (the core's and the plugins') and the permissions it holds."""
+    registry = access_registry(ctx.pm)
+    for role in registry.roles.values():
+        if role.name == Role.SYSTEM:
+            continue
+        held = ", ".join(sorted(registry.grants[role.name])) or "-"
+        area = "area-bound" if role.area_bound else "region-wide allowed"
+        click.echo(f"{role.name:<15} {role.label}  ({area})\n    {held}")
 
 
 @users.command("passwd")

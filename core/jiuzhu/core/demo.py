@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from . import idcard
-from .access import Actor, Role, system_actor
+from .access import Actor, Role, access_registry, system_actor
 from .base import Refused
 from .domain import CaseStatus, NewPerson, Order, OrderStatus, Provider
 from .regions import Region
@@ -272,12 +272,14 @@ def _carry_out(
 
 
 def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int) -> Iterator[str]:
-    for role in Role:
-        if role == Role.SYSTEM:
+    """One user per registered role (the core's and the plugins'), region-wide."""
+    for role in access_registry(svc.regions.pm).roles.values():
+        if role.name == Role.SYSTEM:
             continue
-        if role == Role.APPROVER and not _first_department(region):
-            continue  # no one-form departments in this region: nobody to approve
-        username = f"{region.id}-{role.value}"
+        departments = sorted(role.departments(region)) if role.departments else []
+        if role.departments is not None and not departments:
+            continue  # e.g. no one-form departments in this region: nobody to approve
+        username = f"{region.id}-{role.name}"
         with svc.engine.connect() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 continue
@@ -286,18 +288,12 @@ def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int)
             svc,
             username,
             password,
-            role.value,
+            role.name,
             region.id,
             region.info.code,  # demo users see the whole region (explicitly)
             role.label,
-            provider_id if role in (Role.WORKER, Role.PROVIDER_ADMIN) else None,
-            worker_id if role == Role.WORKER else None,
-            _first_department(region) if role == Role.APPROVER else "",
+            provider_id if role.name in (Role.WORKER, Role.PROVIDER_ADMIN) else None,
+            worker_id if role.name == Role.WORKER else None,
+            departments[0] if departments else "",
         )
         yield f"  user {username:<28} password {password}  ({role.label})"
-
-
-def _first_department(region: Region) -> str:
-    policies = region.sections.get("policies")
-    departments = getattr(policies, "departments", None)
-    return str(departments[0].code) if departments else ""

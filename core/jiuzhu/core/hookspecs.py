@@ -18,7 +18,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .access import Actor
+    from .access import Actor, Permission, RoleDef
     from .assessment import Instrument
     from .entitlement import EntitlementRule
     from .facts import Population
@@ -59,6 +59,30 @@ def jiuzhu_register_instruments(register: Callable[[Instrument], None]) -> None:
     :class:`~jiuzhu.core.assessment.Instrument` (with an ``id``, its domains and levels). A
     region's ``assessment.toml`` then says ``uses = "<id>"`` and adds only its own need rules
     (which catalogue items each domain score calls for). Instrument ids must be unique.
+    """
+
+
+@hookspec
+def jiuzhu_register_roles(register: Callable[[RoleDef], None]) -> None:
+    """Provide roles user accounts can have.
+
+    Called once per plugin manager, when the access registry is built. Call ``register``
+    with each :class:`~jiuzhu.core.access.RoleDef` (``name``, Chinese ``label``,
+    ``area_bound``, ``permissions`` registered elsewhere it also holds, ``departments``:
+    the region's departments its accounts must belong to). Role names are unique across the
+    core and every plugin. The core registers its own (``CORE_ROLES``) the same way.
+    """
+
+
+@hookspec
+def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    """Provide permissions, and say which roles hold them.
+
+    Called once per plugin manager, after the roles. Call ``register`` with each
+    :class:`~jiuzhu.core.access.Permission` (``name``, ``description``, ``roles`` holding
+    it, ``person_view``: how much of a person its holders see). Services check them with
+    ``actor.require(name)``; the system role holds every permission. Names are unique; the
+    core registers its own (``CORE_PERMISSIONS``) the same way.
     """
 
 

@@ -35,7 +35,7 @@ def scoped_orders(svc: Services, actor: Actor) -> Select[Any]:
     """Orders the actor may see: every order of a case in scope for case readers, the
     provider's own for provider staff (access.order_scope)."""
     if not (actor.can("case.read") or actor.can("order.read")):
-        raise Refused("access", f"角色「{actor.role.label}」无权查看工单（order.read）")
+        raise Refused("access", f"角色「{actor.label}」无权查看工单（order.read）")
     return select(orders).where(order_scope(actor, svc.region(actor.region_id).info))
 
 

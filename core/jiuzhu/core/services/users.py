@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
-from ..access import AREA_BOUND, Actor, Role
+from ..access import AccessRegistry, Actor, Role, access_registry
 from ..base import Invalid, NotFound, Refused
 from ..regions import Region
 from ..storage.tables import (
@@ -54,7 +54,7 @@ class User(msgspec.Struct, kw_only=True, frozen=True):
     id: int
     username: str
     display_name: str
-    role: Role
+    role: str  # a registered role (access.AccessRegistry)
     region_id: str
     area_code: str
     provider_id: int | None = None
@@ -62,8 +62,9 @@ class User(msgspec.Struct, kw_only=True, frozen=True):
     department: str = ""
     active: bool = True
 
-    def actor(self) -> Actor:
-        return Actor(
+    def actor(self, registry: AccessRegistry) -> Actor:
+        """The user as an actor holding their role's permissions in ``registry``."""
+        return registry.actor(
             username=self.username,
             role=self.role,
             region_id=self.region_id,
@@ -109,16 +110,6 @@ def _dummy_hash() -> str:
 
 
 # --- users ------------------------------------------------------------------------------
-def _departments(region: Region) -> set[str]:
-    """The departments the region's data names (the one-form's policies section, when a
-    plugin provides one): approvers must belong to one of them."""
-    section = region.sections.get("policies")
-    codes = {str(d.code) for d in getattr(section, "departments", ())}
-    if getattr(section, "verification_visit", False):
-        codes.add(str(section.verification_department))  # type: ignore[union-attr]
-    return codes
-
-
 def add_user(
     svc: Services,
     username: str,
@@ -132,15 +123,14 @@ def add_user(
     department: str = "",
 ) -> User:
     region = svc.region(region_id)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        raise Invalid(
-            "role", f"应为 {', '.join(r.value for r in Role if r != Role.SYSTEM)}"
-        ) from None
+    registry = access_registry(svc.regions.pm)
+    if role == Role.SYSTEM or role not in registry.roles:
+        known = ", ".join(r for r in registry.roles if r != Role.SYSTEM)
+        raise Invalid("role", f"应为 {known}")
+    role_ = registry.role(role)
     if not username.strip() or len(username) > 60 or not username.isprintable():
         raise Invalid("username", "用户名为1至60个可打印字符")
-    if area_code is None and role_ in AREA_BOUND:
+    if area_code is None and role_.area_bound:
         raise Invalid(
             "area_code",
             f"「{role_.label}」账号须指定所属区域（--area）；"
@@ -150,26 +140,26 @@ def add_user(
     if area != region.info.code and region.info.area(area) is None:
         raise Invalid("area_code", f"{area} 不是{region.info.name}的区划代码")
     check_password(password, username, display_name)
-    if role_ == Role.WORKER and worker_id is None:
+    if role == Role.WORKER and worker_id is None:
         raise Invalid("worker_id", "社工账号须绑定社工")
-    if role_ in (Role.WORKER, Role.PROVIDER_ADMIN) and provider_id is None:
+    if role in (Role.WORKER, Role.PROVIDER_ADMIN) and provider_id is None:
         raise Invalid("provider_id", "服务机构账号须绑定机构")
-    if role_ not in (Role.WORKER, Role.PROVIDER_ADMIN) and (provider_id or worker_id):
+    if role not in (Role.WORKER, Role.PROVIDER_ADMIN) and (provider_id or worker_id):
         raise Invalid("provider_id", "只有社工和服务机构管理员账号绑定机构")
-    if role_ == Role.APPROVER:
-        known = _departments(region)
+    if role_.departments is not None:
+        known_departments = set(role_.departments(region))
         if not department:
-            raise Invalid("department", "部门审批账号须指定部门")
-        if department not in known:
+            raise Invalid("department", f"「{role_.label}」账号须指定部门")
+        if department not in known_departments:
             raise Invalid(
                 "department",
-                f"{department} 不是{region.info.name}联办表中的部门；"
-                f"可选：{'、'.join(sorted(known))}"
-                if known
-                else f"{region.info.name}没有配置联办部门",
+                f"{department} 不是{region.info.name}配置的部门；"
+                f"可选：{'、'.join(sorted(known_departments))}"
+                if known_departments
+                else f"{region.info.name}没有配置部门",
             )
     elif department:
-        raise Invalid("department", "只有部门审批账号指定部门")
+        raise Invalid("department", f"「{role_.label}」账号不指定部门")
     try:
         with svc.transaction() as conn:
             _check_provider(conn, region, provider_id, worker_id)
@@ -178,7 +168,7 @@ def add_user(
                     username=username,
                     display_name=display_name or username,
                     password_hash=_hasher.hash(password),
-                    role=role_.value,
+                    role=role,
                     region_id=region_id,
                     area_code=area,
                     provider_id=provider_id,

@@ -17,7 +17,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.csrf import generate_csrf_token
 
-from ..access import Actor
+from ..access import Actor, access_registry
 from ..base import NotFound
 from ..services import Services
 from ..services import users as accounts
@@ -124,7 +124,7 @@ def require_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     user = current_user(request, svc)
     if user is None:
         raise NotAuthorizedException("sign in first")
-    return user.actor()
+    return user.actor(access_registry(svc.regions.pm))
 
 
 def audit_request(

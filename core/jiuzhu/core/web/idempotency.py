@@ -20,6 +20,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPReceiveMessage, Message, Receive, Scope, Send
 
+from ..access import access_registry
 from ..base import NotFound
 from ..services import Services, idempotency
 from ..services.audit import audit
@@ -149,7 +150,13 @@ class _Request:
 
     def _audit_replay(self, user: User, scope: Scope) -> None:
         method = str(scope.get("method", ""))
-        audit(self.svc, user.actor(), f"api.{method}", str(scope["path"]), replay=True)
+        audit(
+            self.svc,
+            user.actor(access_registry(self.svc.regions.pm)),
+            f"api.{method}",
+            str(scope["path"]),
+            replay=True,
+        )
 
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes:

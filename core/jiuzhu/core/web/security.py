@@ -28,6 +28,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, ReceiveMessage, Scope, Send
 
+from ..access import access_registry
 from ..base import NotFound, Refused
 from ..services import Services
 from ..services.audit import audit
@@ -181,7 +182,7 @@ def audit_refusals(svc: Services) -> Any:
         case = _CASE_PATH.match(path)
         audit(
             svc,
-            actor(),
+            actor(access_registry(svc.regions.pm)),
             "refused",
             path,
             int(case[1]) if case else None,

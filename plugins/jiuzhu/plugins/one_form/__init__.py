@@ -7,12 +7,45 @@ from pathlib import Path
 from typing import Any
 
 from jiuzhu.core import Region, hookimpl
-from jiuzhu.core.access import Actor
+from jiuzhu.core.access import Actor, Permission, Role, RoleDef, View
 from jiuzhu.core.sections import PageSection
 from jiuzhu.core.services import Services
 
 from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import PolicyList
+from .roles import APPROVER, departments
+
+
+@hookimpl
+def jiuzhu_register_roles(register: Callable[[RoleDef], None]) -> None:
+    register(RoleDef(name=APPROVER, label="部门审批员", departments=departments))
+
+
+@hookimpl
+def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    staff = (Role.ADMIN, Role.OFFICER, Role.CLERK)
+    register(
+        Permission(
+            name="application.accept",
+            description="一表受理: accept a joint application at the front desk",
+            roles=staff,
+        )
+    )
+    register(
+        Permission(
+            name="application.read",
+            description="applications: approvers only those with a task of their department",
+            roles=(*staff, APPROVER, Role.SUPERVISOR),
+            person_view=View.MASKED,
+        )
+    )
+    register(
+        Permission(
+            name="task.decide",
+            description="decide a department's task (approvers: their department's only)",
+            roles=(APPROVER, Role.ADMIN),
+        )
+    )
 
 
 @hookimpl

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from jiuzhu.core import idcard
-from jiuzhu.core.access import Actor, Role, shown_id, shown_person, shown_values
+from jiuzhu.core.access import Actor, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
@@ -35,6 +35,7 @@ from jiuzhu.core.web.pages.people import lookup, person_form_context
 from . import service
 from .config import FormField, PolicyList
 from .render import printable, render_form, render_receipt
+from .roles import APPROVER
 from .tables import applications
 
 get = partial(litestar.get, sync_to_thread=True)
@@ -432,9 +433,7 @@ def _may_decide(actor: Actor, task: service.TaskView) -> bool:
     """The service's rule, to offer the form only to those it will accept it from."""
     if not actor.can("task.decide") or task.status != service.PENDING:
         return False
-    return actor.department == task.department or (
-        actor.role != Role.APPROVER and not actor.department
-    )
+    return actor.department == task.department or (actor.role != APPROVER and not actor.department)
 
 
 def _departments(plist: PolicyList) -> list[tuple[str, str]]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiuzhu.core.access import Actor, Role, area_subtree
+from jiuzhu.core.access import Actor, area_subtree
 from jiuzhu.core.sections import PageSection
 from jiuzhu.core.services import Services
 from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.web.pages.common import local_time
 
+from .roles import APPROVER
 from .tables import application_tasks, applications
 
 KINDS = {"decision": "部门审批", "verification": "入户核实"}
@@ -19,7 +20,7 @@ STATUS = {"pending": "办理中", "decided": "已办结"}
 
 def pending_tasks(svc: Services, actor: Actor) -> list[PageSection]:
     """An approver's department queue: pending tasks by deadline."""
-    if actor.role != Role.APPROVER or not actor.can("task.decide"):
+    if actor.role != APPROVER or not actor.can("task.decide"):
         return []
     region = svc.region(actor.region_id)
     now = svc.now()

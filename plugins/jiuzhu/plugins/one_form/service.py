@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from jiuzhu.core.access import (
     Actor,
-    Role,
     area_subtree,
     check_scope,
     shown_text,
@@ -44,6 +43,7 @@ from jiuzhu.core.storage.tables import assessments, case_events, cases, entitlem
 from jiuzhu.core.times import local_date
 
 from .config import FormField, Policy, PolicyList
+from .roles import APPROVER
 from .tables import application_policies, application_tasks, applications
 
 VERIFY = "verification"  # the key a verification-visit task is decided under
@@ -663,7 +663,7 @@ def _load_application(
     app = fetch_one(conn, applications, "application", receipt, lock=lock, receipt=receipt)
     region = svc.region(app["region_id"])
     check_scope(actor, region.info, "application", receipt, app["region_id"], app["area_code"])
-    if actor.role == Role.APPROVER and not _has_task(conn, app["id"], actor.department):
+    if actor.role == APPROVER and not _has_task(conn, app["id"], actor.department):
         raise NotFound("application", receipt)  # approvers see their department's only
     return region, app
 
@@ -701,7 +701,7 @@ def department_tasks(
         known.add(plist.verification_department)
     if department not in known:
         raise NotFound("department", department)
-    if actor.role == Role.APPROVER and actor.department != department:
+    if actor.role == APPROVER and actor.department != department:
         raise Refused("access", f"部门审批员只能查看本部门（{actor.department}）的任务")
     now = svc.now()
     query = (
@@ -862,7 +862,7 @@ def _decide(
     if found is None:
         raise NotFound("task", f"{app['receipt']}/{task_id}")
     task = plain(found)
-    if actor.department != task["department"] and (actor.role == Role.APPROVER or actor.department):
+    if actor.department != task["department"] and (actor.role == APPROVER or actor.department):
         owner = _task_view(plist, task, app["receipt"], svc.now()).department_name
         raise Refused("access", f"只能办理本部门的任务：任务属「{owner}」")
     if task["status"] != PENDING:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.exc import DataError
 
-from ...access import Actor, area_codes, order_scope, shown_text
+from ...access import Actor, access_registry, area_codes, order_scope, shown_text
 from ...base import Invalid, NotFound, Refused
 from ...domain import OrderStatus
 from ...entitlement import amount_text
@@ -33,7 +33,7 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     if user is None:
         raise SignInRequired("sign in first")
     request.scope["state"]["user"] = user.username  # for the request log (web/logs.py)
-    return user.actor()
+    return user.actor(access_registry(svc.regions.pm))
 
 
 NAV = (

@@ -26,6 +26,7 @@ from ..domain import (
     Delivery,
     Household,
     Order,
+    OrderStatus,
     Person,
     Visit,
 )
@@ -38,6 +39,7 @@ from .cases import open_case_of
 from .stats import funding_source_names
 
 HEAD = RELATIONS[0]  # 户主
+DELIVERED = (OrderStatus.DELIVERED, OrderStatus.RATED)
 
 Address = Annotated[str, Meta(max_length=200, description="住址")]
 RelationName = Annotated[str, Meta(min_length=1, max_length=8, description="与户主关系")]
@@ -64,8 +66,9 @@ class MemberView(msgspec.Struct, kw_only=True):
 
 
 class HouseholdTotals(msgspec.Struct, kw_only=True):
-    """What the members' cases received: person-times (one per visit checked out, as in
-    the statistics), hours, and money net of refunds by funding source."""
+    """What the members' cases received, counted as the statistics count: person-times
+    (one per visit checked out), hours, and the money of delivered orders net of refunds,
+    by funding source."""
 
     cases: int
     orders: int
@@ -204,10 +207,11 @@ def household_file(svc: Services, actor: Actor, household_id: int) -> HouseholdF
             else []
         )
         by_source: dict[str, int] = {}
-        if order_ids:
+        delivered = [r["id"] for r in order_rows if r["status"] in DELIVERED]
+        if delivered:  # as the statistics count money: delivered orders, net of refunds
             for source, amount in conn.execute(
                 select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
-                .where(ledger.c.order_id.in_(order_ids))
+                .where(ledger.c.order_id.in_(delivered))
                 .group_by(ledger.c.source_code)
                 .order_by(ledger.c.source_code)
             ):

@@ -5,8 +5,11 @@
 A unit that starts from an order reads it without a lock to learn its case, locks the case,
 then the entitlement (if it moves money), then the order, and re-reads the order under its
 lock. Any two units that touch one case therefore queue on the case row and can never hold
-each other's next lock: no deadlock between placing, cancelling, finishing, reviewing,
-re-assessing and exiting. A unit that needs several cases locks them in ascending id order.
+each other's next lock: no deadlock between placing, cancelling, a visit's check-out
+(which books a floor's minutes), closing early, reviewing, re-assessing and exiting. A unit
+that needs several cases locks them in ascending id order. A group check-in locks its
+session first, then the attendee's case, entitlement and order; closing a period locks each
+case alone; household changes lock households (lower id first) and persons, never a case.
 
 The case row is locked FOR NO KEY UPDATE on PostgreSQL: it excludes every other locker of
 the case but not a plain insert that only references it (a case event, an application

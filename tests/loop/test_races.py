@@ -1,6 +1,7 @@
-"""Every pair of the money-moving steps — place, cancel, finish, review visit, re-assessment,
-exit — raced on one case, several threads each: no error but a refusal, no deadlock (not
-even one the unit of work's retry would have hidden), and the ledger balances afterwards.
+"""Every pair of the money-moving steps — place, cancel, finish (a visit's check-out), close
+early, a group session check-in, review visit, re-assessment, exit — raced on one case,
+several threads each: no error but a refusal, no deadlock (not even one the unit of work's
+retry would have hidden), and the ledger balances afterwards.
 
 On PostgreSQL this is the row-lock order (case → entitlement → order) at work; on SQLite,
 the write units' BEGIN IMMEDIATE. Before the one lock order a cancel and an order on one
@@ -31,11 +32,13 @@ from jiuzhu.core.services.orders import (
     NewOrder,
     accept_order,
     cancel_order,
+    close_order,
     dispatch_order,
     finish_order,
     place_order,
     start_order,
 )
+from jiuzhu.core.services.sessions import NewSession, check_in, create_session
 from jiuzhu.core.storage.tables import orders
 
 from ..conftest import actor_for
@@ -47,7 +50,7 @@ from .helpers import (
     zero_answers,
 )
 
-OPS = ("place", "cancel", "finish", "review", "reassess", "exit")
+OPS = ("place", "cancel", "finish", "close", "checkin", "review", "reassess", "exit")
 PAIRS = list(combinations_with_replacement(OPS, 2))
 PER_OP = 3  # threads per step of the pair
 ROUNDS = 3  # fresh case each round (an exit ends it)
@@ -57,6 +60,8 @@ ALLOWED = {
     "place": {"case.not_active"},
     "cancel": {"order.transition"},
     "finish": {"order.transition"},
+    "close": {"order.transition"},
+    "checkin": {"session.attending", "case.not_active"},
     "review": set(),
     "reassess": {"case.exited"},
     "exit": {"case.exited", "case.busy"},
@@ -72,9 +77,11 @@ class Scene:
     item: str
     placed: list[int] = field(default_factory=list)  # orders a cancel may take back
     in_service: list[int] = field(default_factory=list)  # orders a finish may complete
+    visited: list[int] = field(default_factory=list)  # orders between visits: close early
+    session_id: int = 0
 
 
-def scene(svc: Services, with_service: bool) -> Scene:
+def scene(svc: Services, ops: tuple[str, ...]) -> Scene:
     region = svc.region("changji")
     actor = actor_for(svc.regions, "changji")
     provider_id, worker_id = provider_with_worker(
@@ -88,7 +95,30 @@ def scene(svc: Services, with_service: bool) -> Scene:
     s = Scene(svc, actor, worker, case.id, item)
     for _ in range(PER_OP):
         s.placed.append(place_order(svc, actor, NewOrder(case_id=case.id, item_code=item)).id)
-    if with_service:
+    if "close" in ops:
+        standard = list(region.catalogue.item(item).standard)
+        for _ in range(PER_OP):
+            order = place_order(svc, actor, NewOrder(case_id=case.id, item_code=item, quantity=2))
+            dispatch_order(svc, actor, order.id, provider_id)
+            accept_order(svc, worker, order.id)
+            start_order(svc, worker, order.id)
+            signed = Finish(steps_done=standard, signer="本人", minutes=30)
+            assert finish_order(svc, worker, order.id, signed).status == OrderStatus.ACCEPTED
+            s.visited.append(order.id)
+    if "checkin" in ops:
+        s.session_id = create_session(
+            svc,
+            actor,
+            NewSession(
+                item_code="jingshen_wenhua",
+                title="并发签到",
+                starts_at=svc.now(),
+                minutes=60,
+                area_code=region.info.code,
+                provider_id=provider_id,
+            ),
+        ).id
+    if "finish" in ops:
         for _ in range(PER_OP):
             oid = place_order(svc, actor, NewOrder(case_id=case.id, item_code=item)).id
             dispatch_order(svc, actor, oid, provider_id)
@@ -114,6 +144,8 @@ def step(s: Scene, op: str, j: int) -> Callable[[], object]:
                 minutes=30,
             ),
         ),
+        "close": lambda: close_order(svc, actor, s.visited[j % PER_OP], "并发提前结单"),
+        "checkin": lambda: check_in(svc, actor, s.session_id, s.case_id),
         "review": lambda: record_visit(svc, actor, s.case_id, "review", satisfied=True),
         "reassess": lambda: record_assessment(svc, actor, s.case_id, zero_answers(region)),
         "exit": lambda: exit_case(svc, actor, s.case_id, "并发退出"),
@@ -161,6 +193,12 @@ def consistent(s: Scene, outcome: Counter[str]) -> None:
     assert outcome["finish:ok"] == sum(
         1 for oid in s.in_service if statuses[oid] == OrderStatus.DELIVERED
     )
+    # each visited order was closed once, by a close told "ok" or by the exit
+    closed = sum(1 for oid in s.visited if statuses[oid] == OrderStatus.DELIVERED)
+    assert outcome["close:ok"] <= closed
+    if s.visited and outcome["exit:ok"]:
+        assert closed == len(s.visited)  # the exit closed the rest early
+    assert outcome["checkin:ok"] <= 1  # one attendance per case and session
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
@@ -170,7 +208,7 @@ def test_race_pair_on_one_case(
     """On the suite's database (SQLite, or PostgreSQL under JIUZHU_TEST_DATABASE_URL)."""
     caplog.set_level(logging.WARNING, logger="jiuzhu.services")
     for _ in range(ROUNDS):
-        s = scene(svc, with_service="finish" in (a, b))
+        s = scene(svc, (a, b))
         outcome = race(s, a, b)
         assert sum(outcome.values()) == 2 * PER_OP
         consistent(s, outcome)

@@ -531,7 +531,7 @@ def providers() -> None:
 @click.option("--area", default=None, help="Area code it is based in (default: the region).")
 @pass_ctx
 def providers_add(ctx: Context, name: str, region_id: str, area: str | None) -> None:
-    """Register a provider NAME in a region (it starts green)."""
+    """Register a provider NAME in a region (its standing comes from the region's rule)."""
     from .access import system_actor
     from .services.providers import create_provider
 

@@ -20,7 +20,7 @@ from jiuzhu.core.entitlement import amount_text
 from jiuzhu.core.facts import PersonFacts, Population
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
-from jiuzhu.core.services import Services
+from jiuzhu.core.services import Services, rollups
 from jiuzhu.core.services.cases import case_file, grant_entitlement, open_case, record_assessment
 from jiuzhu.core.services.entitlements import (
     case_shortfall,
@@ -474,6 +474,7 @@ def _bulk(engine: Engine, region: Region) -> None:
         conn.execute(orders.insert(), orows)
         conn.execute(deliveries.insert(), drows)
         conn.execute(session_attendees.insert(), attend)
+        rollups.backfill(conn)  # a bulk load past the services rebuilds the statistics
     if engine.dialect.name == "postgresql":
         from sqlalchemy import text
 

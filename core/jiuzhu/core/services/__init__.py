@@ -49,7 +49,7 @@ from ..regions import Region
 from ..storage.engine import writer
 from ..storage.tables import case_events
 from ..times import utcnow
-from . import idempotency
+from . import idempotency, rollups
 
 log = logging.getLogger("jiuzhu.services")
 
@@ -131,10 +131,13 @@ class Services:
         with self._writer.begin() as conn:
             conn.info[EVENTS] = events
             conn.info[AFTER_COMMIT] = after
+            rollups.begin(conn)
             try:
                 idempotency.claim(conn)
                 yield conn
+                rollups.flush(conn)  # last: the rollup rows are held only for the commit
             finally:
+                conn.info.pop(rollups.PENDING, None)
                 conn.info.pop(EVENTS, None)
                 conn.info.pop(AFTER_COMMIT, None)
         self._notify(events, after)

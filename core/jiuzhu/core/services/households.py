@@ -34,7 +34,7 @@ from ..limits import AreaCode, Id, Phone
 from ..sections import PageSection
 from ..storage.tables import cases, deliveries, households, ledger, orders, persons, visits
 from ..times import local_date
-from . import MAX_ID, Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, append_event, fetch_one, plain, rollups
 from .cases import open_case_of
 from .stats import funding_source_names
 
@@ -320,6 +320,8 @@ def _join(
         .where(persons.c.id == person.id)
         .values(household_id=home.id, relation=relation)
     )
+    if old != home.id:
+        rollups.household_changed(conn, person.id, home.id)
     if relation == HEAD:
         conn.execute(
             update(households).where(households.c.id == home.id).values(head_person_id=person.id)
@@ -452,6 +454,7 @@ def remove_member(svc: Services, actor: Actor, household_id: int, person_id: int
         conn.execute(
             update(persons).where(persons.c.id == person_id).values(household_id=None, relation="")
         )
+        rollups.household_changed(conn, person_id, None)
         conn.execute(
             update(households)
             .where(and_(households.c.id == household_id, households.c.head_person_id == person_id))

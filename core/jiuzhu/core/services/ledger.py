@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, func, select, update
 from ..entitlement import EntitlementRule
 from ..rules import FundingRule, IntArray
 from ..storage.tables import entitlement_ledger, entitlement_usage, entitlements, ledger
+from . import rollups
 
 
 def usage(conn: Connection, entitlement_id: int, period_key: str, k: int) -> IntArray:
@@ -159,6 +160,7 @@ def book_money(
                 for src, part in booked.items()
             ],
         )
+        rollups.booked(conn, order_id, [(src, part, at) for src, part in booked.items()])
     return booked
 
 
@@ -206,6 +208,7 @@ def refund_money(
             for src, part in given.items()
         ]
         conn.execute(ledger.insert(), rows)
+        rollups.booked(conn, order_id, [(src, -part, at) for src, part in given.items()])
     return given
 
 

@@ -48,7 +48,7 @@ from ..money import yuan
 from ..regions import Region
 from ..storage.tables import deliveries, orders, persons, providers, ratings, workers
 from ..times import SHANGHAI, local_date
-from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain
+from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain, rollups
 from .cases import load_case
 from .entitlements import locked_entitlement, person_population, rule_of
 from .ledger import (
@@ -483,11 +483,13 @@ def close_in_transaction(
     if order.entitlement_id is not None:
         unit = _ent_unit(conn, order.entitlement_id)
         returned = _refund_usage(svc, conn, region, order, _unused_cost(unit, item, order, rest))
-    conn.execute(
-        update(orders)
-        .where(orders.c.id == order.id)
-        .values(status=OrderStatus.DELIVERED, finished_at=now)
-    )
+    if order.status != OrderStatus.DELIVERED:  # (check-out may have just delivered it)
+        conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(status=OrderStatus.DELIVERED, finished_at=now)
+        )
+        rollups.delivered(conn, order.id)
     append_event(
         svc,
         conn,
@@ -814,6 +816,7 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
                 signature=data.mark,
             )
         )
+        rollups.visited(conn, order_id, now, minutes)
         booked = book_delivery(
             svc, conn, region, order, item, int(drow["id"]), minutes, local_date(checkin)
         )
@@ -835,6 +838,7 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
                 .where(orders.c.id == order_id)
                 .values(status=OrderStatus.DELIVERED, finished_at=now)
             )
+            rollups.delivered(conn, order_id)
             append_event(
                 svc, conn, region, order.case_id, actor.username, "order.delivered", **detail
             )

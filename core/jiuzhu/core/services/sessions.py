@@ -34,7 +34,7 @@ from ..storage.tables import (
     workers,
 )
 from ..times import local_date
-from . import MAX_ID, Services, append_event, fetch_one, plain
+from . import MAX_ID, Services, append_event, fetch_one, plain, rollups
 from .cases import load_case
 from .orders import book_delivery, create_order, find_item
 
@@ -217,6 +217,7 @@ def check_in(svc: Services, actor: Actor, session_id: int, case_id: int) -> Atte
             )
         ).inserted_primary_key
         assert did is not None
+        rollups.visited(conn, order.id, end, session.minutes)
         book_delivery(
             svc,
             conn,

@@ -13,15 +13,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import ColumnElement, String, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, String, and_, case, func, literal, select
 
 from ..access import Actor, area_subtree
 from ..base import Invalid
 from ..plugins import PluginError
 from ..regions import Region
-from ..storage.tables import cases, deliveries, ledger, orders, persons, providers
+from ..storage.tables import (
+    cases,
+    deliveries,
+    ledger,
+    orders,
+    persons,
+    providers,
+    stats_money,
+    stats_reach,
+    stats_sums,
+)
 from ..times import SHANGHAI, local_date
-from . import Services
+from . import Services, rollups
 
 GroupBy = Literal["region", "area", "item", "provider", "category", "month"]
 
@@ -74,6 +84,53 @@ def statistics(
         if area not in scope:
             raise Invalid("area", f"{area} 不在可查看的区域内")
         scope = area_subtree(region.info, area)
+    period = _rollup_period(start, end)
+    with svc.engine.connect() as conn:
+        if period is not None and provider_id is None and item_code is None:
+            whole = scope == area_subtree(region.info, region.info.code)
+            rows, total, amounts, money = _from_rollups(
+                conn, region, group_by, scope, whole, period
+            )
+        else:
+            rows, total, amounts, money = _scan(
+                conn, region, group_by, scope, start, end, provider_id, item_code
+            )
+        names = _labels(conn, group_by, region)
+    source_names = funding_source_names(svc, region)
+    for code in money:
+        source_names.setdefault(code, code)
+    keys = {str(r[0]) for r in rows} | set(amounts)
+    by_key = {str(r[0]): r for r in rows}
+    return Stats(
+        region_id=region.id,
+        group_by=group_by,
+        start=start,
+        end=end,
+        rows=[
+            _row(k, names.get(k, k), by_key.get(k, (k, 0, 0, 0, 0)), amounts.get(k, 0))
+            for k in sorted(keys)
+        ],
+        total=_row("total", "合计", (None, *total), sum(amounts.values())),
+        funding={code: money.get(code, 0) for code in source_names},
+        funding_names=source_names,
+    )
+
+
+Figures = tuple[list[tuple[Any, ...]], tuple[Any, ...], dict[str, int], dict[str, int]]
+
+
+def _scan(
+    conn: Connection,
+    region: Region,
+    group_by: str,
+    scope: set[str],
+    start: date | None,
+    end: date | None,
+    provider_id: int | None,
+    item_code: str | None,
+) -> Figures:
+    """The figures from the history itself (windows of arbitrary days, provider and item
+    filters): one grouped query per measure. The rollups must give the same."""
     lo, hi = _bounds(start, end)
     scoped: list[ColumnElement[bool]] = [
         orders.c.region_id == region.id,
@@ -96,7 +153,7 @@ def statistics(
         (persons.c.household_id.is_(None), -cases.c.person_id), else_=persons.c.household_id
     )
     with_people = joined.join(persons, persons.c.id == cases.c.person_id)
-    key = _key(group_by, region, svc.engine.dialect.name, deliveries.c.checkout_at)
+    key = _key(group_by, region, conn.dialect.name, deliveries.c.checkout_at)
     measures = (
         func.count(func.distinct(household)),
         func.count(func.distinct(cases.c.person_id)),
@@ -120,7 +177,7 @@ def statistics(
     paid = ledger.join(orders, orders.c.id == ledger.c.order_id).join(
         cases, cases.c.id == orders.c.case_id
     )
-    mkey = _key(group_by, region, svc.engine.dialect.name, orders.c.finished_at)
+    mkey = _key(group_by, region, conn.dialect.name, orders.c.finished_at)
     aq = (
         select(mkey.label("key"), func.coalesce(func.sum(ledger.c.amount_fen), 0))
         .select_from(paid)
@@ -138,30 +195,132 @@ def statistics(
         .where(and_(*money_where))
         .group_by(ledger.c.source_code)
     )
-    with svc.engine.connect() as conn:
-        rows = conn.execute(q).all()
-        total = conn.execute(tq).one()
-        amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
-        money = {str(k): int(v) for k, v in conn.execute(mq).all()}
-        names = _labels(conn, group_by, region)
-    source_names = funding_source_names(svc, region)
-    for code in money:
-        source_names.setdefault(code, code)
-    keys = {str(r[0]) for r in rows} | set(amounts)
-    by_key = {str(r[0]): r for r in rows}
-    return Stats(
-        region_id=region.id,
-        group_by=group_by,
-        start=start,
-        end=end,
-        rows=[
-            _row(k, names.get(k, k), by_key.get(k, (k, 0, 0, 0, 0)), amounts.get(k, 0))
-            for k in sorted(keys)
-        ],
-        total=_row("total", "合计", (None, *total), sum(amounts.values())),
-        funding={code: money.get(code, 0) for code in source_names},
-        funding_names=source_names,
+    rows = [tuple(r) for r in conn.execute(q).all()]
+    total = tuple(conn.execute(tq).one())
+    amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
+    money = {str(k): int(v) for k, v in conn.execute(mq).all()}
+    return rows, total, amounts, money
+
+
+Period = tuple[str, str | None, str | None]  # (rollup period, first month, last month)
+
+
+def _rollup_period(start: date | None, end: date | None) -> Period | None:
+    """The window as the rollups hold it: all time, or one calendar year (None: neither,
+    so the figures come from the history)."""
+    if start is None and end is None:
+        return ("", None, None)
+    if (
+        start is not None
+        and end is not None
+        and start.year == end.year
+        and (start.month, start.day) == (1, 1)
+        and (end.month, end.day) == (12, 31)
+    ):
+        y = f"{start.year:04d}"
+        return (y, f"{y}-01", f"{y}-12")
+    return None
+
+
+_REACH_DIM = {
+    "region": "total",
+    "area": "area",
+    "item": "item",
+    "category": "item",
+    "provider": "provider",
+    "month": "month",
+}
+
+
+def _from_rollups(
+    conn: Connection,
+    region: Region,
+    group_by: str,
+    scope: set[str],
+    whole: bool,
+    period: Period,
+) -> Figures:
+    """The figures from the rollups (services.rollups): a few rows per month and area, and
+    for distinct persons and households a count over who was served in the scope."""
+    per, m_lo, m_hi = period
+    areas = sorted(scope)
+    cats = {i.code: i.category for i in region.catalogue.items}
+    s, r, m = stats_sums, stats_reach, stats_money
+
+    def months(col: Any) -> list[ColumnElement[bool]]:
+        return [] if m_lo is None else [col >= m_lo, col <= m_hi]
+
+    skey = {
+        "region": literal(region.id),
+        "area": s.c.area_code,
+        "item": s.c.item_code,
+        "category": case(cats, value=s.c.item_code, else_=""),
+        "provider": s.c.provider_id,
+        "month": s.c.month,
+    }[group_by]
+    sq = (
+        select(
+            skey,
+            func.sum(s.c.person_times),
+            func.sum(s.c.minutes),
+            func.sum(s.c.amount_fen),
+            func.sum(s.c.amount_rows),
+        )
+        .where(s.c.region_id == region.id, s.c.area_code.in_(areas), *months(s.c.month))
+        .group_by(skey)
     )
+    visits: dict[str, tuple[int, int]] = {}
+    amounts: dict[str, int] = {}
+    for k, pt, mins, amount, n in conn.execute(sq).all():
+        if pt:
+            visits[str(k)] = (int(pt), int(mins))
+        if n:
+            amounts[str(k)] = int(amount)
+    # distinct persons and households
+    in_scope = r.c.scope == rollups.WHOLE if whole else r.c.scope.in_(areas)
+    dim = _REACH_DIM[group_by]
+    where: list[ColumnElement[bool]] = [r.c.region_id == region.id, r.c.dim == dim]
+    if dim == "area":
+        where += [r.c.scope == rollups.WHOLE, r.c.period == per, r.c.key.in_(areas)]
+    elif dim == "month":
+        where += [in_scope, r.c.period == "", *months(r.c.key)]
+    else:
+        where += [in_scope, r.c.period == per]
+    unique = (whole or dim == "area") and group_by != "category"
+    people = func.count() if unique else func.count(func.distinct(r.c.person_id))
+    rkey: Any = case(cats, value=r.c.key, else_="") if group_by == "category" else r.c.key
+    reach = {
+        (region.id if group_by == "region" else str(k)): (int(hh), int(n))
+        for k, n, hh in conn.execute(
+            select(rkey, people, func.count(func.distinct(r.c.household_key)))
+            .where(*where)
+            .group_by(rkey)
+        ).all()
+    }
+    people = func.count() if whole else func.count(func.distinct(r.c.person_id))
+    n_all, hh_all = conn.execute(
+        select(people, func.count(func.distinct(r.c.household_key))).where(
+            r.c.region_id == region.id, r.c.dim == "total", in_scope, r.c.period == per
+        )
+    ).one()
+    rows: list[tuple[Any, ...]] = [
+        (k, *reach.get(k, (0, 0)), pt, mins) for k, (pt, mins) in sorted(visits.items())
+    ]
+    total = (
+        int(hh_all),
+        int(n_all),
+        sum(v[0] for v in visits.values()),
+        sum(v[1] for v in visits.values()),
+    )
+    money = {
+        str(k): int(v)
+        for k, v in conn.execute(
+            select(m.c.source_code, func.sum(m.c.amount_fen))
+            .where(m.c.region_id == region.id, m.c.area_code.in_(areas), *months(m.c.month))
+            .group_by(m.c.source_code)
+        ).all()
+    }
+    return rows, total, amounts, money
 
 
 def funding_source_names(svc: Services, region: Region) -> dict[str, str]:
@@ -187,8 +346,6 @@ def _row(key: str, label: str, r: Any, amount: int) -> StatRow:
 
 
 def _key(group_by: str, region: Any, dialect: str, moment: Any) -> Any:
-    from sqlalchemy import literal
-
     if group_by == "region":
         return literal(region.id)
     if group_by == "area":

@@ -322,6 +322,60 @@ ledger = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
+# --- statistics rollups (jiuzhu.core.services.rollups) ----------------------------------
+# Kept in the unit of work that writes deliveries and the money ledger, so statistics read
+# a few rows per month and area instead of the whole history. Months are Shanghai months
+# (YYYY-MM); provider 0 means none.
+stats_sums = Table(
+    "stats_sums",
+    metadata,
+    Column("region_id", String(40), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("item_code", String(40), primary_key=True),
+    Column("provider_id", Integer, primary_key=True, autoincrement=False),
+    # visits checked out in the month: person-times and minutes
+    Column("person_times", BigInteger, nullable=False, server_default="0"),
+    Column("minutes", BigInteger, nullable=False, server_default="0"),
+    # net money of delivered orders, by the month they were finished; ledger rows counted
+    Column("amount_fen", Money, nullable=False, server_default="0"),
+    Column("amount_rows", BigInteger, nullable=False, server_default="0"),
+)
+
+# The money ledger by the month of each row and funding source.
+stats_money = Table(
+    "stats_money",
+    metadata,
+    Column("region_id", String(40), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("source_code", String(40), primary_key=True),
+    Column("amount_fen", Money, nullable=False, server_default="0"),
+)
+
+# Who was served where (distinct persons stay exact): one row per person and scope, written
+# with insert-or-ignore at check-out. scope: the case's area code, or "*" (the whole region);
+# period: "" (all time) or "YYYY"; dim: total | item | provider | area | month, key its value.
+stats_reach = Table(
+    "stats_reach",
+    metadata,
+    Column("region_id", String(40), primary_key=True),
+    Column("scope", String(12), primary_key=True),
+    Column("period", String(4), primary_key=True),
+    Column("dim", String(8), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("person_id", Integer, primary_key=True, autoincrement=False),
+    # the person's household now (-person id without one); moves with the person
+    Column("household_key", Integer, nullable=False),
+)
+Index("ix_stats_reach_person_id", stats_reach.c.person_id)
+
+# the dispatch board and home-page queues: open orders of a region by urgency and deadline
+# (the lists order by urgent first, then the deadline: ``ORDER BY urgent DESC, due_at``)
+Index(
+    "ix_orders_queue", orders.c.region_id, orders.c.status, orders.c.urgent.desc(), orders.c.due_at
+)
+
 # --- access (web) ----------------------------------------------------------------------
 users = Table(
     "users",

@@ -1,0 +1,384 @@
+"""Statistics rollups, kept in the unit of work that writes visits and the money ledger.
+
+Three tables (storage.tables): ``stats_sums`` (person-times, minutes and the net money of
+delivered orders per region, month, area, item and provider), ``stats_money`` (the money
+ledger per region, month, area and funding source) and ``stats_reach`` (one row per person
+and scope they were served in, written insert-or-ignore, so distinct persons and households
+are counts over a small table and stay exact).
+
+The services call three hooks, inside their unit of work and under its locks:
+
+- ``visited`` when a visit is checked out (``deliveries.checkout_at`` set);
+- ``booked`` when money ledger rows are written (spend or refund);
+- ``delivered`` when an order becomes DELIVERED (its net money counts from then on).
+
+A person moving household calls ``household_changed``. The hooks only read; what they add
+is buffered on the connection and written by ``flush`` just before the unit commits, every
+table in one order and every row in key order, so two units never wait for each other's
+rollup rows in opposite orders (no deadlock) and hold them only for the commit. Outside a
+``Services.transaction`` (a script on a bare connection) a hook writes at once.
+
+Months are Shanghai months, as the statistics' date bounds are. The migration
+0005_perf fills the tables from existing data with ``backfill``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..storage.tables import (
+    cases,
+    ledger,
+    orders,
+    persons,
+    stats_money,
+    stats_reach,
+    stats_sums,
+)
+from ..times import SHANGHAI
+
+PENDING = "jiuzhu.rollups"  # key in Connection.info: the open unit's buffered deltas
+DONE = ("delivered", "rated")  # order statuses whose money counts as delivered
+WHOLE = "*"  # the scope of the whole region
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+@dataclass
+class Pending:
+    # (region, month, area, item, provider) -> [person_times, minutes, amount_fen, amount_rows]
+    sums: dict[tuple[str, str, str, str, int], list[int]] = field(default_factory=dict)
+    # (region, month, area, source) -> amount_fen
+    money: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    # (region, scope, period, dim, key, person) -> household key
+    reach: dict[tuple[str, str, str, str, str, int], int] = field(default_factory=dict)
+
+    def add_sums(self, key: tuple[str, str, str, str, int], *delta: int) -> None:
+        row = self.sums.setdefault(key, [0, 0, 0, 0])
+        for i, d in enumerate(delta):
+            row[i] += d
+
+
+def begin(conn: Connection) -> None:
+    """Buffer the hooks' deltas on ``conn`` until ``flush`` (Services.transaction)."""
+    conn.info[PENDING] = Pending()
+
+
+def flush(conn: Connection) -> None:
+    """Write what the unit buffered; called just before it commits."""
+    pending = conn.info.pop(PENDING, None)
+    if pending is not None:
+        _write(conn, pending)
+
+
+def _buffer(conn: Connection) -> tuple[Pending, bool]:
+    pending = conn.info.get(PENDING)
+    if pending is None:
+        return Pending(), True
+    return pending, False
+
+
+def _facts(conn: Connection, order_id: int) -> Any:
+    return conn.execute(
+        select(
+            orders.c.region_id,
+            orders.c.item_code,
+            func.coalesce(orders.c.provider_id, 0).label("provider_id"),
+            orders.c.status,
+            orders.c.finished_at,
+            cases.c.area_code,
+            cases.c.person_id,
+            persons.c.household_id,
+        )
+        .select_from(
+            orders.join(cases, cases.c.id == orders.c.case_id).join(
+                persons, persons.c.id == cases.c.person_id
+            )
+        )
+        .where(orders.c.id == order_id)
+    ).one()
+
+
+def _household_key(person_id: int, household_id: int | None) -> int:
+    return household_id if household_id is not None else -person_id
+
+
+def _reach_rows(
+    region: str, area: str, month: str, item: str, provider: int
+) -> list[tuple[str, str, str, str]]:
+    """(scope, period, dim, key) a visit in ``area`` in ``month`` counts its person in."""
+    out: list[tuple[str, str, str, str]] = []
+    year = month[:4]
+    for scope in (WHOLE, area):
+        for period in ("", year):
+            out.append((scope, period, "total", ""))
+            out.append((scope, period, "item", item))
+            out.append((scope, period, "provider", str(provider)))
+        out.append((scope, "", "month", month))
+    for period in ("", year):
+        out.append((WHOLE, period, "area", area))
+    return out
+
+
+def visited(conn: Connection, order_id: int, checkout_at: datetime, minutes: int) -> None:
+    """A visit of the order was checked out: one person-time, its minutes, its person."""
+    f = _facts(conn, order_id)
+    pending, now = _buffer(conn)
+    month = month_of(checkout_at)
+    provider = int(f.provider_id)
+    pending.add_sums((f.region_id, month, f.area_code, f.item_code, provider), 1, int(minutes))
+    hk = _household_key(int(f.person_id), f.household_id)
+    for scope, period, dim, key in _reach_rows(
+        f.region_id, f.area_code, month, f.item_code, provider
+    ):
+        pending.reach[(f.region_id, scope, period, dim, key, int(f.person_id))] = hk
+    if now:
+        _write(conn, pending)
+
+
+def booked(conn: Connection, order_id: int, rows: list[tuple[str, int, datetime]]) -> None:
+    """Money ledger rows (source, signed fen, at) were written for the order."""
+    if not rows:
+        return
+    f = _facts(conn, order_id)
+    pending, now = _buffer(conn)
+    for source, amount, at in rows:
+        key = (f.region_id, month_of(at), f.area_code, source)
+        pending.money[key] = pending.money.get(key, 0) + int(amount)
+        if f.status in DONE and f.finished_at is not None:
+            done = (f.region_id, month_of(f.finished_at), f.area_code, f.item_code)
+            pending.add_sums((*done, int(f.provider_id)), 0, 0, int(amount), 1)
+    if now:
+        _write(conn, pending)
+
+
+def delivered(conn: Connection, order_id: int) -> None:
+    """The order has just become DELIVERED: its net money so far counts in its finished
+    month (later refunds follow through ``booked``). Call once, on the transition."""
+    f = _facts(conn, order_id)
+    if f.status not in DONE or f.finished_at is None:
+        return
+    total, n = conn.execute(
+        select(func.coalesce(func.sum(ledger.c.amount_fen), 0), func.count()).where(
+            ledger.c.order_id == order_id
+        )
+    ).one()
+    if not n:
+        return
+    pending, now = _buffer(conn)
+    key = (f.region_id, month_of(f.finished_at), f.area_code, f.item_code, int(f.provider_id))
+    pending.add_sums(key, 0, 0, int(total), int(n))
+    if now:
+        _write(conn, pending)
+
+
+def household_changed(conn: Connection, person_id: int, household_id: int | None) -> None:
+    """The person joined or left a household: their rows count for the new one."""
+    pending = conn.info.get(PENDING)
+    hk = _household_key(person_id, household_id)
+    if pending is not None:
+        for key in pending.reach:
+            if key[5] == person_id:
+                pending.reach[key] = hk
+    conn.execute(
+        update(stats_reach).where(stats_reach.c.person_id == person_id).values(household_key=hk)
+    )
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"rollups on {conn.dialect.name}")
+
+
+def _write(conn: Connection, pending: Pending) -> None:
+    """Upsert in one order: money, sums, reach; rows sorted by key."""
+    if pending.money:
+        ins = _insert(conn, stats_money)
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[c.name for c in stats_money.primary_key],
+                set_={"amount_fen": stats_money.c.amount_fen + ins.excluded.amount_fen},
+            ),
+            [
+                {
+                    "region_id": k[0],
+                    "month": k[1],
+                    "area_code": k[2],
+                    "source_code": k[3],
+                    "amount_fen": v,
+                }
+                for k, v in sorted(pending.money.items())
+            ],
+        )
+    if pending.sums:
+        ins = _insert(conn, stats_sums)
+        adds = ("person_times", "minutes", "amount_fen", "amount_rows")
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[c.name for c in stats_sums.primary_key],
+                set_={c: stats_sums.c[c] + ins.excluded[c] for c in adds},
+            ),
+            [
+                {
+                    "region_id": k[0],
+                    "month": k[1],
+                    "area_code": k[2],
+                    "item_code": k[3],
+                    "provider_id": k[4],
+                    **dict(zip(adds, v, strict=True)),
+                }
+                for k, v in sorted(pending.sums.items())
+            ],
+        )
+    if pending.reach:
+        ins = _insert(conn, stats_reach)
+        conn.execute(
+            ins.on_conflict_do_nothing(),
+            [
+                {
+                    "region_id": k[0],
+                    "scope": k[1],
+                    "period": k[2],
+                    "dim": k[3],
+                    "key": k[4],
+                    "person_id": k[5],
+                    "household_key": hk,
+                }
+                for k, hk in sorted(pending.reach.items())
+            ],
+        )
+
+
+# --- backfill (migration 0005_perf) ------------------------------------------------------
+def _month_sql(dialect: str, moment: Any) -> Any:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", moment), "YYYY-MM")
+    return func.strftime("%Y-%m", moment, "+8 hours")
+
+
+def backfill(conn: Connection) -> None:
+    """Fill the rollups from the history already stored (set-based, one statement per
+    table and scope), as the hooks would have."""
+    from sqlalchemy import and_, literal
+
+    from ..storage.tables import deliveries
+
+    d = conn.dialect.name
+    for t in (stats_sums, stats_money, stats_reach):
+        conn.execute(t.delete())
+    oc = orders.join(cases, cases.c.id == orders.c.case_id)
+    # money by the month of each ledger row
+    m = _month_sql(d, ledger.c.at)
+    conn.execute(
+        stats_money.insert().from_select(
+            ["region_id", "month", "area_code", "source_code", "amount_fen"],
+            select(
+                orders.c.region_id,
+                m,
+                cases.c.area_code,
+                ledger.c.source_code,
+                func.sum(ledger.c.amount_fen),
+            )
+            .select_from(ledger.join(oc, orders.c.id == ledger.c.order_id))
+            .group_by(orders.c.region_id, m, cases.c.area_code, ledger.c.source_code),
+        )
+    )
+    prov = func.coalesce(orders.c.provider_id, 0)
+    vm = _month_sql(d, deliveries.c.checkout_at)
+    visits = (
+        select(
+            orders.c.region_id.label("region_id"),
+            vm.label("month"),
+            cases.c.area_code.label("area_code"),
+            orders.c.item_code.label("item_code"),
+            prov.label("provider_id"),
+            func.count().label("person_times"),
+            func.coalesce(func.sum(deliveries.c.minutes), 0).label("minutes"),
+            literal(0).label("amount_fen"),
+            literal(0).label("amount_rows"),
+        )
+        .select_from(deliveries.join(oc, orders.c.id == deliveries.c.order_id))
+        .where(deliveries.c.checkout_at.is_not(None))
+        .group_by(orders.c.region_id, vm, cases.c.area_code, orders.c.item_code, prov)
+    )
+    fm = _month_sql(d, orders.c.finished_at)
+    money = (
+        select(
+            orders.c.region_id,
+            fm,
+            cases.c.area_code,
+            orders.c.item_code,
+            prov,
+            literal(0),
+            literal(0),
+            func.sum(ledger.c.amount_fen),
+            func.count(),
+        )
+        .select_from(ledger.join(oc, orders.c.id == ledger.c.order_id))
+        .where(and_(orders.c.status.in_(DONE), orders.c.finished_at.is_not(None)))
+        .group_by(orders.c.region_id, fm, cases.c.area_code, orders.c.item_code, prov)
+    )
+    both = visits.union_all(money).subquery()
+    cols = ["region_id", "month", "area_code", "item_code", "provider_id"]
+    adds = ["person_times", "minutes", "amount_fen", "amount_rows"]
+    conn.execute(
+        stats_sums.insert().from_select(
+            cols + adds,
+            select(*(both.c[c] for c in cols), *(func.sum(both.c[c]) for c in adds)).group_by(
+                *(both.c[c] for c in cols)
+            ),
+        )
+    )
+    # reach: one insert per (scope, period, dim) shape, from the checked-out visits
+    hk = case((persons.c.household_id.is_(None), -cases.c.person_id), else_=persons.c.household_id)
+    src = (
+        deliveries.join(orders, orders.c.id == deliveries.c.order_id)
+        .join(cases, cases.c.id == orders.c.case_id)
+        .join(persons, persons.c.id == cases.c.person_id)
+    )
+    year = func.substr(vm, 1, 4)
+    keys: dict[str, Any] = {
+        "total": literal(""),
+        "item": orders.c.item_code,
+        "provider": func.cast(prov, stats_reach.c.key.type),
+        "area": cases.c.area_code,
+        "month": vm,
+    }
+    shapes: list[tuple[Any, Any, str]] = []
+    for scope in (literal(WHOLE), cases.c.area_code):
+        for period in (literal(""), year):
+            shapes += [
+                (scope, period, "total"),
+                (scope, period, "item"),
+                (scope, period, "provider"),
+            ]
+        shapes.append((scope, literal(""), "month"))
+    shapes += [(literal(WHOLE), literal(""), "area"), (literal(WHOLE), year, "area")]
+    for scope, period, dim in shapes:
+        conn.execute(
+            stats_reach.insert().from_select(
+                ["region_id", "scope", "period", "dim", "key", "person_id", "household_key"],
+                select(
+                    orders.c.region_id,
+                    scope,
+                    period,
+                    literal(dim),
+                    keys[dim],
+                    cases.c.person_id,
+                    hk,
+                )
+                .select_from(src)
+                .where(deliveries.c.checkout_at.is_not(None))
+                .distinct(),
+            )
+        )

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 import litestar
+import msgspec
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from jiuzhu.core.access import Actor, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
-from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services import Services, fetch_one, plain
 from jiuzhu.core.services.households import MemberView, household_members
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import persons
@@ -212,7 +213,8 @@ def _form_page(
 ) -> Template:
     region = svc.region(person.region_id)
     schema = service.form_schema(region)
-    suggested = service.suggest(region, person, local_date(svc.now()))
+    assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
+    suggested = [c for c, a in assessed.items() if a.suggested]
     by_code = {p.code: p for p in schema.policies}
     all_docs: list[str] = []
     for p in schema.policies:
@@ -235,6 +237,7 @@ def _form_page(
         area_name=region.info.area_name(person.area_code),
         by_code=by_code,
         suggested=suggested,
+        assessed=assessed,
         chosen=set(chosen),
         texts=texts,
         all_docs=all_docs,
@@ -264,7 +267,7 @@ def apply_form(
         code: shown_value(fields[code], value)
         for code, value in shown_values(actor, service.prefill(plist, person)).items()
     }
-    chosen = service.suggest(region, person, local_date(svc.now()))
+    chosen = service.suggest(region, person, local_date(svc.now()), svc.regions)
     audit_request(request, svc, actor, "apply.view", person_id=person_id)
     return _form_page(
         request, svc, actor, person, chosen=chosen, texts=texts, documents=[], errors={}
@@ -334,7 +337,7 @@ def print_ticked(
     person = get_person(svc, actor, person_id)
     audit_request(request, svc, actor, "apply.print", person_id=person_id)
     region = svc.region(person.region_id)
-    ticks = service.suggest(region, person, local_date(svc.now()))
+    ticks = service.suggest(region, person, local_date(svc.now()), svc.regions)
     return _printable(render_form(region, ticks), f"/apply/{person_id}")
 
 
@@ -512,11 +515,19 @@ def _task_page(
     fields = [
         (f, shown_form_value(f, view.form[f.code])) for f in plist.fields if f.code in view.form
     ]
+    with svc.engine.connect() as conn:
+        person = msgspec.convert(
+            fetch_one(conn, persons, "person", view.person_id, id=view.person_id), Person
+        )
+    region = svc.region(view.region_id)
+    assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
+    checks = {c: a for c, a in assessed.items() if c in task.decisions and a.eligible is not None}
     return page(
         request,
         actor,
         T + "task.html",
         status,
+        checks=checks,
         app=view,
         task=task,
         policies={p.code: p for p in view.policies},

@@ -33,7 +33,9 @@ from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.conditions import Condition, Criteria
 from jiuzhu.core.domain import Person
 from jiuzhu.core.facts import Population
+from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
+from jiuzhu.core.rules import Eligibility
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
 from jiuzhu.core.services.cases import insert_case, open_case_of
 from jiuzhu.core.services.people import person_facts
@@ -207,16 +209,65 @@ def form_schema(region: Region) -> FormSchema:
     )
 
 
-def suggest(region: Region, person: Person, on: date) -> list[str]:
-    """The policies the person seems to qualify for (pre-ticked at the front desk): every
-    policy whose ``who`` holds for the person on ``on``. Policies without a rule are never
-    pre-ticked; the clerk ticks them."""
+class Suggestion(msgspec.Struct, kw_only=True, frozen=True):
+    """Whether the front desk pre-ticks a policy (建议) for one person, and why."""
+
+    code: str
+    suggested: bool
+    reason: str  # in words: the rule that holds, or what fails
+    # the region's eligibility for the service loop, for a policy that opens catalogue items
+    # (None: the policy opens none, so the rule does not apply)
+    eligible: bool | None = None
+
+
+def opens_loop(p: Policy) -> bool:
+    """An approved policy that opens catalogue items grants the service entitlement, which the
+    region's eligibility rule decides; such a policy is only suggested when that rule passes."""
+    return bool(p.opens_items)
+
+
+def assess(
+    region: Region, person: Person, on: date, regions: Regions | None = None
+) -> dict[str, Suggestion]:
+    """Per policy of the form: suggested or not, with the reason. A policy is suggested when
+    its ``who`` holds for the person on ``on`` and, for a policy that opens the service loop,
+    the region's eligibility rule (``regions.eligibility``) admits the person too — so the
+    window never suggests what the officer's grant will refuse. Policies without a rule are
+    never pre-ticked; the clerk ticks them."""
     pop = Population.of([person_facts(person, on)])
-    return [
-        p.code
-        for p in policy_list(region).policies
-        if p.who is not None and bool(p.who.mask(pop)[0])
-    ]
+    decision: Eligibility | None = None
+    out: dict[str, Suggestion] = {}
+    for p in policy_list(region).policies:
+        if p.who is None:
+            out[p.code] = Suggestion(
+                code=p.code, suggested=False, reason="没有预勾选条件，由窗口核对后勾选"
+            )
+            continue
+        holds = bool(p.who.mask(pop)[0])
+        reason = ("档案符合：" if holds else "档案不符合：") + describe_criteria(p.who)
+        eligible: bool | None = None
+        if opens_loop(p) and regions is not None:
+            if decision is None:
+                decision = regions.eligibility(region, pop, on)
+            eligible = bool(decision.eligible[0])
+            reason += "；本地区服务类救助资格：" + (
+                "；".join(decision.reasons(0))
+                if eligible
+                else "不符合（" + "；".join(decision.reasons(0)) + "）"
+            )
+        out[p.code] = Suggestion(
+            code=p.code,
+            suggested=holds and eligible is not False,
+            reason=reason,
+            eligible=eligible,
+        )
+    return out
+
+
+def suggest(region: Region, person: Person, on: date, regions: Regions | None = None) -> list[str]:
+    """The policies pre-ticked at the front desk (see `assess`); without ``regions`` only the
+    policies' own ``who`` rules are applied."""
+    return [c for c, s in assess(region, person, on, regions).items() if s.suggested]
 
 
 def prefill(plist: PolicyList, person: Person) -> dict[str, Any]:
@@ -934,7 +985,7 @@ def _decide(
                 policy_kind=p.kind,
                 department=p.department,
             )
-            if approve and (p.kind == "service" or p.opens_items):
+            if approve and opens_loop(p):
                 service_approved = True
                 opened += [i for i in p.opens_items if i not in opened]
                 append_event(

@@ -65,6 +65,8 @@ PERSON_FIELDS = {
     "phone": "phone",
     "household_size": "household_size",
     "income_per_capita": "income_per_capita_fen",
+    "disability_grade": "disability_grade",
+    "major_illness": "major_illness",
 }
 FACT_LABELS = {
     "age": "年龄",
@@ -270,13 +272,59 @@ def suggest(region: Region, person: Person, on: date, regions: Regions | None = 
     return [c for c, s in assess(region, person, on, regions).items() if s.suggested]
 
 
+GRADE_NUMERALS = "一二三四"
+
+
+def _fact_value(f: FormField, value: Any) -> Any:
+    """A person's fact as the form field's kind holds it, or None when it cannot say.
+    A disability grade (1–4) fills an int field as it is and a choice field with the choice
+    naming the grade (e.g. 「四级」), grade 0 the choice 「无」; a bool fills a bool field."""
+    if isinstance(value, bool):
+        return value if f.kind == "bool" else None
+    if f.code == "disability_grade" and isinstance(value, int):
+        if f.kind == "int":
+            return value
+        if f.kind == "choice":
+            wanted = (
+                [c for c in f.choices if c in ("无", "否", "无残疾")]
+                if value == 0
+                else [c for c in f.choices if 0 < value <= 4 and GRADE_NUMERALS[value - 1] in c]
+            )
+            return wanted[0] if len(wanted) == 1 else None
+        return None
+    return value
+
+
 def prefill(plist: PolicyList, person: Person) -> dict[str, Any]:
-    codes = {f.code for f in plist.fields}
-    return {
-        code: getattr(person, attr)
-        for code, attr in PERSON_FIELDS.items()
-        if code in codes and getattr(person, attr) not in ("", None)
-    }
+    """Form values taken from the person's file: name, ID number, phone, household size and
+    income, disability grade and major illness (when the form has such fields)."""
+    fields = {f.code: f for f in plist.fields}
+    out: dict[str, Any] = {}
+    for code, attr in PERSON_FIELDS.items():
+        if code not in fields:
+            continue
+        value = _fact_value(fields[code], getattr(person, attr))
+        if value not in ("", None):
+            out[code] = value
+    return out
+
+
+def alternatives(document: str) -> list[str]:
+    """A document named 「A或B」 is satisfied by either: ["A", "B"] (["A"] for a plain one)."""
+    return [d.strip() for d in document.split("或") if d.strip()] or [document]
+
+
+def form_documents(plist: PolicyList) -> list[str]:
+    """The documents a clerk can tick, each alternative of an 「A或B」 document on its own."""
+    out: list[str] = []
+    for p in plist.policies:
+        for d in p.documents:
+            out += [a for a in alternatives(d) if a not in out]
+    return out
+
+
+def has_document(document: str, have: set[str]) -> bool:
+    return document in have or any(a in have for a in alternatives(document))
 
 
 def _missing(value: Any) -> bool:
@@ -296,7 +344,7 @@ def check_form(
         except KeyError:
             continue
         notes = [f"缺少填写项「{labels[f]}」" for f in p.fields if _missing(form.get(f))]
-        notes += [f"缺少材料「{d}」" for d in p.documents if d not in have]
+        notes += [f"缺少材料「{d}」" for d in p.documents if not has_document(d, have)]
         if notes:
             out[code] = notes
     return out
@@ -542,6 +590,23 @@ def _open_case_in(
     if existing is not None:
         return existing
     return insert_case(svc, conn, region, actor, person, "一类事一次办受理")
+
+
+def pending_policies(svc: Services, person_id: int) -> dict[str, str]:
+    """The person's policies still pending, each with the receipt it is pending under."""
+    with svc.engine.connect() as conn:
+        return {
+            str(code): str(receipt)
+            for code, receipt in conn.execute(
+                select(application_policies.c.policy_code, applications.c.receipt)
+                .join(applications, applications.c.id == application_policies.c.application_id)
+                .where(
+                    application_policies.c.person_id == person_id,
+                    application_policies.c.status == PENDING,
+                )
+                .order_by(applications.c.id)
+            )
+        }
 
 
 def _pending_clash(conn: Connection, region_id: str, person_id: int, codes: list[str]) -> None:

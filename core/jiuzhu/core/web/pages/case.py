@@ -20,7 +20,7 @@ from ...services.images import KIND_LABELS, images_of
 from ...storage.tables import providers, ratings, workers
 from ...times import local_date
 from ..auth import audit_request
-from .common import page
+from .common import page, page_sections
 from .secret import rating_token
 
 DONE = {
@@ -128,6 +128,7 @@ def render_case(
         visit_kinds=VISIT_KINDS,
         region=region,
         cancellable=CANCELLABLE,
+        sections=page_sections(svc, actor, "case", case_id),
         **ctx,
     )
 

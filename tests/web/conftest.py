@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pytest
 from httpx import Response
@@ -153,3 +154,36 @@ def sign_in(client: TestClient[Litestar], username: str, password: str = PASSWOR
 def post_form(client: TestClient[Litestar], page: str, action: str, **data: object) -> Response:
     html = client.get(page).text
     return client.post(action, data={**data, "_csrf_token": csrf(html)}, follow_redirects=False)
+
+
+def png_bytes(width: int = 300, height: int = 100, fmt: str = "PNG") -> bytes:
+    """A small real image (a stroke on white), as the signature canvas or a camera sends."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(img).line([(10, height - 10), (width - 10, 10)], fill="black", width=3)
+    out = io.BytesIO()
+    img.save(out, fmt)
+    return out.getvalue()
+
+
+def signature_data_url() -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+
+
+def draw_signature(page: Any, card: Any) -> None:
+    """Sign on the check-out canvas with the mouse, as a finger would."""
+    canvas = card.locator("canvas[data-signature]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box, "no signature canvas"
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.1, y + h * 0.7)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x + w * (0.1 + 0.08 * i), y + h * (0.7 - 0.05 * i * (-1) ** i), steps=2)
+    page.mouse.up()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import DONGSHENG, PASSWORD, World
+from .conftest import DONGSHENG, PASSWORD, World, draw_signature
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -124,8 +124,9 @@ def test_walk_through_the_loop(page: Any, world: World) -> None:
     for box in card.locator("input[type=checkbox]").all():
         box.check()
     card.locator("input[name=confirmed_by]").fill("王秀兰")
+    draw_signature(page, card)
     shot(page, "07-work-checkout")
-    card.locator("button").click()
+    card.locator("button[type=submit]").click()
     assert "服务完成" in page.locator(".notice").inner_text()
     sign_out(page)
 
@@ -281,8 +282,9 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     for box in card.locator("input[type=checkbox]").all():
         box.check()
     card.locator("input[name=confirmed_by]").fill("孙桂芳")
+    draw_signature(page, card)
     snap("14-worker-checkout")
-    card.locator("button").click()
+    card.locator("button[type=submit]").click()
     assert "服务完成" in page.locator(".notice").inner_text()
     sign_out(page)
 

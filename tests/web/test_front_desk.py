@@ -152,7 +152,13 @@ def test_form_groups_policies_by_department_with_suggestions(clerk: Any, world: 
     assert re.search(r'id="policy-service_relief">.*?建议', html, re.S)
     assert 'name="form.name" value="赵大"' in html
     assert 'name="form.income_per_capita" value="500"' in html  # yuan, from 50000 fen
-    assert 'name="documents" value="残疾人证或重大疾病诊断证明"' in html
+    # 「残疾人证或重大疾病诊断证明」: each alternative is a box of its own, either satisfies it
+    assert 'name="documents" value="残疾人证"' in html
+    assert 'name="documents" value="重大疾病诊断证明"' in html
+    assert 'name="documents" value="残疾人证或重大疾病诊断证明"' not in html
+    # the file's disability grade and major illness fill the form
+    assert re.search(r'<option value="四级" selected>', html)
+    assert re.search(r'name="form.major_illness" value="no" checked', html)
     assert "打印空白联办表" in html and f"{url}/print" in html
 
 

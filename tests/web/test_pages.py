@@ -9,7 +9,7 @@ from sqlalchemy import select
 from jiuzhu.core.storage.tables import audit_log, orders, ratings
 from jiuzhu.core.web.pages.secret import rating_token
 
-from .conftest import PASSWORD, SECRET, World, csrf, post_form, sign_in
+from .conftest import PASSWORD, SECRET, World, csrf, post_form, sign_in, signature_data_url
 
 
 @pytest.mark.parametrize(
@@ -123,13 +123,15 @@ def test_worker_flow_and_rating_link(client: Any, world: World) -> None:
         },
         follow_redirects=False,
     )
-    assert r.status_code == 422 and "签字确认" in r.text
+    assert r.status_code == 422 and "签字人" in r.text
     r = client.post(
         f"/work/{order_id}/finish",
         data={
             "_csrf_token": csrf(page),
             "steps": ["清运垃圾，请对象验收签字"],
             "confirmed_by": "王秀兰",
+            "signature_png": signature_data_url(),
+            "confirm_missing": "1",  # the other steps were not done: confirmed
         },
         follow_redirects=False,
     )

@@ -19,7 +19,7 @@ entitlement cannot overspend it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any
@@ -51,6 +51,7 @@ from ..times import SHANGHAI, local_date
 from . import MAX_ID, Services, after_commit, append_event, fetch_one, plain, rollups
 from .cases import load_case
 from .entitlements import locked_entitlement, person_population, rule_of
+from .images import NewImage, store_images
 from .ledger import (
     book_money,
     book_usage,
@@ -763,9 +764,17 @@ def book_delivery(
     return amount
 
 
-def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Order:
+def finish_order(
+    svc: Services,
+    actor: Actor,
+    order_id: int,
+    data: Finish,
+    images: Sequence[NewImage] = (),
+) -> Order:
     """Check-out (签退) of the open visit: the standard's steps ticked, the duration, the
-    recipient's signature. The order is DELIVERED when its units are (or ``complete``)."""
+    recipient's signature. The order is DELIVERED when its units are (or ``complete``).
+    ``images`` (checked by services.images: the handwritten signature, photos before and
+    after) are stored with the visit in the same transaction."""
     now = svc.now()
     if not data.who:
         raise Invalid("signer", "须由服务对象或家属签字确认")
@@ -817,6 +826,8 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
             )
         )
         rollups.visited(conn, order_id, now, minutes)
+        if images:
+            store_images(conn, int(drow["id"]), images, actor.username, now)
         booked = book_delivery(
             svc, conn, region, order, item, int(drow["id"]), minutes, local_date(checkin)
         )
@@ -830,6 +841,8 @@ def finish_order(svc: Services, actor: Actor, order_id: int, data: Finish) -> Or
             "signer": data.who,
             "visit": visits,
         }
+        if images:
+            detail["images"] = [im.kind for im in images]
         if booked:
             detail["booked"] = booked
         if rest.complete or data.complete:

@@ -245,6 +245,24 @@ deliveries = Table(
     Column("signature", Text, nullable=False, server_default=""),
 )
 
+# Images of one visit: the recipient's handwritten signature (PNG) and optional photos before
+# and after the service. In the database, so that one backup (scripts/backup.sh) holds them.
+delivery_images = Table(
+    "delivery_images",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", ForeignKey("deliveries.id"), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),  # signature | before | after
+    Column("media_type", String(40), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(60), nullable=False),
+)
+
 # 小组工作 / 主题活动: one session, many attendees, each attendance a person-time.
 group_sessions = Table(
     "group_sessions",

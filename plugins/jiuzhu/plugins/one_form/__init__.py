@@ -93,10 +93,12 @@ def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
 def jiuzhu_page_sections(
     page: str, svc: Services, actor: Actor, key: int | None
 ) -> list[PageSection] | None:
-    from .sections import household_applications, pending_tasks
+    from .sections import case_applications, household_applications, pending_tasks
 
     if page == "home":
         return pending_tasks(svc, actor)
     if page == "household" and key is not None:
         return household_applications(svc, actor, key)
+    if page == "case" and key is not None:
+        return case_applications(svc, actor, key)
     return None

@@ -8,21 +8,23 @@ templates/pages/ and extend the core's base.html.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import partial
 from typing import Any
 
 import litestar
+import msgspec
 from litestar import Request, Response
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from jiuzhu.core import idcard
 from jiuzhu.core.access import Actor, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
-from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services import Services, fetch_one, plain
 from jiuzhu.core.services.households import MemberView, household_members
 from jiuzhu.core.services.people import get_person
 from jiuzhu.core.storage.tables import persons
@@ -36,7 +38,7 @@ from . import service
 from .config import FormField, PolicyList
 from .render import printable, render_form, render_receipt
 from .roles import APPROVER
-from .tables import applications
+from .tables import application_tasks, applications
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
@@ -179,6 +181,25 @@ def blocking(plist: PolicyList, chosen: list[str], form: dict[str, Any]) -> dict
     return out
 
 
+def blocking_errors(plist: PolicyList, chosen: list[str], form: dict[str, Any]) -> dict[str, str]:
+    """Every required field still empty for the chosen policies, each once, naming the
+    policies that need it: all reported at once, next to their fields."""
+    labels = {f.code: f for f in plist.fields}
+    needed: dict[str, list[str]] = {}
+    for code in chosen:
+        try:
+            p = plist.policy(code)
+        except KeyError:
+            continue
+        for f in p.fields:
+            if labels[f].required and f not in form:
+                needed.setdefault(f, []).append(p.name)
+    return {
+        f"form.{f}": f"「{'」「'.join(names)}」须填写「{labels[f].label}」"
+        for f, names in needed.items()
+    }
+
+
 def _pending_receipts(svc: Services, person_id: int) -> list[str]:
     with svc.engine.connect() as conn:
         return [
@@ -212,11 +233,12 @@ def _form_page(
 ) -> Template:
     region = svc.region(person.region_id)
     schema = service.form_schema(region)
-    suggested = service.suggest(region, person, local_date(svc.now()))
+    assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
+    suggested = [c for c, a in assessed.items() if a.suggested]
     by_code = {p.code: p for p in schema.policies}
-    all_docs: list[str] = []
-    for p in schema.policies:
-        all_docs += [d for d in p.documents if d not in all_docs]
+    all_docs = service.form_documents(service.policy_list(region))
+    pending_codes = service.pending_policies(svc, person.id)
+    suggested = [c for c in suggested if c not in pending_codes]
     members: list[MemberView] = []
     hidden = 0
     if person.household_id is not None and actor.can("case.read"):
@@ -235,6 +257,7 @@ def _form_page(
         area_name=region.info.area_name(person.area_code),
         by_code=by_code,
         suggested=suggested,
+        assessed=assessed,
         chosen=set(chosen),
         texts=texts,
         all_docs=all_docs,
@@ -245,6 +268,7 @@ def _form_page(
         refusal=refusal,
         checked=checked,
         pending=_pending_receipts(svc, person.id),
+        pending_codes=pending_codes,
         members=members,
         hidden_members=hidden,
     )
@@ -264,7 +288,12 @@ def apply_form(
         code: shown_value(fields[code], value)
         for code, value in shown_values(actor, service.prefill(plist, person)).items()
     }
-    chosen = service.suggest(region, person, local_date(svc.now()))
+    pending = service.pending_policies(svc, person.id)
+    chosen = [
+        c
+        for c in service.suggest(region, person, local_date(svc.now()), svc.regions)
+        if c not in pending  # already pending under another receipt: not pre-ticked again
+    ]
     audit_request(request, svc, actor, "apply.view", person_id=person_id)
     return _form_page(
         request, svc, actor, person, chosen=chosen, texts=texts, documents=[], errors={}
@@ -304,6 +333,11 @@ def apply_submit(
         if not chosen:
             errors["policies"] = "请至少勾选一项救助事项"
         return _form_page(request, svc, actor, person, 200, checked=True, **ctx)
+    if not chosen:
+        errors["policies"] = "请至少勾选一项救助事项"
+    errors.update(
+        {k: v for k, v in blocking_errors(plist, chosen, merged).items() if k not in errors}
+    )
     if errors:
         return _form_page(request, svc, actor, person, 422, **ctx)
     try:
@@ -334,53 +368,126 @@ def print_ticked(
     person = get_person(svc, actor, person_id)
     audit_request(request, svc, actor, "apply.print", person_id=person_id)
     region = svc.region(person.region_id)
-    ticks = service.suggest(region, person, local_date(svc.now()))
+    ticks = service.suggest(region, person, local_date(svc.now()), svc.regions)
     return _printable(render_form(region, ticks), f"/apply/{person_id}")
 
 
-# --- progress by receipt number ------------------------------------------------------------
-@get("/applications", nav="办理进度", permission="application.read")
-def applications_page(
-    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str = ""
-) -> Template | Redirect:
-    actor.require("application.read")
-    receipt = receipt.strip().upper()[:32]
-    error = ""
-    if receipt:
-        try:
-            service.get_application(svc, actor, receipt)
-        except NotFound:
-            error = f"没有找到受理编号 {receipt}（或不在您的管辖范围内）"
-        else:
-            return Redirect(path=f"/applications/{receipt}", status_code=303)
-    with svc.engine.connect() as conn:
-        rows = [
-            plain(r)
-            for r in conn.execute(
-                select(applications, persons.c.name)
-                .join(persons, persons.c.id == applications.c.person_id)
-                .where(
-                    applications.c.region_id == actor.region_id,
-                    applications.c.area_code.in_(scope_of(svc, actor)),
-                )
-                .order_by(applications.c.id.desc())
-                .limit(50)
-            ).mappings()
-        ]
-    if rows:
-        audit_request(
-            request, svc, actor, "application.list", receipts=[r["receipt"] for r in rows]
+# --- progress by receipt number, name or ID number -----------------------------------------
+RECEIPT = re.compile(r"[A-Z][A-Z0-9]*-\d{8}-\d{4}")
+
+
+def _application_rows(
+    svc: Services, actor: Actor, *where: ColumnElement[bool], limit: int = 50
+) -> list[dict[str, Any]]:
+    """Applications in the actor's region and area (an approver: those with a task of
+    their department), newest first, with the applicant's name and masked ID number."""
+    query = (
+        select(applications, persons.c.name, persons.c.id_number)
+        .join(persons, persons.c.id == applications.c.person_id)
+        .where(
+            applications.c.region_id == actor.region_id,
+            applications.c.area_code.in_(scope_of(svc, actor)),
+            *where,
         )
+        .order_by(applications.c.id.desc())
+        .limit(limit)
+    )
+    if actor.role == APPROVER:
+        query = query.where(
+            select(application_tasks.c.id)
+            .where(
+                application_tasks.c.application_id == applications.c.id,
+                application_tasks.c.department == actor.department,
+            )
+            .exists()
+        )
+    with svc.engine.connect() as conn:
+        rows = [plain(r) for r in conn.execute(query).mappings()]
+    for r in rows:
+        r["id_shown"] = shown_id(actor, r.pop("id_number"))
+    return rows
+
+
+def _progress_page(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    q: str = "",
+    error: str = "",
+    found: list[dict[str, Any]] | None = None,
+) -> Template:
+    rows = _application_rows(svc, actor)
+    shown = [r["receipt"] for r in rows + (found or [])]
+    if shown:
+        audit_request(request, svc, actor, "application.list", receipts=shown)
     return page(
         request,
         actor,
         T + "applications.html",
         404 if error else 200,
-        receipt=receipt,
+        q=q,
         error=error,
+        found=found,
         rows=rows,
         labels=service.STATUS_LABELS,
     )
+
+
+@get("/applications", nav="办理进度", permission="application.read")
+def applications_page(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str = ""
+) -> Template | Redirect:
+    """Progress: find by receipt number (GET ?receipt=, as printed on the receipt)."""
+    actor.require("application.read")
+    return _by_receipt(request, svc, actor, receipt)
+
+
+def _by_receipt(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, receipt: str
+) -> Template | Redirect:
+    receipt = receipt.strip().upper()[:32]
+    if receipt:
+        try:
+            service.get_application(svc, actor, receipt)
+        except NotFound:
+            return _progress_page(
+                request,
+                svc,
+                actor,
+                receipt,
+                f"没有找到受理编号 {receipt}：请核对回执上的编号，或改用姓名、身份证号查询。",
+            )
+        return Redirect(path=f"/applications/{receipt}", status_code=303)
+    return _progress_page(request, svc, actor)
+
+
+@post("/applications/find")
+def applications_find(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, data: forms.FormData
+) -> Template | Redirect:
+    """Find by receipt number, ID number or name. A POST, so that ID numbers and names stay
+    out of URLs (access logs, browser history)."""
+    actor.require("application.read")
+    q = forms.text(data, "q")[:40]
+    if not q:
+        return _progress_page(request, svc, actor, "", "请输入受理编号、姓名或身份证号")
+    if RECEIPT.fullmatch(q.upper()):
+        return _by_receipt(request, svc, actor, q)
+    if q[:1].isdigit():
+        try:
+            number = idcard.validate(q)
+        except ValueError as exc:
+            return _progress_page(request, svc, actor, q, f"身份证号有误：{exc}")
+        found = _application_rows(svc, actor, persons.c.id_number == number)
+        shown_q = shown_id(actor, number)
+    else:
+        found = _application_rows(svc, actor, persons.c.name.contains(q, autoescape=True))
+        shown_q = q
+    if not found:
+        return _progress_page(
+            request, svc, actor, shown_q, f"没有找到「{shown_q}」的申请（或不在您的管辖范围内）。"
+        )
+    return _progress_page(request, svc, actor, shown_q, found=found)
 
 
 @get("/applications/{receipt:str}")
@@ -512,11 +619,19 @@ def _task_page(
     fields = [
         (f, shown_form_value(f, view.form[f.code])) for f in plist.fields if f.code in view.form
     ]
+    with svc.engine.connect() as conn:
+        person = msgspec.convert(
+            fetch_one(conn, persons, "person", view.person_id, id=view.person_id), Person
+        )
+    region = svc.region(view.region_id)
+    assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
+    checks = {c: a for c, a in assessed.items() if c in task.decisions and a.eligible is not None}
     return page(
         request,
         actor,
         T + "task.html",
         status,
+        checks=checks,
         app=view,
         task=task,
         policies={p.code: p for p in view.policies},
@@ -617,6 +732,7 @@ PAGES = [
     apply_submit,
     print_ticked,
     applications_page,
+    applications_find,
     application_page,
     receipt_print,
     tasks_page,

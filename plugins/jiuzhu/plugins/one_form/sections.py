@@ -95,3 +95,39 @@ def household_applications(svc: Services, actor: Actor, household_id: int) -> li
             empty="暂无联办申请",
         )
     ]
+
+
+def case_applications(svc: Services, actor: Actor, case_id: int) -> list[PageSection]:
+    """The one-form applications filed under a case (一人一档), newest first, linked."""
+    if not actor.can("application.read"):
+        return []
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            select(applications)
+            .where(applications.c.case_id == case_id)
+            .order_by(applications.c.id.desc())
+        ).mappings()
+        out = [
+            {
+                "receipt": r["receipt"],
+                "status": STATUS.get(r["status"], r["status"]),
+                "accepted": local_time(r["accepted_at"]),
+                "decided": local_time(r["decided_at"]) or "—",
+            }
+            for r in rows
+        ]
+    return [
+        PageSection(
+            key="one_form.case_applications",
+            title="联办申请（一类事一次办）",
+            columns=[
+                ("receipt", "受理编号"),
+                ("status", "状态"),
+                ("accepted", "受理时间"),
+                ("decided", "办结时间"),
+            ],
+            rows=out,
+            link="/applications/{receipt}",
+            empty="暂无联办申请",
+        )
+    ]

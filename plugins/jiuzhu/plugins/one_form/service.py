@@ -33,7 +33,9 @@ from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.conditions import Condition, Criteria
 from jiuzhu.core.domain import Person
 from jiuzhu.core.facts import Population
+from jiuzhu.core.plugins import Regions
 from jiuzhu.core.regions import Region
+from jiuzhu.core.rules import Eligibility
 from jiuzhu.core.services import Services, append_event, fetch_one, plain
 from jiuzhu.core.services.cases import insert_case, open_case_of
 from jiuzhu.core.services.people import person_facts
@@ -63,6 +65,8 @@ PERSON_FIELDS = {
     "phone": "phone",
     "household_size": "household_size",
     "income_per_capita": "income_per_capita_fen",
+    "disability_grade": "disability_grade",
+    "major_illness": "major_illness",
 }
 FACT_LABELS = {
     "age": "年龄",
@@ -207,25 +211,120 @@ def form_schema(region: Region) -> FormSchema:
     )
 
 
-def suggest(region: Region, person: Person, on: date) -> list[str]:
-    """The policies the person seems to qualify for (pre-ticked at the front desk): every
-    policy whose ``who`` holds for the person on ``on``. Policies without a rule are never
-    pre-ticked; the clerk ticks them."""
+class Suggestion(msgspec.Struct, kw_only=True, frozen=True):
+    """Whether the front desk pre-ticks a policy (建议) for one person, and why."""
+
+    code: str
+    suggested: bool
+    reason: str  # in words: the rule that holds, or what fails
+    # the region's eligibility for the service loop, for a policy that opens catalogue items
+    # (None: the policy opens none, so the rule does not apply)
+    eligible: bool | None = None
+
+
+def opens_loop(p: Policy) -> bool:
+    """An approved policy that opens catalogue items grants the service entitlement, which the
+    region's eligibility rule decides; such a policy is only suggested when that rule passes."""
+    return bool(p.opens_items)
+
+
+def assess(
+    region: Region, person: Person, on: date, regions: Regions | None = None
+) -> dict[str, Suggestion]:
+    """Per policy of the form: suggested or not, with the reason. A policy is suggested when
+    its ``who`` holds for the person on ``on`` and, for a policy that opens the service loop,
+    the region's eligibility rule (``regions.eligibility``) admits the person too — so the
+    window never suggests what the officer's grant will refuse. Policies without a rule are
+    never pre-ticked; the clerk ticks them."""
     pop = Population.of([person_facts(person, on)])
-    return [
-        p.code
-        for p in policy_list(region).policies
-        if p.who is not None and bool(p.who.mask(pop)[0])
-    ]
+    decision: Eligibility | None = None
+    out: dict[str, Suggestion] = {}
+    for p in policy_list(region).policies:
+        if p.who is None:
+            out[p.code] = Suggestion(
+                code=p.code, suggested=False, reason="没有预勾选条件，由窗口核对后勾选"
+            )
+            continue
+        holds = bool(p.who.mask(pop)[0])
+        reason = ("档案符合：" if holds else "档案不符合：") + describe_criteria(p.who)
+        eligible: bool | None = None
+        if opens_loop(p) and regions is not None:
+            if decision is None:
+                decision = regions.eligibility(region, pop, on)
+            eligible = bool(decision.eligible[0])
+            reason += "；本地区服务类救助资格：" + (
+                "；".join(decision.reasons(0))
+                if eligible
+                else "不符合（" + "；".join(decision.reasons(0)) + "）"
+            )
+        out[p.code] = Suggestion(
+            code=p.code,
+            suggested=holds and eligible is not False,
+            reason=reason,
+            eligible=eligible,
+        )
+    return out
+
+
+def suggest(region: Region, person: Person, on: date, regions: Regions | None = None) -> list[str]:
+    """The policies pre-ticked at the front desk (see `assess`); without ``regions`` only the
+    policies' own ``who`` rules are applied."""
+    return [c for c, s in assess(region, person, on, regions).items() if s.suggested]
+
+
+GRADE_NUMERALS = "一二三四"
+
+
+def _fact_value(f: FormField, value: Any) -> Any:
+    """A person's fact as the form field's kind holds it, or None when it cannot say.
+    A disability grade (1–4) fills an int field as it is and a choice field with the choice
+    naming the grade (e.g. 「四级」), grade 0 the choice 「无」; a bool fills a bool field."""
+    if isinstance(value, bool):
+        return value if f.kind == "bool" else None
+    if f.code == "disability_grade" and isinstance(value, int):
+        if f.kind == "int":
+            return value
+        if f.kind == "choice":
+            wanted = (
+                [c for c in f.choices if c in ("无", "否", "无残疾")]
+                if value == 0
+                else [c for c in f.choices if 0 < value <= 4 and GRADE_NUMERALS[value - 1] in c]
+            )
+            return wanted[0] if len(wanted) == 1 else None
+        return None
+    return value
 
 
 def prefill(plist: PolicyList, person: Person) -> dict[str, Any]:
-    codes = {f.code for f in plist.fields}
-    return {
-        code: getattr(person, attr)
-        for code, attr in PERSON_FIELDS.items()
-        if code in codes and getattr(person, attr) not in ("", None)
-    }
+    """Form values taken from the person's file: name, ID number, phone, household size and
+    income, disability grade and major illness (when the form has such fields)."""
+    fields = {f.code: f for f in plist.fields}
+    out: dict[str, Any] = {}
+    for code, attr in PERSON_FIELDS.items():
+        if code not in fields:
+            continue
+        value = _fact_value(fields[code], getattr(person, attr))
+        if value not in ("", None):
+            out[code] = value
+    return out
+
+
+def alternatives(document: str) -> list[str]:
+    """A document named 「A或B」 is satisfied by either: ["A", "B"] (["A"] for a plain one)."""
+    return [d.strip() for d in document.split("或") if d.strip()] or [document]
+
+
+def form_documents(plist: PolicyList) -> list[str]:
+    """The documents a clerk can tick, each alternative of an 「A或B」 document on its own."""
+    out: list[str] = []
+    for p in plist.policies:
+        for d in p.documents:
+            out += [a for a in alternatives(d) if a not in out]
+    return out
+
+
+def has_document(document: str, have: set[str]) -> bool:
+    return document in have or any(a in have for a in alternatives(document))
 
 
 def _missing(value: Any) -> bool:
@@ -245,7 +344,7 @@ def check_form(
         except KeyError:
             continue
         notes = [f"缺少填写项「{labels[f]}」" for f in p.fields if _missing(form.get(f))]
-        notes += [f"缺少材料「{d}」" for d in p.documents if d not in have]
+        notes += [f"缺少材料「{d}」" for d in p.documents if not has_document(d, have)]
         if notes:
             out[code] = notes
     return out
@@ -491,6 +590,23 @@ def _open_case_in(
     if existing is not None:
         return existing
     return insert_case(svc, conn, region, actor, person, "一类事一次办受理")
+
+
+def pending_policies(svc: Services, person_id: int) -> dict[str, str]:
+    """The person's policies still pending, each with the receipt it is pending under."""
+    with svc.engine.connect() as conn:
+        return {
+            str(code): str(receipt)
+            for code, receipt in conn.execute(
+                select(application_policies.c.policy_code, applications.c.receipt)
+                .join(applications, applications.c.id == application_policies.c.application_id)
+                .where(
+                    application_policies.c.person_id == person_id,
+                    application_policies.c.status == PENDING,
+                )
+                .order_by(applications.c.id)
+            )
+        }
 
 
 def _pending_clash(conn: Connection, region_id: str, person_id: int, codes: list[str]) -> None:
@@ -934,7 +1050,7 @@ def _decide(
                 policy_kind=p.kind,
                 department=p.department,
             )
-            if approve and (p.kind == "service" or p.opens_items):
+            if approve and opens_loop(p):
                 service_approved = True
                 opened += [i for i in p.opens_items if i not in opened]
                 append_event(

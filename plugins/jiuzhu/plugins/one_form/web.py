@@ -84,7 +84,7 @@ def form_for(
         raise NotFound("person", person_id)
     check_scope(actor, region.info, "person", person_id, person.region_id, person.area_code)
     plist = service.policy_list(region)
-    ticks = service.suggest(region, person, local_date(svc.now()))
+    ticks = service.suggest(region, person, local_date(svc.now()), svc.regions)
     filled = service.prefill(plist, person)
     return msgspec.structs.replace(
         schema,

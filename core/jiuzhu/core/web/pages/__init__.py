@@ -53,6 +53,7 @@ def page_router(
             work.accept,
             work.start,
             work.finish,
+            work.image,
             *sessions.ROUTES,
             rating.rating_page,
             rating.rate,

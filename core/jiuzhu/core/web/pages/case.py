@@ -16,10 +16,11 @@ from ...base import NotFound
 from ...domain import OrderStatus
 from ...services import Services, plain
 from ...services.cases import VISIT_KINDS, case_file, entitlement_view
-from ...storage.tables import providers, ratings
+from ...services.images import KIND_LABELS, images_of
+from ...storage.tables import providers, ratings, workers
 from ...times import local_date
 from ..auth import audit_request
-from .common import page
+from .common import page, page_sections
 from .secret import rating_token
 
 DONE = {
@@ -77,6 +78,14 @@ def render_case(
                 select(providers.c.id, providers.c.name).where(providers.c.region_id == region.id)
             )
         }
+        images = images_of(conn, [d.id for d in file.deliveries])
+        worker_ids = sorted({d.worker_id for d in file.deliveries if d.worker_id is not None})
+        worker_names = {
+            int(r[0]): str(r[1])
+            for r in conn.execute(
+                select(workers.c.id, workers.c.name).where(workers.c.id.in_(worker_ids))
+            )
+        }
     now = svc.now().timestamp()
     links = {
         o.id: str(request.url_for("rating_page", token=rating_token(secret_key, o.id, now)))
@@ -85,11 +94,12 @@ def render_case(
     }
     item_names = {i.code: i.name for i in region.catalogue.items}
     order_items = {o.id: o.item_code for o in file.orders}
-    steps_count = {
-        o.id: len(region.catalogue.item(o.item_code).standard)
+    standards = {
+        o.id: list(region.catalogue.item(o.item_code).standard)
         for o in file.orders
         if o.item_code in item_names
     }
+    steps_count = {k: len(v) for k, v in standards.items()}
     done = [d for d in file.deliveries if d.checkout_at is not None]
     audit_request(request, svc, actor, "case.view", case_id)
     person = file.person
@@ -109,11 +119,16 @@ def render_case(
         item_names=item_names,
         order_items=order_items,
         steps_count=steps_count,
+        standards=standards,
+        images=images,
+        image_labels=KIND_LABELS,
+        worker_names=worker_names,
         days_served=len({local_date(d.checkin_at) for d in done}),
         hours_served=f"{sum(d.minutes for d in done) / 60:g}",
         visit_kinds=VISIT_KINDS,
         region=region,
         cancellable=CANCELLABLE,
+        sections=page_sections(svc, actor, "case", case_id),
         **ctx,
     )
 

@@ -19,7 +19,7 @@ from ...services.cases import VISIT_KINDS, case_file, entitlement_view
 from ...storage.tables import providers, ratings
 from ...times import local_date
 from ..auth import audit_request
-from .common import page
+from .common import page, staff_names
 from .secret import rating_token
 
 DONE = {
@@ -112,6 +112,12 @@ def render_case(
         days_served=len({local_date(d.checkin_at) for d in done}),
         hours_served=f"{sum(d.minutes for d in done) / 60:g}",
         visit_kinds=VISIT_KINDS,
+        staff=staff_names(
+            svc,
+            [e.actor for e in file.events]
+            + [v.visited_by for v in file.visits]
+            + [a.assessed_by for a in file.assessments],
+        ),
         region=region,
         cancellable=CANCELLABLE,
         **ctx,

@@ -21,7 +21,8 @@ from ...services.providers import list_providers
 from ...storage.tables import cases, orders, persons, providers, ratings, visits
 from ...times import local_date
 from ..auth import audit_request
-from .common import order_rows, page, scope_of
+from .common import order_rows, page, page_labels, scope_of
+from .config_view import ConfigView
 
 
 def _satisfaction(svc: Services, actor: Actor, key: Any) -> list[dict[str, Any]]:
@@ -182,7 +183,8 @@ def stats_page(
 def config_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     region = svc.region(actor.region_id)
     data = region_data(region)
-    return page(request, actor, "config.html", region=region, data=data)
+    view = ConfigView(data, page_labels(request, actor))
+    return page(request, actor, "config.html", region=region, sections=view.sections(data))
 
 
 __all__ = ["providers"]

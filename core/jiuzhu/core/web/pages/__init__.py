@@ -49,6 +49,7 @@ def page_router(
             *casework.ROUTES,
             dispatch.dispatch_board,
             dispatch.dispatch,
+            dispatch.dispatch_batch,
             work.work_list,
             work.accept,
             work.start,

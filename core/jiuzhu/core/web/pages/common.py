@@ -176,7 +176,12 @@ def scope_of(svc: Services, actor: Actor) -> list[str]:
 
 
 def order_rows(
-    svc: Services, conn: Connection, actor: Actor, *where: ColumnElement[bool], limit: int = 200
+    svc: Services,
+    conn: Connection,
+    actor: Actor,
+    *where: ColumnElement[bool],
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The orders the actor may see (access.order_scope), with what the work needs to be
     shown: the recipient's name, phone and address, the item and its standard steps."""
@@ -200,8 +205,9 @@ def order_rows(
             .outerjoin(workers, workers.c.id == orders.c.worker_id)
         )
         .where(order_scope(actor, region.info), *where)
-        .order_by(orders.c.urgent.desc(), orders.c.due_at)
+        .order_by(orders.c.urgent.desc(), orders.c.due_at, orders.c.id)
         .limit(limit)
+        .offset(offset)
     )
     out = []
     for r in conn.execute(query).mappings():

@@ -43,8 +43,10 @@ class Stats(msgspec.Struct, kw_only=True):
     end: date | None
     rows: list[StatRow]
     total: StatRow
-    funding: dict[str, int]  # source code -> net fen spent
+    funding: dict[str, int]  # source code -> net fen of delivered orders (adds to the total)
     funding_names: dict[str, str]
+    # source code -> net fen held by live orders (placed, dispatched … delivered)
+    funding_committed: dict[str, int] = {}
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -127,12 +129,20 @@ def statistics(
         .where(and_(*done))
         .group_by(mkey)
     )
+    # by funding source: the same delivered money (so the sources add up to the total) …
+    mq = (
+        select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
+        .select_from(paid)
+        .where(and_(*done))
+        .group_by(ledger.c.source_code)
+    )
+    # … and, apart, what live orders hold (placed but not yet delivered included)
     money_where = list(scoped)
     if lo is not None:
         money_where.append(ledger.c.at >= lo)
     if hi is not None:
         money_where.append(ledger.c.at < hi)
-    mq = (
+    cq = (
         select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
         .select_from(paid)
         .where(and_(*money_where))
@@ -143,9 +153,10 @@ def statistics(
         total = conn.execute(tq).one()
         amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
         money = {str(k): int(v) for k, v in conn.execute(mq).all()}
+        held = {str(k): int(v) for k, v in conn.execute(cq).all()}
         names = _labels(conn, group_by, region)
     source_names = funding_source_names(svc, region)
-    for code in money:
+    for code in [*money, *held]:
         source_names.setdefault(code, code)
     keys = {str(r[0]) for r in rows} | set(amounts)
     by_key = {str(r[0]): r for r in rows}
@@ -161,6 +172,7 @@ def statistics(
         total=_row("total", "合计", (None, *total), sum(amounts.values())),
         funding={code: money.get(code, 0) for code in source_names},
         funding_names=source_names,
+        funding_committed={code: held.get(code, 0) for code in source_names},
     )
 
 

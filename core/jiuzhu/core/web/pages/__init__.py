@@ -59,6 +59,7 @@ def page_router(
             rating.rate,
             oversight.supervision,
             oversight.stats_page,
+            oversight.stats_export,
             oversight.config_page,
             *(plugin_pages or []),
         ],

@@ -224,6 +224,26 @@ def test_hook_jiuzhu_provider_light(fx: Regions) -> None:
     assert (red.code, red.blocks_dispatch) == ("red", True)
 
 
+def test_hook_jiuzhu_register_labels(fx: Regions) -> None:
+    from jiuzhu.core.web.labels import UNKNOWN, Labels, labels_for
+
+    land = labels_for(fx.pm, fx.get("fixtureland"))
+    assert land.event("fixture.inspected") == "夹具检查"
+    assert land.event("order.placed") == "点单"  # the core's own
+    assert land.policy("fixture_relief") == "夹具救助"
+    assert land.event("fixture.never_registered") == UNKNOWN
+    # region data: the one-form's policy names are the region's own
+    ordos = labels_for(fx.pm, fx.get("ordos"))
+    assert ordos.policy("fixture_relief") == "fixture_relief"
+    assert ordos.policy("temp_relief") == "临时救助"
+    assert ordos.event("application.task_decided") == "部门审批"
+    assert labels_for(fx.pm, fx.get("ordos")) is ordos  # built once
+    with pytest.raises(ValueError, match="unknown kind of label 'colour'"):
+        Labels().register("colour", {"red": "红"})
+    with pytest.raises(ValueError, match="empty label"):
+        Labels().register("event", {"x.y": " "})
+
+
 def test_hook_jiuzhu_case_event(engine: Engine, fx: Regions) -> None:
     svc = Services(engine=engine, regions=fx)
     region = fx.get("fixtureland")

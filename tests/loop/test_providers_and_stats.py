@@ -154,9 +154,12 @@ def test_statistics_of_a_known_scenario(svc: Services, regions: Regions, clock: 
         total.total.amount_fen,
     ) == (2, 6, 6.0, 22000)
     assert total.total.households == 2  # neither belongs to a household: one each
-    # money by funding source covers every live order (the placed one too): 280 yuan,
+    # money by funding source: the delivered money, so the sources add up to the total …
+    assert sum(total.funding.values()) == total.total.amount_fen == 22000
+    assert total.funding["shangji"] == 22000 * 30 // 100
+    # … and apart, every live order (the placed one too): 280 yuan,
     # split 30/15/25/20/10 among the five sources (五个一点)
-    assert total.funding == {
+    assert total.funding_committed == {
         "shangji": 8400,
         "danwei_liezhi": 4200,
         "zhou_zhenghe": 7000,

@@ -200,7 +200,7 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     page.check("input[name='form.major_illness'][value=no]")
     page.fill("#f-service_needs", "助浴、保洁")
     page.check("input[name=documents][value=身份证]")
-    page.check("input[name=documents][value=残疾人证或重大疾病诊断证明]")
+    page.check("input[name=documents][value=残疾人证]")
     page.click("#check")
     assert "齐全" in page.locator("#check-summary").inner_text()
     page.click("#submit")

@@ -384,7 +384,11 @@ class Actor(Base, frozen=True, kw_only=True):
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
-            raise Refused("access", f"角色「{self.label}」无权执行此操作（{permission}）")
+            raise Refused(
+                "access",
+                f"角色「{self.label}」无权执行此操作（{permission}）",
+                permission=permission,
+            )
 
 
 def system_actor(region_id: str, area_code: str, username: str = "system") -> Actor:

@@ -105,3 +105,82 @@ class Criteria(Base, frozen=True, kw_only=True):
                 either |= c.mask(pop)
             result &= either
         return result
+
+
+# --- conditions as people read them (pages, refusals) -------------------------------------
+FACT_LABELS = {
+    "age": "年龄",
+    "groups": "人员类别",
+    "disability_grade": "残疾等级",
+    "major_illness": "重特大疾病",
+    "chronic_illness": "慢性病",
+    "household_size": "家庭人口",
+    "income_per_capita_fen": "人均收入",
+    "covered_by": "已享保障",
+    "student": "在校学生",
+    "living_alone": "独居",
+    "area_code": "居住地区划",
+    "hukou_area_code": "户籍地区划",
+    "disability_type": "残疾类别",
+}
+OP_LABELS = {
+    "eq": "为",
+    "ne": "不为",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "one_of": "为",
+    "has": "含",
+    "has_any": "含",
+    "has_none": "不含",
+    "prefix": "属",
+}
+_GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+
+
+def _value(fact: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if fact == "disability_grade" and isinstance(value, int):
+        return _GRADES.get(value, str(value))
+    if fact == "income_per_capita_fen" and isinstance(value, int):
+        return f"{value / 100:g}元"
+    return str(value)
+
+
+def describe_condition(c: Condition) -> str:
+    """``{fact = "age", ge = 60}`` → 年龄≥60; in Chinese, with values as people read them
+    (grades 一级…四级, money in 元, yes/no)."""
+    op, value = c.op, getattr(c, c.op)
+    name = FACT_LABELS.get(c.fact, c.fact)
+    if isinstance(value, bool):
+        return f"{name}：{_value(c.fact, value) if op == 'eq' else ('否' if value else '是')}"
+    if c.fact == "disability_grade" and op in ("ge", "le", "gt", "lt") and isinstance(value, int):
+        low, high = {
+            "ge": (value, 4),
+            "gt": (value + 1, 4),
+            "le": (1, value),
+            "lt": (1, value - 1),
+        }[op]
+        if low <= 1 and high >= 4:
+            return "持有残疾证（一级至四级）"
+        return f"残疾等级{_GRADES.get(low, low)}至{_GRADES.get(high, high)}"
+    if isinstance(value, list):
+        joiner = "或" if op in ("one_of", "has_any") else "、"
+        shown = joiner.join(_value(c.fact, v) for v in value)
+        return f"{name}{OP_LABELS[op]}{shown}"
+    if c.fact == "age" and op in ("ge", "gt", "le", "lt"):
+        return f"{name}{OP_LABELS[op]}{value}岁"
+    return f"{name}{OP_LABELS[op]}{_value(c.fact, value)}"
+
+
+def describe_criteria(who: Criteria | None) -> str:
+    """All conditions joined by 且, the alternatives by 或: 年龄≥60岁且（重特大疾病：是 或 …）."""
+    if who is None:
+        return ""
+    parts = [describe_condition(c) for c in who.all]
+    if who.any:
+        either = " 或 ".join(describe_condition(c) for c in who.any)
+        parts.append(f"（{either}）" if who.all else either)
+    return "且".join(parts)

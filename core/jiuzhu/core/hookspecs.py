@@ -227,3 +227,16 @@ def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
     with ``nav="label"`` (and optionally ``permission="…"``) is linked from the menu of
     signed-in users holding that permission.
     """
+
+
+@hookspec
+def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any], None]) -> None:
+    """Provide Chinese labels for the codes a plugin puts before people.
+
+    Called once per plugin manager and region (``region`` is None for labels outside any
+    region), when a page first needs them. Call ``register(kind, {code: label})`` with
+    ``kind`` one of ``event`` (case-event kinds the plugin appends), ``permission``,
+    ``field`` (input fields named in errors), ``rule`` (rules that refuse) or ``policy``
+    (the region's policy codes). Pages show the label, never the code; an unlabelled code
+    is shown as 「其他事项」. The core registers its own (``jiuzhu.core.web.labels``).
+    """

@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 from ..access import Actor, order_scope, shown_text
 from ..base import Invalid, NotFound, Refused
 from ..catalogue import UNIT_NAMES, Item
+from ..conditions import describe_criteria
 from ..domain import Case, CaseStatus, Delivery, Entitlement, Order, OrderStatus, Person
 from ..entitlement import EntitlementRule, amount_text, period_key
 from ..limits import (
@@ -185,12 +186,8 @@ def _check_item_limits(
 
 
 def describe_who(item: Item) -> str:
-    parts = [f"{c.fact} {c.op} {getattr(c, c.op)}" for c in item.who.all]
-    if item.who.any:
-        parts.append(
-            "其一：" + " / ".join(f"{c.fact} {c.op} {getattr(c, c.op)}" for c in item.who.any)
-        )
-    return "；".join(parts)
+    """The item's 对象条件 in Chinese (conditions.describe_criteria)."""
+    return describe_criteria(item.who)
 
 
 def find_item(region: Region, code: str) -> Item:

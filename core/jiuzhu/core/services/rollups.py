@@ -1,10 +1,11 @@
 """Statistics rollups, kept in the unit of work that writes visits and the money ledger.
 
 Three tables (storage.tables): ``stats_sums`` (person-times, minutes and the net money of
-delivered orders per region, month, area, item and provider), ``stats_money`` (the money
-ledger per region, month, area and funding source) and ``stats_reach`` (one row per person
-and scope they were served in, written insert-or-ignore, so distinct persons and households
-are counts over a small table and stay exact).
+delivered orders per region, month, area, item and provider), ``stats_money`` (per region,
+month, area and funding source: the ledger by the month each row was written, and the net
+money of delivered orders by the month they were finished) and ``stats_reach`` (one row per
+person and scope they were served in, written insert-or-ignore, so distinct persons and
+households are counts over a small table and stay exact).
 
 The services call three hooks, inside their unit of work and under its locks:
 
@@ -55,8 +56,8 @@ def month_of(moment: datetime) -> str:
 class Pending:
     # (region, month, area, item, provider) -> [person_times, minutes, amount_fen, amount_rows]
     sums: dict[tuple[str, str, str, str, int], list[int]] = field(default_factory=dict)
-    # (region, month, area, source) -> amount_fen
-    money: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    # (region, month, area, source) -> [amount_fen, delivered_fen]
+    money: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
     # (region, scope, period, dim, key, person) -> household key
     reach: dict[tuple[str, str, str, str, str, int], int] = field(default_factory=dict)
 
@@ -64,6 +65,11 @@ class Pending:
         row = self.sums.setdefault(key, [0, 0, 0, 0])
         for i, d in enumerate(delta):
             row[i] += d
+
+    def add_money(self, key: tuple[str, str, str, str], amount: int, delivered: int) -> None:
+        row = self.money.setdefault(key, [0, 0])
+        row[0] += amount
+        row[1] += delivered
 
 
 def begin(conn: Connection) -> None:
@@ -150,11 +156,12 @@ def booked(conn: Connection, order_id: int, rows: list[tuple[str, int, datetime]
     f = _facts(conn, order_id)
     pending, now = _buffer(conn)
     for source, amount, at in rows:
-        key = (f.region_id, month_of(at), f.area_code, source)
-        pending.money[key] = pending.money.get(key, 0) + int(amount)
+        pending.add_money((f.region_id, month_of(at), f.area_code, source), int(amount), 0)
         if f.status in DONE and f.finished_at is not None:
-            done = (f.region_id, month_of(f.finished_at), f.area_code, f.item_code)
+            finished = month_of(f.finished_at)
+            done = (f.region_id, finished, f.area_code, f.item_code)
             pending.add_sums((*done, int(f.provider_id)), 0, 0, int(amount), 1)
+            pending.add_money((f.region_id, finished, f.area_code, source), 0, int(amount))
     if now:
         _write(conn, pending)
 
@@ -165,16 +172,22 @@ def delivered(conn: Connection, order_id: int) -> None:
     f = _facts(conn, order_id)
     if f.status not in DONE or f.finished_at is None:
         return
-    total, n = conn.execute(
-        select(func.coalesce(func.sum(ledger.c.amount_fen), 0), func.count()).where(
-            ledger.c.order_id == order_id
-        )
-    ).one()
-    if not n:
+    by_source = conn.execute(
+        select(ledger.c.source_code, func.sum(ledger.c.amount_fen), func.count())
+        .where(ledger.c.order_id == order_id)
+        .group_by(ledger.c.source_code)
+        .order_by(ledger.c.source_code)
+    ).all()
+    if not by_source:
         return
     pending, now = _buffer(conn)
-    key = (f.region_id, month_of(f.finished_at), f.area_code, f.item_code, int(f.provider_id))
-    pending.add_sums(key, 0, 0, int(total), int(n))
+    finished = month_of(f.finished_at)
+    key = (f.region_id, finished, f.area_code, f.item_code, int(f.provider_id))
+    pending.add_sums(
+        key, 0, 0, sum(int(a) for _, a, _ in by_source), sum(int(n) for _, _, n in by_source)
+    )
+    for source, amount, _ in by_source:
+        pending.add_money((f.region_id, finished, f.area_code, str(source)), 0, int(amount))
     if now:
         _write(conn, pending)
 
@@ -207,7 +220,9 @@ def _write(conn: Connection, pending: Pending) -> None:
         conn.execute(
             ins.on_conflict_do_update(
                 index_elements=[c.name for c in stats_money.primary_key],
-                set_={"amount_fen": stats_money.c.amount_fen + ins.excluded.amount_fen},
+                set_={
+                    c: stats_money.c[c] + ins.excluded[c] for c in ("amount_fen", "delivered_fen")
+                },
             ),
             [
                 {
@@ -215,7 +230,8 @@ def _write(conn: Connection, pending: Pending) -> None:
                     "month": k[1],
                     "area_code": k[2],
                     "source_code": k[3],
-                    "amount_fen": v,
+                    "amount_fen": v[0],
+                    "delivered_fen": v[1],
                 }
                 for k, v in sorted(pending.money.items())
             ],
@@ -277,20 +293,40 @@ def backfill(conn: Connection) -> None:
     for t in (stats_sums, stats_money, stats_reach):
         conn.execute(t.delete())
     oc = orders.join(cases, cases.c.id == orders.c.case_id)
-    # money by the month of each ledger row
+    # money by the month of each ledger row, and delivered money by the finished month
     m = _month_sql(d, ledger.c.at)
+    fm = _month_sql(d, orders.c.finished_at)
+    lo = ledger.join(oc, orders.c.id == ledger.c.order_id)
+    written = select(
+        orders.c.region_id.label("region_id"),
+        m.label("month"),
+        cases.c.area_code.label("area_code"),
+        ledger.c.source_code.label("source_code"),
+        ledger.c.amount_fen.label("amount_fen"),
+        literal(0).label("delivered_fen"),
+    ).select_from(lo)
+    finished = (
+        select(
+            orders.c.region_id,
+            fm,
+            cases.c.area_code,
+            ledger.c.source_code,
+            literal(0),
+            ledger.c.amount_fen,
+        )
+        .select_from(lo)
+        .where(and_(orders.c.status.in_(DONE), orders.c.finished_at.is_not(None)))
+    )
+    rows = written.union_all(finished).subquery()
+    mcols = ["region_id", "month", "area_code", "source_code"]
     conn.execute(
         stats_money.insert().from_select(
-            ["region_id", "month", "area_code", "source_code", "amount_fen"],
+            [*mcols, "amount_fen", "delivered_fen"],
             select(
-                orders.c.region_id,
-                m,
-                cases.c.area_code,
-                ledger.c.source_code,
-                func.sum(ledger.c.amount_fen),
-            )
-            .select_from(ledger.join(oc, orders.c.id == ledger.c.order_id))
-            .group_by(orders.c.region_id, m, cases.c.area_code, ledger.c.source_code),
+                *(rows.c[c] for c in mcols),
+                func.sum(rows.c.amount_fen),
+                func.sum(rows.c.delivered_fen),
+            ).group_by(*(rows.c[c] for c in mcols)),
         )
     )
     prov = func.coalesce(orders.c.provider_id, 0)
@@ -311,7 +347,6 @@ def backfill(conn: Connection) -> None:
         .where(deliveries.c.checkout_at.is_not(None))
         .group_by(orders.c.region_id, vm, cases.c.area_code, orders.c.item_code, prov)
     )
-    fm = _month_sql(d, orders.c.finished_at)
     money = (
         select(
             orders.c.region_id,

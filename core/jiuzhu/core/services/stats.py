@@ -53,8 +53,11 @@ class Stats(msgspec.Struct, kw_only=True):
     end: date | None
     rows: list[StatRow]
     total: StatRow
-    funding: dict[str, int]  # source code -> net fen spent
+    funding: dict[str, int]  # source code -> net fen of delivered orders (adds to the total)
     funding_names: dict[str, str]
+    # source code -> net fen the ledger holds for live orders (placed … delivered), by the
+    # month each ledger row was written
+    funding_committed: dict[str, int] = {}
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -88,16 +91,16 @@ def statistics(
     with svc.engine.connect() as conn:
         if period is not None and provider_id is None and item_code is None:
             whole = scope == area_subtree(region.info, region.info.code)
-            rows, total, amounts, money = _from_rollups(
+            rows, total, amounts, money, held = _from_rollups(
                 conn, region, group_by, scope, whole, period
             )
         else:
-            rows, total, amounts, money = _scan(
+            rows, total, amounts, money, held = _scan(
                 conn, region, group_by, scope, start, end, provider_id, item_code
             )
         names = _labels(conn, group_by, region)
     source_names = funding_source_names(svc, region)
-    for code in money:
+    for code in [*money, *held]:
         source_names.setdefault(code, code)
     keys = {str(r[0]) for r in rows} | set(amounts)
     by_key = {str(r[0]): r for r in rows}
@@ -113,10 +116,14 @@ def statistics(
         total=_row("total", "合计", (None, *total), sum(amounts.values())),
         funding={code: money.get(code, 0) for code in source_names},
         funding_names=source_names,
+        funding_committed={code: held.get(code, 0) for code in source_names},
     )
 
 
-Figures = tuple[list[tuple[Any, ...]], tuple[Any, ...], dict[str, int], dict[str, int]]
+# (rows, total, money per key, delivered money per source, committed money per source)
+Figures = tuple[
+    list[tuple[Any, ...]], tuple[Any, ...], dict[str, int], dict[str, int], dict[str, int]
+]
 
 
 def _scan(
@@ -189,7 +196,15 @@ def _scan(
         money_where.append(ledger.c.at >= lo)
     if hi is not None:
         money_where.append(ledger.c.at < hi)
+    # by funding source: the same delivered money (so the sources add up to the total) …
     mq = (
+        select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
+        .select_from(paid)
+        .where(and_(*done))
+        .group_by(ledger.c.source_code)
+    )
+    # … and, apart, what live orders hold (placed but not yet delivered included)
+    cq = (
         select(ledger.c.source_code, func.sum(ledger.c.amount_fen))
         .select_from(paid)
         .where(and_(*money_where))
@@ -199,7 +214,8 @@ def _scan(
     total = tuple(conn.execute(tq).one())
     amounts = {str(k): int(v) for k, v in conn.execute(aq).all()}
     money = {str(k): int(v) for k, v in conn.execute(mq).all()}
-    return rows, total, amounts, money
+    held = {str(k): int(v) for k, v in conn.execute(cq).all()}
+    return rows, total, amounts, money, held
 
 
 Period = tuple[str, str | None, str | None]  # (rollup period, first month, last month)
@@ -312,15 +328,16 @@ def _from_rollups(
         sum(v[0] for v in visits.values()),
         sum(v[1] for v in visits.values()),
     )
-    money = {
-        str(k): int(v)
-        for k, v in conn.execute(
-            select(m.c.source_code, func.sum(m.c.amount_fen))
-            .where(m.c.region_id == region.id, m.c.area_code.in_(areas), *months(m.c.month))
-            .group_by(m.c.source_code)
-        ).all()
-    }
-    return rows, total, amounts, money
+    money: dict[str, int] = {}
+    held: dict[str, int] = {}
+    for k, delivered, committed in conn.execute(
+        select(m.c.source_code, func.sum(m.c.delivered_fen), func.sum(m.c.amount_fen))
+        .where(m.c.region_id == region.id, m.c.area_code.in_(areas), *months(m.c.month))
+        .group_by(m.c.source_code)
+    ).all():
+        money[str(k)] = int(delivered)
+        held[str(k)] = int(committed)
+    return rows, total, amounts, money, held
 
 
 def funding_source_names(svc: Services, region: Region) -> dict[str, str]:

@@ -368,7 +368,10 @@ stats_money = Table(
     Column("month", String(7), primary_key=True),
     Column("area_code", String(12), primary_key=True),
     Column("source_code", String(40), primary_key=True),
+    # every ledger row, by the month it was written (what live orders hold)
     Column("amount_fen", Money, nullable=False, server_default="0"),
+    # net money of delivered orders, by the month they were finished (as stats_sums)
+    Column("delivered_fen", Money, nullable=False, server_default="0"),
 )
 
 # Who was served where (distinct persons stay exact): one row per person and scope, written

@@ -105,11 +105,12 @@ def error_response(
     headers: dict[str, str] | None = None,
     facts: dict[str, Any] | None = None,
 ) -> Response[Any]:
-    """JSON in the one shape; for a browser outside /api the Chinese error page."""
+    """JSON in the one shape; outside /api the Chinese error page, in the layout with the
+    signed-in user's menu (unless the client asks for JSON only)."""
     if _wants_page(request):
-        from .pages.common import page
-
-        return page(request, None, "error.html", status, title=_title(status), detail=body.detail)
+        detail = PAGE_DETAIL.get(body.rule or "", body.detail)
+        shown: Response[Any] = error_page(request, status, _title(status), detail)
+        return shown
     content = {**msgspec.to_builtins(body), **(facts or {})}
     return Response(content, status_code=status, headers=headers, media_type=MediaType.JSON)
 
@@ -118,13 +119,38 @@ def _wants_page(request: Request[Any, Any, Any]) -> bool:
     path = request.url.path
     if path.startswith(("/api", "/schema", "/static")):
         return False
-    return "text/html" in request.headers.get("accept", "")
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "json" not in accept
+
+
+def error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Any:
+    """The error page with the menu of whoever is signed in (none if no one is)."""
+    from .pages.common import page, signed_in
+
+    return page(request, signed_in(request), "error.html", status, title=title, detail=detail)
 
 
 def _title(status: int) -> str:
-    return {404: "未找到", 403: "无权访问", 409: "操作未执行", 422: "填写有误"}.get(
-        status, "出错了"
-    )
+    return {
+        400: "请求有误",
+        401: "请先登录",
+        403: "无权访问",
+        404: "未找到",
+        405: "无法打开此地址",
+        409: "操作未执行",
+        413: "提交内容过大",
+        422: "填写有误",
+        429: "操作过于频繁",
+        503: "系统繁忙",
+    }.get(status, "出错了")
+
+
+# what a person is told on a page (the API's detail names the method and path)
+PAGE_DETAIL = {
+    "http.route": "没有这个页面。地址可能输错了，或页面已不存在；请从菜单进入。",
+    "http.method": "这个地址只接受表单提交，不能直接打开。请返回上一页，用页面上的按钮操作。",
+    "csrf": "页面已过期（安全校验未通过），您填写的内容没有提交。请返回上一页，刷新后重新提交。",
+}
 
 
 # --- msgspec's messages, in Chinese -----------------------------------------------------
@@ -259,6 +285,12 @@ def unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -
 
 
 def forbidden(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    if "CSRF" in str(exc.detail or ""):  # litestar's CSRF middleware: a stale or missing token
+        return error_response(
+            request,
+            403,
+            ApiError(error="forbidden", rule="csrf", detail="安全校验未通过，请刷新页面后重新提交"),
+        )
     return error_response(
         request, 403, ApiError(error="forbidden", rule="access", detail=STATUS_DETAIL[403])
     )

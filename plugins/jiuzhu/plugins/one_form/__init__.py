@@ -48,6 +48,45 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
     )
 
 
+EVENTS = {
+    "application.accepted": "一表受理",
+    "application.verified": "网格员入户核实",
+    "application.policy_approved": "事项批准",
+    "application.policy_rejected": "事项不批准",
+    "application.service_opened": "开通服务清单事项",
+    "application.task_decided": "部门审批",
+    "application.decided": "联办办结",
+}
+
+
+@hookimpl
+def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any], None]) -> None:
+    register("event", EVENTS)
+    register(
+        "permission",
+        {
+            "application.accept": "一表受理",
+            "application.read": "查看联办申请",
+            "task.decide": "部门审批",
+        },
+    )
+    register("field", {"form": "联办表", "approve": "批准与否", "receipt": "受理编号"})
+    register(
+        "rule",
+        {
+            "application.pending": "已有办理中的申请",
+            "application.busy": "受理编号冲突",
+            "application.conflict": "并发修改",
+            "task.decided": "事项已决定",
+        },
+    )
+    policies = region.section("policies", PolicyList) if region is not None else None
+    if policies is not None:
+        register("policy", {p.code: p.name for p in policies.policies})
+        register("field", {f.code: f.label for f in policies.fields})
+        register("field", {d.code: d.name for d in policies.departments})
+
+
 @hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
     register(Path(__file__).parent / "migrations", "one_form")

@@ -12,6 +12,7 @@ from jiuzhu.core.access import Actor
 from jiuzhu.core.regions import Region
 from jiuzhu.core.services import Services
 from jiuzhu.core.times import local_date, shown
+from jiuzhu.core.web.pages.common import staff_names
 from jiuzhu.core.web.security import csp_for
 
 from .service import STATUS_LABELS, form_schema, get_application, policy_list
@@ -61,5 +62,6 @@ def render_receipt(svc: Services, actor: Actor, receipt: str) -> str:
             names={p.code: p.name for p in app.policies},
             status_labels=STATUS_LABELS,
             shown=shown,
+            staff=staff_names(svc, [app.accepted_by]),
         )
     )

@@ -30,7 +30,7 @@ from jiuzhu.core.access import (
     system_actor,
 )
 from jiuzhu.core.base import Invalid, NotFound, Refused
-from jiuzhu.core.conditions import Condition, Criteria
+from jiuzhu.core.conditions import describe_criteria
 from jiuzhu.core.domain import Person
 from jiuzhu.core.facts import Population
 from jiuzhu.core.plugins import Regions
@@ -67,34 +67,6 @@ PERSON_FIELDS = {
     "income_per_capita": "income_per_capita_fen",
     "disability_grade": "disability_grade",
     "major_illness": "major_illness",
-}
-FACT_LABELS = {
-    "age": "年龄",
-    "groups": "人员类别",
-    "disability_grade": "残疾等级",
-    "major_illness": "重特大疾病",
-    "chronic_illness": "慢性病",
-    "household_size": "家庭人口",
-    "income_per_capita_fen": "人均收入（分）",
-    "covered_by": "已享保障",
-    "student": "在校学生",
-    "living_alone": "独居",
-    "area_code": "居住地区划",
-    "hukou_area_code": "户籍地区划",
-    "disability_type": "残疾类别",
-}
-OP_LABELS = {
-    "eq": "为",
-    "ne": "不为",
-    "lt": "<",
-    "le": "≤",
-    "gt": ">",
-    "ge": "≥",
-    "one_of": "属于",
-    "has": "含",
-    "has_any": "含其一",
-    "has_none": "不含",
-    "prefix": "以…开头",
 }
 
 
@@ -145,24 +117,6 @@ def policy_list(region: Region) -> PolicyList:
     if policies is None:
         raise NotFound("policies", region.id)
     return policies
-
-
-def describe_condition(c: Condition) -> str:
-    value = getattr(c, c.op)
-    if isinstance(value, list):
-        value = "、".join(str(v) for v in value)
-    elif isinstance(value, bool):
-        value = "是" if value else "否"
-    return f"{FACT_LABELS.get(c.fact, c.fact)}{OP_LABELS[c.op]}{value}"
-
-
-def describe_criteria(who: Criteria | None) -> str:
-    if who is None:
-        return ""
-    parts = [describe_condition(c) for c in who.all]
-    if who.any:
-        parts.append("（" + " 或 ".join(describe_condition(c) for c in who.any) + "）")
-    return "且".join(parts)
 
 
 def form_schema(region: Region) -> FormSchema:
@@ -1073,7 +1027,7 @@ def _decide(
             actor.username,
             "application.task_decided",
             "；".join(
-                f"{c}：{'批准' if a else '不批准'}（{r.strip()}）"
+                f"{plist.policy(c).name}：{'批准' if a else '不批准'}（{r.strip()}）"
                 for c, (a, r) in decisions.items()
             ),
             receipt=app["receipt"],

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("area_code", sa.String(length=12), nullable=False),
         sa.Column("source_code", sa.String(length=40), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("delivered_fen", sa.BigInteger(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint(
             "region_id", "month", "area_code", "source_code", name=op.f("pk_stats_money")
         ),

@@ -20,7 +20,7 @@ from ...services.images import KIND_LABELS, images_of
 from ...storage.tables import providers, ratings, workers
 from ...times import local_date
 from ..auth import audit_request
-from .common import page, page_sections
+from .common import page, page_sections, staff_names
 from .secret import rating_token
 
 DONE = {
@@ -126,6 +126,12 @@ def render_case(
         days_served=len({local_date(d.checkin_at) for d in done}),
         hours_served=f"{sum(d.minutes for d in done) / 60:g}",
         visit_kinds=VISIT_KINDS,
+        staff=staff_names(
+            svc,
+            [e.actor for e in file.events]
+            + [v.visited_by for v in file.visits]
+            + [a.assessed_by for a in file.assessments],
+        ),
         region=region,
         cancellable=CANCELLABLE,
         sections=page_sections(svc, actor, "case", case_id),

@@ -19,9 +19,11 @@ from ...money import yuan
 from ...sections import PageSection
 from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
-from ...storage.tables import cases, households, orders, persons, providers, workers
+from ...storage.tables import cases, households, orders, persons, providers, users, workers
 from ...times import SHANGHAI
 from ..auth import session_user
+from ..idempotency import SVC_STATE
+from ..labels import Labels, grade, labels_for
 
 
 class SignInRequired(NotAuthorizedException):
@@ -63,13 +65,54 @@ def page(
     ]
     return Template(
         template_name=name,
-        context={"actor": actor, "nav": nav, "path": request.url.path, **context},
+        context={
+            "actor": actor,
+            "nav": nav,
+            "path": request.url.path,
+            "labels": page_labels(request, actor),
+            **context,
+        },
         status_code=status_code,
     )
 
 
+def page_labels(request: Request[Any, Any, Any], actor: Actor | None) -> Labels:
+    """The Chinese labels of the actor's region (web/labels.py; plugins add theirs)."""
+    svc: Services = request.app.state[SVC_STATE]
+    region = None
+    if actor is not None:
+        try:
+            region = svc.region(actor.region_id)
+        except NotFound:
+            region = None
+    return labels_for(svc.regions.pm, region)
+
+
+def staff_names(svc: Services, usernames: Any) -> dict[str, str]:
+    """Who did it, as a person reads it: the user's display name (the login if none)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            select(users.c.username, users.c.display_name).where(users.c.username.in_(wanted))
+        ).all()
+    found = {str(u): str(d) for u, d in rows if d}
+    return {u: found.get(u, u) for u in wanted}
+
+
+def signed_in(request: Request[Any, Any, Any]) -> Actor | None:
+    """The signed-in actor for an error page's menu; None when no one is (never raises)."""
+    try:
+        svc: Services = request.app.state[SVC_STATE]
+        user = session_user(request, svc)
+        return user.actor(access_registry(svc.regions.pm)) if user is not None else None
+    except Exception:  # an error page must render even when the session cannot be read
+        return None
+
+
 def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Any:
-    return page(request, None, "error.html", status, title=title, detail=detail)
+    return page(request, signed_in(request), "error.html", status, title=title, detail=detail)
 
 
 def sign_in_first(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
@@ -78,7 +121,14 @@ def sign_in_first(request: Request[Any, Any, Any], _: NotAuthorizedException) ->
 
 def refused(request: Request[Any, Any, Any], exc: Refused) -> Any:
     if exc.rule == "access":
-        return _error_page(request, 403, "无权访问", exc.detail)
+        detail = exc.detail
+        permission = exc.facts.get("permission")
+        if isinstance(permission, str):
+            actor = signed_in(request)
+            labels = page_labels(request, actor)
+            who = f"「{actor.label}」" if actor is not None else "您的账号"
+            detail = f"{who}没有「{labels.permission(permission)}」的权限。如需办理，请联系管理员。"
+        return _error_page(request, 403, "无权访问", detail)
     return _error_page(request, 409, "操作未执行", exc.detail)
 
 
@@ -87,7 +137,8 @@ def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
 
 
 def invalid(request: Request[Any, Any, Any], exc: Invalid) -> Any:
-    return _error_page(request, 422, "填写有误", f"{exc.field}：{exc.detail}")
+    labels = page_labels(request, signed_in(request))
+    return _error_page(request, 422, "填写有误", f"{labels.field(exc.field)}：{exc.detail}")
 
 
 def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Any:
@@ -115,6 +166,7 @@ FILTERS: dict[str, Any] = {
     "amount": lambda value, unit="fen": amount_text(unit, int(value)),
     "local": local_time,
     "status": lambda s: STATUS_LABELS.get(OrderStatus(s), s),
+    "grade": grade,
 }
 
 
@@ -124,7 +176,12 @@ def scope_of(svc: Services, actor: Actor) -> list[str]:
 
 
 def order_rows(
-    svc: Services, conn: Connection, actor: Actor, *where: ColumnElement[bool], limit: int = 200
+    svc: Services,
+    conn: Connection,
+    actor: Actor,
+    *where: ColumnElement[bool],
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The orders the actor may see (access.order_scope), with what the work needs to be
     shown: the recipient's name, phone and address, the item and its standard steps."""
@@ -148,8 +205,9 @@ def order_rows(
             .outerjoin(workers, workers.c.id == orders.c.worker_id)
         )
         .where(order_scope(actor, region.info), *where)
-        .order_by(orders.c.urgent.desc(), orders.c.due_at)
+        .order_by(orders.c.urgent.desc(), orders.c.due_at, orders.c.id)
         .limit(limit)
+        .offset(offset)
     )
     out = []
     for r in conn.execute(query).mappings():

@@ -216,7 +216,7 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     # 2. the officer: the file from the receipt, the assessment with the instrument
     sign_in(page, "ordos-officer")
     page.click("nav >> text=办理进度")
-    page.fill("#receipt", receipt)
+    page.fill("#q", receipt)
     page.click("form >> text=查询")
     page.click("text=一人一档")
     page.click("#assess-link")

@@ -108,3 +108,24 @@ def test_template_has_headers_help_and_drop_downs(tmp_path: Path) -> None:
     run(url, "db", "upgrade")
     applied = run(url, "import", "persons", "ordos", str(out), "--apply")
     assert applied.exit_code == 0 and "新增2" in applied.output, applied.output
+
+
+def test_export_from_the_cli_as_a_user(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    run(url, "db", "upgrade")
+    assert run(url, "demo", "--regions", "ordos").exit_code == 0
+    out = tmp_path / "orders.xlsx"
+    result = run(url, "export", "orders", "ordos", "-o", str(out))
+    assert result.exit_code == 0 and "行" in result.output and "脱敏" not in result.output
+    assert load_workbook(out).worksheets[0].cell(row=1, column=1).value == "工单号"
+    stats = tmp_path / "stats.csv"
+    result = run(
+        url, "export", "statistics", "ordos", "--format", "csv", "-o", str(stats),
+        "--as", "ordos-evaluator",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert stats.read_text(encoding="utf-8-sig").splitlines()[-1].split(",")[2] == "合计"
+    refused = run(url, "export", "cases", "ordos", "--as", "ordos-evaluator", "-o", str(out))
+    assert refused.exit_code == 1 and refused.output.startswith("error: ")
+    assert "case.read" in refused.output
+    assert run(url, "export", "cases", "ordos", "--as", "nobody").exit_code == 1

@@ -27,6 +27,7 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 
 @hookimpl
 def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import import_group
+    from .cli import export_command, import_group
 
     cli.add_command(import_group)
+    cli.add_command(export_command)

@@ -141,7 +141,7 @@ def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
     target = tmp_path / "out.xlsx"
     target.write_text("the previous export")
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         yield [1, "a"]
         raise RuntimeError("database went away")
 

@@ -5,7 +5,7 @@ orders, deliveries, statistics and applications in Excel or CSV."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
 from jiuzhu.core.access import Permission, Role
@@ -31,3 +31,19 @@ def jiuzhu_cli_commands(cli: click.Group) -> None:
 
     cli.add_command(import_group)
     cli.add_command(export_command)
+
+
+@hookimpl
+def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
+    from .web import ROUTES
+
+    for route in ROUTES:
+        register(route)
+
+
+@hookimpl
+def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
+    from .web import PAGES
+
+    for handler in PAGES:
+        register(handler)

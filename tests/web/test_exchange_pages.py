@@ -133,3 +133,26 @@ def test_api_import_and_export(world: World, client: TestClient[Litestar]) -> No
     assert refused.status_code == 403
     schema = client.get("/schema/openapi.json", headers=auth).json()
     assert "/api/import/{kind}" in schema["paths"] and "/api/export/{kind}" in schema["paths"]
+
+
+def test_download_buttons_on_the_lists_and_statistics(
+    world: World, client: TestClient[Litestar]
+) -> None:
+    sign_in(client, "ordos-officer")
+    for path, kinds in (
+        ("/stats", ["statistics"]),
+        ("/persons", ["cases"]),
+        ("/dispatch", ["orders", "deliveries"]),
+    ):
+        html = client.get(path).text
+        for kind in kinds:
+            for fmt in ("xlsx", "csv"):
+                href = f"/exchange/export/{kind}?format={fmt}"
+                assert f'href="{href}"' in html, (path, href)
+                assert client.get(href).status_code == 200
+    # an evaluator reads statistics but no case: only the statistics button
+    other = TestClient(client.app, base_url="https://testserver.local")
+    with other:
+        sign_in(other, "ordos-evaluator")
+        assert "/exchange/export/statistics" in other.get("/stats").text
+        assert other.get("/exchange/export/cases").status_code == 403

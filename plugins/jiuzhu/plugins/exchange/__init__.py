@@ -13,6 +13,20 @@ from jiuzhu.core.access import Permission, Role
 if TYPE_CHECKING:
     import click
 
+    from jiuzhu.core.access import Actor
+    from jiuzhu.core.sections import PageSection
+    from jiuzhu.core.services import Services
+
+# the list pages that get download buttons: page -> (export kind, who may download)
+DOWNLOADS = {
+    "stats": (("statistics", "统计报表", "stats.read"),),
+    "persons": (("cases", "救助对象档案", "case.read"),),
+    "dispatch": (
+        ("orders", "服务工单", "order.read"),
+        ("deliveries", "服务记录", "order.read"),
+    ),
+}
+
 
 @hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
@@ -47,3 +61,23 @@ def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
 
     for handler in PAGES:
         register(handler)
+
+
+@hookimpl
+def jiuzhu_page_sections(
+    page: str, svc: Services, actor: Actor, key: int | None
+) -> list[PageSection] | None:
+    """Download buttons (Excel, CSV) on the statistics page and the lists."""
+    from jiuzhu.core.sections import PageSection
+
+    actions = [
+        (f"/exchange/export/{kind}?format={fmt}", f"下载{label}（{name}）")
+        for kind, label, permission in DOWNLOADS.get(page, ())
+        if actor.can(permission)
+        for fmt, name in (("xlsx", "Excel"), ("csv", "CSV"))
+    ]
+    if not actions:
+        return None
+    return [
+        PageSection(key="exchange.downloads", title="导出", columns=[], rows=[], actions=actions)
+    ]

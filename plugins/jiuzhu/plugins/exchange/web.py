@@ -19,7 +19,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Template
 
 from jiuzhu.core.access import Actor
@@ -221,9 +221,9 @@ def export_download(
     svc: Services,
     actor: Actor,
     kind: str,
-    fmt: Annotated[str, Parameter(query="format")] = "xlsx",
-    start: Annotated[date | None, Parameter(query="from")] = None,
-    end: Annotated[date | None, Parameter(query="to")] = None,
+    fmt: Annotated[str, QueryParameter(name="format")] = "xlsx",
+    start: Annotated[date | None, QueryParameter(name="from")] = None,
+    end: Annotated[date | None, QueryParameter(name="to")] = None,
     area: str | None = None,
 ) -> Response[bytes]:
     """A download button's target: the export as the signed-in user may see it."""
@@ -330,9 +330,9 @@ def api_export(
     svc: Services,
     actor: Actor,
     kind: str,
-    fmt: Annotated[str, Parameter(query="format")] = "xlsx",
-    start: Annotated[date | None, Parameter(query="from")] = None,
-    end: Annotated[date | None, Parameter(query="to")] = None,
+    fmt: Annotated[str, QueryParameter(name="format")] = "xlsx",
+    start: Annotated[date | None, QueryParameter(name="from")] = None,
+    end: Annotated[date | None, QueryParameter(name="to")] = None,
     area: str | None = None,
 ) -> Response[bytes]:
     return _export_response(request, svc, actor, kind, fmt, _filters(start, end, area))

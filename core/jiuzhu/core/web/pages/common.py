@@ -22,6 +22,7 @@ from ...services.orders import STATUS_LABELS
 from ...storage.tables import cases, households, orders, persons, providers, workers
 from ...times import SHANGHAI
 from ..auth import session_user
+from ..idempotency import SVC_STATE
 
 
 class SignInRequired(NotAuthorizedException):
@@ -61,11 +62,20 @@ def page(
         for href, label, perm in entries
         if actor and (perm is None or actor.can(perm))
     ]
+    if actor is not None and name in LIST_PAGES and "page_sections" not in context:
+        svc = request.app.state.get(SVC_STATE)
+        if isinstance(svc, Services):
+            context["page_sections"] = page_sections(svc, actor, LIST_PAGES[name])
     return Template(
         template_name=name,
         context={"actor": actor, "nav": nav, "path": request.url.path, **context},
         status_code=status_code,
     )
+
+
+# core pages whose template shows what plugins add (jiuzhu_page_sections with this page
+# name; e.g. the data-exchange plugin's download buttons): {% include "_page_sections.html" %}
+LIST_PAGES = {"stats.html": "stats", "persons.html": "persons", "dispatch.html": "dispatch"}
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Any:

@@ -63,6 +63,10 @@ def page(
         for href, label, perm in entries
         if actor and (perm is None or actor.can(perm))
     ]
+    if actor is not None and name in LIST_PAGES and "page_sections" not in context:
+        svc = request.app.state.get(SVC_STATE)
+        if isinstance(svc, Services):
+            context["page_sections"] = page_sections(svc, actor, LIST_PAGES[name])
     return Template(
         template_name=name,
         context={
@@ -109,6 +113,11 @@ def signed_in(request: Request[Any, Any, Any]) -> Actor | None:
         return user.actor(access_registry(svc.regions.pm)) if user is not None else None
     except Exception:  # an error page must render even when the session cannot be read
         return None
+
+
+# core pages whose template shows what plugins add (jiuzhu_page_sections with this page
+# name; e.g. the data-exchange plugin's download buttons): {% include "_page_sections.html" %}
+LIST_PAGES = {"stats.html": "stats", "persons.html": "persons", "dispatch.html": "dispatch"}
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Any:

@@ -24,7 +24,7 @@ from jiuzhu.core.access import Actor, PersonView, area_subtree, order_scope, sho
 from jiuzhu.core.base import Invalid, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.regions import Region
-from jiuzhu.core.services import Services, plain
+from jiuzhu.core.services import Services, plain, rollups
 from jiuzhu.core.services.audit import audit
 from jiuzhu.core.services.scoped import scoped_area_rows, scoped_cases
 from jiuzhu.core.services.stats import funding_source_names, statistics
@@ -288,8 +288,9 @@ def months(start: date, end: date) -> Iterator[tuple[date, date]]:
 def statistics_table(svc: Services, actor: Actor, region: Region, f: Filters) -> Table:
     """One row per month and area (the core's ``statistics`` by area for each month, so
     人, 人次, hours and money are counted exactly as the statistics page counts them), then
-    the whole period's total; money by funding source from the ledger entries of the month
-    (spends net of refunds), as the statistics page's funding line counts it."""
+    the whole period's total; money by funding source: the net ledger entries of the orders
+    delivered in the month, as the statistics page's funding line counts it (so the sources
+    add up to the money column)."""
     actor.require("stats.read")
     today = local_date(svc.now())
     end = f.end or today
@@ -298,9 +299,9 @@ def statistics_table(svc: Services, actor: Actor, region: Region, f: Filters) ->
         raise Invalid("from", f"开始日期 {start} 晚于结束日期 {end}")
     sources = funding_source_names(svc, region)
     scope = _areas(region, actor, f)
-    key = func.strftime("%Y-%m", ledger.c.at, "+8 hours")
+    key = func.strftime("%Y-%m", orders.c.finished_at, "+8 hours")
     if svc.engine.dialect.name == "postgresql":
-        key = func.to_char(func.timezone("Asia/Shanghai", ledger.c.at), "YYYY-MM")
+        key = func.to_char(func.timezone("Asia/Shanghai", orders.c.finished_at), "YYYY-MM")
     lo, hi = _bounds(Filters(start=start, end=end))
     money_q = (
         select(key, cases.c.area_code, ledger.c.source_code, func.sum(ledger.c.amount_fen))
@@ -313,8 +314,9 @@ def statistics_table(svc: Services, actor: Actor, region: Region, f: Filters) ->
             and_(
                 orders.c.region_id == region.id,
                 cases.c.area_code.in_(scope),
-                ledger.c.at >= lo,
-                ledger.c.at < hi,
+                orders.c.status.in_(rollups.DONE),
+                orders.c.finished_at >= lo,
+                orders.c.finished_at < hi,
             )
         )
         .group_by(key, cases.c.area_code, ledger.c.source_code)

@@ -166,7 +166,7 @@ def test_warnings_are_scoped_to_the_actors_area(svc: Services, regions: Regions)
     assert {s.area_code for s in list_signals(svc, county, "binzhou")} == {"371602"}
     assert len(list_signals(svc, officer, "binzhou")) == 4
     with pytest.raises(Refused):
-        list_signals(svc, actor_for(regions, "binzhou", Role.WORKER), "binzhou")
+        list_signals(svc, actor_for(regions, "binzhou", Role.EVALUATOR), "binzhou")
 
 
 def test_new_data_raises_a_new_warning_only_when_the_old_one_is_closed(

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jiuzhu.core import hookimpl
-from jiuzhu.core.access import Permission, Role, View
+from jiuzhu.core.access import Permission, Role, RoleDef, View
 
 from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import Monitoring
+from .roles import ADVISER, SENTINEL
 from .rules import BUILTIN, RuleKind
 
 if TYPE_CHECKING:
@@ -35,6 +36,12 @@ def jiuzhu_warning_rules(register: Callable[[RuleKind], None]) -> None:
 
 
 @hookimpl
+def jiuzhu_register_roles(register: Callable[[RoleDef], None]) -> None:
+    register(RoleDef(name=ADVISER, label="救助顾问"))
+    register(RoleDef(name=SENTINEL, label="需求哨点"))
+
+
+@hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
     register(
         Permission(
@@ -49,6 +56,20 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
             description="the queue of warnings and leads of the actor's area (IDs masked)",
             roles=(Role.ADMIN, Role.OFFICER, Role.SUPERVISOR),
             person_view=View.MASKED,
+        )
+    )
+    register(
+        Permission(
+            name="leads.report",
+            description="report a lead (线索: adviser, sentinel, hotline); no ID number needed",
+            roles=(Role.ADMIN, Role.OFFICER, Role.CLERK, ADVISER, SENTINEL),
+        )
+    )
+    register(
+        Permission(
+            name="warnings.visit",
+            description="verification visits: the queue of the area, record the outcome",
+            roles=(Role.ADMIN, Role.OFFICER, Role.WORKER),
         )
     )
 

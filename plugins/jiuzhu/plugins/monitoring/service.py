@@ -369,6 +369,7 @@ class SignalView(msgspec.Struct, kw_only=True):
     created_at: datetime
     due_at: datetime
     overdue: bool
+    escalated: bool = False
 
 
 def list_signals(
@@ -384,7 +385,8 @@ def list_signals(
         raise Refused("access", "只能查看本地区的预警")
     region = svc.region(region_id)
     monitoring = monitoring_of(region)
-    query = scoped_area_rows(svc, actor, signals, "warnings.read")
+    permission = "warnings.read" if actor.can("warnings.read") else "warnings.visit"
+    query = scoped_area_rows(svc, actor, signals, permission)
     if status == "open":
         query = query.where(signals.c.status != "closed")
     elif status:
@@ -423,6 +425,7 @@ def shown_signal(
         created_at=r["created_at"],
         due_at=r["due_at"],
         overdue=r["status"] != "closed" and r["due_at"] < now,
+        escalated=r.get("escalated_at") is not None,
     )
 
 

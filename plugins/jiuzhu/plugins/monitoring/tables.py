@@ -71,7 +71,8 @@ signals = Table(
     Column("phone", String(20), nullable=False, server_default=""),
     Column("address", String(200), nullable=False, server_default=""),
     Column("description", Text, nullable=False, server_default=""),
-    Column("trigger_row", Integer, nullable=False, server_default="0"),
+    # the feed row that triggered a warning; null for a lead (so leads never collide below)
+    Column("trigger_row", Integer, nullable=True),
     Column("value", BigInteger, nullable=False, server_default="0"),
     Column("trigger", JSON, nullable=False),
     Column("status", String(12), nullable=False),  # open | visiting | closed
@@ -79,9 +80,27 @@ signals = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
+    # the verification visit (核实走访) the signal calls for
+    Column("assigned_to", String(60), nullable=False, server_default=""),
+    Column("escalated_at", UTCDateTime, nullable=True),
+    Column("visited_by", String(60), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
     Column("outcome", String(12), nullable=False, server_default=""),
+    Column("case_id", ForeignKey("cases.id"), nullable=True),
     # one warning per rule, person and triggering fact (loading a file twice adds none)
     UniqueConstraint(
         "region_id", "rule", "id_number", "trigger_row", name="uq_monitoring_signals_fact"
     ),
+)
+
+# how each case was found (application, warning rule, adviser, sentinel, hotline): kept by
+# the plugin, keyed by the case, so the core's cases table stays as it is
+case_sources = Table(
+    "monitoring_case_sources",
+    metadata,
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("region_id", String(40), nullable=False),
+    Column("source", String(12), nullable=False),
+    Column("signal_id", ForeignKey("monitoring_signals.id"), nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
 )

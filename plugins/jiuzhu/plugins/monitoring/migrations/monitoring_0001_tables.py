@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=20), server_default="", nullable=False),
         sa.Column("address", sa.String(length=200), server_default="", nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
-        sa.Column("trigger_row", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("trigger_row", sa.Integer(), nullable=True),
         sa.Column("value", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("trigger", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
@@ -84,9 +84,17 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("assigned_to", sa.String(length=60), server_default="", nullable=False),
+        sa.Column("escalated_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("visited_by", sa.String(length=60), server_default="", nullable=False),
+        sa.Column("note", sa.Text(), server_default="", nullable=False),
         sa.Column("outcome", sa.String(length=12), server_default="", nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_monitoring_signals_person_id_persons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_monitoring_signals_case_id_cases")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_signals")),
         sa.UniqueConstraint(
@@ -96,8 +104,27 @@ def upgrade() -> None:
     for col in ("region_id", "area_code", "person_id"):
         op.create_index(op.f(f"ix_monitoring_signals_{col}"), "monitoring_signals", [col])
 
+    op.create_table(
+        "monitoring_case_sources",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=12), nullable=False),
+        sa.Column("signal_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_monitoring_case_sources_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["signal_id"],
+            ["monitoring_signals.id"],
+            name=op.f("fk_monitoring_case_sources_signal_id_monitoring_signals"),
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_monitoring_case_sources")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("monitoring_case_sources")
     op.drop_table("monitoring_signals")
     op.drop_table("monitoring_feed_rows")
     op.drop_table("monitoring_feed_loads")

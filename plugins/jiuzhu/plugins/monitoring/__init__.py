@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
 from jiuzhu.core.access import Permission, Role, RoleDef, View
@@ -77,6 +77,22 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 @hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
     register(Path(__file__).parent / "migrations", "monitoring")
+
+
+@hookimpl
+def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
+    from .web import ROUTES
+
+    for route in ROUTES:
+        register(route)
+
+
+@hookimpl
+def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
+    from .pages import PAGES
+
+    for handler in PAGES:
+        register(handler)
 
 
 @hookimpl

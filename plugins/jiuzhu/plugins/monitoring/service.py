@@ -468,3 +468,108 @@ def loads(svc: Services, actor: Actor, region_id: str) -> list[LoadView]:
             .order_by(feed_loads.c.id.desc())
         ).mappings()
         return [msgspec.convert(plain(r), LoadView, from_attributes=False) for r in rows]
+
+
+class Count(msgspec.Struct, kw_only=True):
+    key: str
+    label: str
+    count: int
+
+
+class AreaConversion(msgspec.Struct, kw_only=True):
+    area_code: str
+    area_name: str
+    signals: int
+    visited: int
+    assisted: int  # a case opened, already served, or sent to apply
+
+
+class Oversight(msgspec.Struct, kw_only=True):
+    """Supervision of 政策找人: the queue by level and rule, response times against the
+    deadlines, and conversion from signals to visits to assistance by area."""
+
+    by_level: list[Count]
+    by_rule: list[Count]
+    by_source: list[Count]
+    open: int
+    overdue_open: int
+    visited: int
+    visited_on_time: int
+    median_response_hours: float | None
+    by_area: list[AreaConversion]
+
+
+def oversight(svc: Services, actor: Actor, region_id: str) -> Oversight:
+    """Counts over the signals in the actor's area (group-by queries; response times from
+    the closed signals' own timestamps)."""
+    from sqlalchemy import case, func
+
+    if actor.region_id != region_id:
+        raise Refused("access", "只能查看本地区的预警")
+    region = svc.region(region_id)
+    monitoring = monitoring_of(region)
+    base = scoped_area_rows(svc, actor, signals, "warnings.read").subquery()
+    now = svc.now()
+    names = {a.code: a.name for a in region.info.areas} | {region.info.code: region.info.name}
+    with svc.engine.connect() as conn:
+
+        def grouped(col: Any) -> list[tuple[str, int]]:
+            rows = conn.execute(select(col, func.count()).group_by(col).order_by(col))
+            return [(str(k), int(n)) for k, n in rows]
+
+        by_level = grouped(base.c.level)
+        by_rule = conn.execute(
+            select(base.c.rule_name, func.count())
+            .where(base.c.source == "rule")
+            .group_by(base.c.rule_name)
+            .order_by(func.count().desc())
+        ).all()
+        by_source = grouped(base.c.source)
+        open_, overdue = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((base.c.due_at < now, 1), else_=0)), 0),
+            ).where(base.c.status != "closed")
+        ).one()
+        closed = conn.execute(
+            select(base.c.created_at, base.c.closed_at, base.c.due_at).where(
+                base.c.status == "closed"
+            )
+        ).all()
+        assisted = case((base.c.outcome.in_(["open_case", "served", "apply"]), 1), else_=0)
+        areas = conn.execute(
+            select(
+                base.c.area_code,
+                func.count(),
+                func.sum(case((base.c.status == "closed", 1), else_=0)),
+                func.sum(assisted),
+            )
+            .group_by(base.c.area_code)
+            .order_by(base.c.area_code)
+        ).all()
+    hours = sorted((c.closed_at - c.created_at).total_seconds() / 3600 for c in closed)
+    median = hours[len(hours) // 2] if hours else None
+    levels: dict[str, str] = {str(lv.code): lv.label for lv in monitoring.levels}
+    return Oversight(
+        by_level=sorted(
+            [Count(key=k, label=levels.get(k, k), count=n) for k, n in by_level],
+            key=lambda c: LEVEL_ORDER.get(c.key, 9),
+        ),
+        by_rule=[Count(key=str(k), label=str(k), count=int(n)) for k, n in by_rule],
+        by_source=[Count(key=k, label=SOURCES.get(k, k), count=n) for k, n in by_source],
+        open=int(open_),
+        overdue_open=int(overdue),
+        visited=len(closed),
+        visited_on_time=sum(1 for c in closed if c.closed_at <= c.due_at),
+        median_response_hours=None if median is None else round(median, 1),
+        by_area=[
+            AreaConversion(
+                area_code=str(code),
+                area_name=names.get(str(code), str(code)),
+                signals=int(n),
+                visited=int(v or 0),
+                assisted=int(a or 0),
+            )
+            for code, n, v, a in areas
+        ],
+    )

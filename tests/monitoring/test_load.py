@@ -257,5 +257,6 @@ def test_cli_loads_reports_bad_rows_and_lists_masked(
     as_json = json.loads(run("warnings", "list", "--region", "binzhou", "--format", "json").output)
     assert {w["rule"] for w in as_json} == {"large_medical_stay", "medical_30_days"}
     assert who not in json.dumps(as_json, ensure_ascii=False)
+    assert run("warnings", "due", "--region", "binzhou").output == "no re-certification due\n"
     history = run("feeds", "list", "binzhou")
     assert "医保局导入员" in history.output and "good.csv" in history.output

@@ -168,3 +168,21 @@ def test_pages_report_a_lead_visit_and_upload(
     assert f'value="{who}"' in sent.text  # an officer holds id.full: the intake is pre-filled
     over = client.get("/monitoring/oversight")
     assert over.status_code == 200 and "<svg" in over.text and "style=" not in over.text
+
+
+def test_api_recertification(svc: Services, regions: Regions, client: TestClient[Any]) -> None:
+    from jiuzhu.core.access import Role
+    from tests.conftest import actor_for
+    from tests.loop.helpers import eligible_case
+
+    officer = user(svc, "bz-officer", "officer")
+    case = eligible_case(svc, actor_for(regions, "binzhou", Role.OFFICER), regions.get("binzhou"))
+    assert client.get("/api/regions/binzhou/recertifications", headers=officer).json() == []
+    svc.clock.advance(days=400)  # type: ignore[attr-defined]
+    [due] = client.get("/api/regions/binzhou/recertifications", headers=officer).json()
+    assert due["case_id"] == case.id
+    made = client.post(f"/api/cases/{case.id}/recertify", json={"note": "仍符合"}, headers=officer)
+    assert made.status_code == 200 and made.json()["next_due_on"] == "2027-04-07"
+    assert client.get("/api/regions/binzhou/recertifications", headers=officer).json() == []
+    empty = client.post(f"/api/cases/{case.id}/recertify", json={"note": ""}, headers=officer)
+    assert empty.status_code == 422

@@ -65,6 +65,10 @@ def feeds_load(ctx: Context, region_id: str, kind: str, path: Path, by: str | No
         f"{result.unregistered} unregistered; {result.warnings} new warning(s); "
         f"sha256 {result.sha256[:16]}…"
     )
+    if result.exited:
+        click.echo("exited on a death record: " + ", ".join(f"case #{c}" for c in result.exited))
+    for why in result.not_exited:
+        click.echo(f"warning: not exited now: {why}", err=True)
     if result.unregistered_ids:
         shown_ids = ", ".join(shown_id(viewer, n) for n in result.unregistered_ids[:5])
         click.echo(f"unregistered: {shown_ids}")
@@ -152,4 +156,28 @@ def warnings_list(ctx: Context, region_id: str, level: str | None, status: str, 
     ]
     heads = ["#", "等级", "规则/来源", "身份证号", "姓名", "区划", "触发值", "响应期限"]
     for line in table(heads, lines, "<<<<<<><"):
+        click.echo(line)
+
+
+@warnings.command("due")
+@click.option("--region", "region_id", required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_ctx
+def warnings_due(ctx: Context, region_id: str, fmt: str) -> None:
+    """Open cases whose periodic re-certification (动态复核) is due."""
+    from .dynamic import due_recertifications
+
+    ctx.region_id(region_id)
+    svc = services(ctx)
+    region = svc.region(region_id)
+    monitoring_of(region)
+    found = due_recertifications(svc, _viewer(ctx, region.id, region.info.code))
+    if fmt == "json":
+        click.echo(msgspec.json.encode(found).decode())
+        return
+    if not found:
+        click.echo("no re-certification due")
+        return
+    lines = [[str(d.case_id), d.name, d.area_code, str(d.since), str(d.due_on)] for d in found]
+    for line in table(["案件", "姓名", "区划", "上次", "应复核"], lines):
         click.echo(line)

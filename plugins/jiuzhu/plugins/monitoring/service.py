@@ -61,6 +61,8 @@ class LoadResult(msgspec.Struct, kw_only=True):
     unregistered: int
     warnings: int
     unregistered_ids: list[str]  # shaped for the actor (masked without id.full)
+    exited: list[int] = []  # cases exited on a death record (through the core's exit_case)
+    not_exited: list[str] = []  # cases a death record could not close now, and why
 
 
 def load_feed(
@@ -142,6 +144,8 @@ def load_feed(
             conn.execute(feed_rows.insert(), records[start : start + 5000])
         matched = sum(1 for r in records if r["person_id"] is not None)
         raised = raise_warnings(conn, svc, region, monitoring, kinds, actor.username)
+        if kind.effect == "income" and monitoring.income_line_fen > 0:
+            raised += open_exit_reviews(conn, svc, region, monitoring, int(load_id), actor.username)
         conn.execute(
             feed_loads.update()
             .where(feed_loads.c.id == load_id)
@@ -162,7 +166,82 @@ def load_feed(
             unregistered_ids=[shown_id(actor, n) for n in strangers[:20]],
         )
 
-    return svc.run(work)
+    result = svc.run(work)
+    if kind.effect == "death":
+        from .dynamic import apply_deaths
+
+        effects = apply_deaths(svc, actor, result.load_id)
+        result.exited, result.not_exited = effects.exited, effects.refused
+    return result
+
+
+EXIT_REVIEW = "exit_review"
+
+
+def open_exit_reviews(
+    conn: Connection,
+    svc: Services,
+    region: Region,
+    monitoring: Monitoring,
+    load_id: int,
+    by: str,
+) -> int:
+    """Income above the region's line for a person already served opens an exit review
+    (退出复核) in the queue, once while one is open."""
+    from .dynamic import income_reviews
+
+    found = income_reviews(conn, region.id, monitoring.income_line_fen, load_id)
+    if not found:
+        return 0
+    open_now = {
+        int(pid)
+        for (pid,) in conn.execute(
+            select(signals.c.person_id).where(
+                signals.c.region_id == region.id,
+                signals.c.rule == EXIT_REVIEW,
+                signals.c.status != "closed",
+            )
+        )
+    }
+    people = _people(conn, region.id, sorted({f["id_number"] for f in found}))
+    level = monitoring.level("yellow")
+    now = svc.now()
+    added = 0
+    for f in found:
+        if f["person_id"] in open_now:
+            continue
+        person = people[f["id_number"]]
+        income = int(f["data"]["income_fen"])
+        conn.execute(
+            signals.insert().values(
+                region_id=region.id,
+                area_code=person["area_code"],
+                source="rule",
+                rule=EXIT_REVIEW,
+                rule_name="收入超过标准：退出复核",
+                level="yellow",
+                person_id=f["person_id"],
+                id_number=f["id_number"],
+                name=person["name"],
+                trigger_row=f["row_id"],
+                value=income,
+                trigger={
+                    "kind": "income",
+                    "unit": "money",
+                    "value": income,
+                    "line": monitoring.income_line_fen,
+                    "row": f["data"],
+                    "parts": [],
+                },
+                status="open",
+                reported_by=by,
+                created_at=now,
+                due_at=now + timedelta(hours=level.response_hours),
+            )
+        )
+        open_now.add(f["person_id"])
+        added += 1
+    return added
 
 
 def person_ids(conn: Connection, region_id: str, numbers: Sequence[str]) -> dict[str, int]:

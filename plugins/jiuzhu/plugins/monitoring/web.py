@@ -18,7 +18,7 @@ from jiuzhu.core.limits import RegionId
 from jiuzhu.core.services import Services
 from jiuzhu.core.web.openapi import IdempotencyKey, route
 
-from . import service, work
+from . import dynamic, service, work
 from .feeds import FeedRefused
 
 TAG = "monitoring"
@@ -38,7 +38,7 @@ class NewLeadBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class VisitBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    outcome: Literal["no_hardship", "apply", "open_case", "served"]
+    outcome: Literal["no_hardship", "apply", "open_case", "served", "exit"]
     note: Annotated[str, Meta(max_length=1000)] = ""
 
 
@@ -172,4 +172,45 @@ def read_oversight(svc: Services, actor: Actor, region_id: RegionId) -> service.
     return service.oversight(svc, actor, region_id)
 
 
-ROUTES = [load, list_loads, list_warnings, read_warning, report, visit, read_oversight]
+@route(
+    "GET",
+    "/regions/{region_id:str}/recertifications",
+    summary="Open cases whose re-certification is due (动态复核到期)",
+    tag=TAG,
+)
+def list_due(svc: Services, actor: Actor, region_id: RegionId) -> list[dynamic.Due]:
+    _own_region(actor, region_id)
+    return dynamic.due_recertifications(svc, actor)
+
+
+class RecertifyBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    note: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+@route(
+    "POST",
+    "/cases/{case_id:int}/recertify",
+    summary="Record a re-certification (动态复核：仍符合条件)",
+    tag=TAG,
+)
+def recertify(
+    svc: Services,
+    actor: Actor,
+    case_id: int,
+    data: RecertifyBody,
+    idempotency_key: IdempotencyKey = None,
+) -> dynamic.Recertified:
+    return dynamic.recertify(svc, actor, case_id, data.note)
+
+
+ROUTES = [
+    list_due,
+    recertify,
+    load,
+    list_loads,
+    list_warnings,
+    read_warning,
+    report,
+    visit,
+    read_oversight,
+]

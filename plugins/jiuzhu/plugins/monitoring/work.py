@@ -22,7 +22,7 @@ from jiuzhu.core.access import Actor, area_codes, check_scope
 from jiuzhu.core.base import Base, Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.services import Services, plain
-from jiuzhu.core.services.cases import insert_case, open_case_of
+from jiuzhu.core.services.cases import exit_case, insert_case, open_case_of
 from jiuzhu.core.storage.tables import cases, persons
 from jiuzhu.core.times import local_date
 
@@ -35,6 +35,7 @@ OUTCOMES = {
     "apply": "引导一表申请",
     "open_case": "纳入救助（建档）",
     "served": "已在册服务",
+    "exit": "核实后退出",  # an exit review (income above the line): the case exits
 }
 
 
@@ -112,6 +113,26 @@ def report_lead(svc: Services, actor: Actor, lead: NewLead) -> SignalView:
     return shown_signal(actor, monitoring, row, svc.now())
 
 
+def _exit_for(svc: Services, actor: Actor, region: Any, signal_id: int, note: str) -> int:
+    """The outcome "exit": the person's open case exits through the core's exit_case (its
+    own unit of work: orders cancelled or closed early and refunded)."""
+    actor.require("case.write")
+    with svc.engine.connect() as conn:
+        row = _signal(conn, actor, region.info, signal_id, lock=False)
+        if row["status"] == "closed":
+            raise Refused("warnings.closed", "该预警已核实办结")
+        person = None
+        if row["person_id"] is not None:
+            found = conn.execute(select(persons).where(persons.c.id == row["person_id"]))
+            person = msgspec.convert(plain(found.mappings().one()), Person)
+        case_id = open_case_of(conn, person) if person is not None else None
+    if case_id is None:
+        raise Refused("warnings.not_served", "此人没有在办的救助档案，无需退出")
+    reason = f"动态监测：{row['rule_name'] or '核实'}（预警#{signal_id}）{note.strip()}"
+    exit_case(svc, actor, case_id, reason[:500])
+    return case_id
+
+
 def get_signal(svc: Services, actor: Actor, signal_id: int) -> SignalView:
     """One signal of the actor's area (out of scope looks like absent)."""
     if not (actor.can("warnings.read") or actor.can("warnings.visit")):
@@ -155,6 +176,9 @@ def record_visit(
         raise Invalid("outcome", f"核实结果应为：{'、'.join(OUTCOMES.values())}")
     region = svc.region(actor.region_id)
     monitoring = monitoring_of(region)
+    exited: int | None = None
+    if outcome == "exit":
+        exited = _exit_for(svc, actor, region, signal_id, note)
 
     def work(conn: Connection) -> tuple[dict[str, Any], int | None]:
         row = _signal(conn, actor, region.info, signal_id, lock=True)
@@ -166,7 +190,7 @@ def record_visit(
         if row["person_id"] is not None:
             found = conn.execute(select(persons).where(persons.c.id == row["person_id"]))
             person = msgspec.convert(plain(found.mappings().one()), Person)
-        case_id: int | None = None
+        case_id: int | None = exited
         if outcome in ("open_case", "served"):
             if person is None:
                 raise Refused(

@@ -59,6 +59,28 @@ def _value(s: service.SignalView) -> str:
     return str(s.value) if s.source == "rule" else ""
 
 
+def _facts(monitoring: Any, trigger: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    """The triggering row as the department's headers and values (money in yuan)."""
+    row = trigger.get("row") or {}
+    try:
+        kind = monitoring.kind(str(trigger.get("feed", "")))
+    except KeyError:
+        return "", [(str(k), "" if v is None else str(v)) for k, v in row.items()]
+    facts = []
+    for col in kind.columns:
+        value = row.get(col.code)
+        if value is None:
+            continue
+        if col.type == "money" and isinstance(value, int):
+            text = yuan(value)
+        elif col.type == "bool":
+            text = "是" if value else "否"
+        else:
+            text = str(value)
+        facts.append((col.header, text))
+    return f"{kind.name}（{kind.department}）", facts
+
+
 # --- the queue and the visit ------------------------------------------------------------
 @get("/monitoring", nav="预警核实", permission="warnings.visit")
 def queue(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
@@ -90,6 +112,8 @@ def _signal_page(
 ) -> Template:
     s = work.get_signal(svc, actor, signal_id)
     context: dict[str, Any] = {"error": "", "done": "", "apply_id": "", **extra}
+    monitoring = service.monitoring_of(svc.region(actor.region_id))
+    feed_name, facts = _facts(monitoring, s.trigger)
     return page(
         request,
         actor,
@@ -97,6 +121,8 @@ def _signal_page(
         status_code,
         s=s,
         value=_value(s),
+        feed_name=feed_name,
+        facts=facts,
         outcomes=work.OUTCOMES,
         now=svc.now(),
         **context,

@@ -258,5 +258,9 @@ def test_cli_loads_reports_bad_rows_and_lists_masked(
     assert {w["rule"] for w in as_json} == {"large_medical_stay", "medical_30_days"}
     assert who not in json.dumps(as_json, ensure_ascii=False)
     assert run("warnings", "due", "--region", "binzhou").output == "no re-certification due\n"
+    assert (
+        run("warnings", "escalate", "--region", "binzhou").output
+        == "escalated 0 overdue warning(s)\n"
+    )
     history = run("feeds", "list", "binzhou")
     assert "医保局导入员" in history.output and "good.csv" in history.output

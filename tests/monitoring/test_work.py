@@ -162,5 +162,12 @@ def test_overdue_signals_are_escalated_once(svc: Services, regions: Regions, clo
     clock.advance(hours=25)
     assert escalate_overdue(svc, officer) == 1
     assert escalate_overdue(svc, officer) == 0
+    from jiuzhu.plugins.monitoring.sections import urgent_signals
+
+    [section] = urgent_signals(svc, officer)
+    assert [r["level"] for r in section.rows] == ["红色预警", "黄色预警"]
+    assert section.rows[0]["due"].endswith("（已超时）")
+    assert urgent_signals(svc, actor_for(regions, "binzhou", Role.SUPERVISOR)) == []
+    assert urgent_signals(svc, actor_for(regions, "ordos", Role.OFFICER)) == []
     shown = {s.level: s for s in list_signals(svc, officer, "binzhou")}
     assert shown["red"].overdue and shown["red"].escalated and not shown["yellow"].overdue

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
-from jiuzhu.core.access import Permission, Role, RoleDef, View
+from jiuzhu.core.access import Actor, Permission, Role, RoleDef, View
+from jiuzhu.core.sections import PageSection
+from jiuzhu.core.services import Services
 
 from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import Monitoring
@@ -93,6 +95,15 @@ def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
 
     for handler in PAGES:
         register(handler)
+
+
+@hookimpl
+def jiuzhu_page_sections(
+    page: str, svc: Services, actor: Actor, key: int | None
+) -> list[PageSection] | None:
+    from .sections import urgent_signals
+
+    return urgent_signals(svc, actor) if page == "home" else None
 
 
 @hookimpl

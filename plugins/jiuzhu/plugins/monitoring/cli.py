@@ -181,3 +181,19 @@ def warnings_due(ctx: Context, region_id: str, fmt: str) -> None:
     lines = [[str(d.case_id), d.name, d.area_code, str(d.since), str(d.due_on)] for d in found]
     for line in table(["案件", "姓名", "区划", "上次", "应复核"], lines):
         click.echo(line)
+
+
+@warnings.command("escalate")
+@click.option("--region", "region_id", required=True)
+@pass_ctx
+def warnings_escalate(ctx: Context, region_id: str) -> None:
+    """Escalate (督办) every open warning or lead past its deadline, once; run it from a
+    timer as often as the region likes."""
+    from .work import escalate_overdue
+
+    ctx.region_id(region_id)
+    svc = services(ctx)
+    region = svc.region(region_id)
+    monitoring_of(region)
+    done = escalate_overdue(svc, system_actor(region.id, region.info.code, "cli"))
+    click.echo(f"escalated {done} overdue warning(s)")

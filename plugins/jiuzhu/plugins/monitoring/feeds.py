@@ -120,9 +120,15 @@ def _cell_text(value: Any) -> str:
 
 
 def parse(
-    kind: FeedKind, table: Sequence[Sequence[str]], areas: Iterable[str], today: date
+    kind: FeedKind,
+    table: Sequence[Sequence[str]],
+    areas: Iterable[str],
+    today: date,
+    other_columns: bool = False,
 ) -> Parsed:
-    """Check every cell of ``table`` (its first row the header) against ``kind``."""
+    """Check every cell of ``table`` (its first row the header) against ``kind``. With
+    ``other_columns`` a column the kind does not name is skipped instead of refused (the
+    comparison reads one file against several regions' kinds)."""
     out = Parsed(kind=kind)
     if not table or not any(c.strip() for c in table[0]):
         out.problems.append(Problem(1, "", "", "文件为空或缺少表头行"))
@@ -136,6 +142,8 @@ def parse(
         if h in where:
             out.problems.append(Problem(1, h, "", "表头重复"))
         elif h not in by_header:
+            if other_columns:
+                continue
             known = "、".join(by_header)
             out.problems.append(Problem(1, h, "", f"不是「{kind.name}」的列；应有的列：{known}"))
         else:

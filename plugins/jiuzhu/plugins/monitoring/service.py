@@ -143,7 +143,7 @@ def load_feed(
         for start in range(0, len(records), 5000):
             conn.execute(feed_rows.insert(), records[start : start + 5000])
         matched = sum(1 for r in records if r["person_id"] is not None)
-        raised = raise_warnings(conn, svc, region, monitoring, kinds, actor.username)
+        raised = raise_warnings(conn, svc, region, monitoring, kinds, actor.username, numbers)
         if kind.effect == "income" and monitoring.income_line_fen > 0:
             raised += open_exit_reviews(conn, svc, region, monitoring, int(load_id), actor.username)
         conn.execute(
@@ -305,25 +305,29 @@ def raise_warnings(
     monitoring: Monitoring,
     kinds: Mapping[str, RuleKind],
     by: str,
+    numbers: Sequence[str] | None = None,
 ) -> int:
-    """Run every rule over the region's feed rows and add the warnings not yet raised (one
-    per rule, person and triggering row; none while the same rule's warning on the person
-    is still open). Returns how many were added."""
+    """Run every rule over the feed rows of the people ``numbers`` name (every feed, all
+    their history: a load's cost follows its size, not the region's history), or of the
+    whole region when ``numbers`` is None or large, and add the warnings not yet raised
+    (one per rule, person and triggering row; none while the same rule's warning on the
+    person is still open). Returns how many were added."""
     used = {r.feed for r in monitoring.rules if r.feed} | {k.code for k in monitoring.kinds}
-    rows = [
-        plain(r)
-        for r in conn.execute(
-            select(
-                feed_rows.c.id,
-                feed_rows.c.kind,
-                feed_rows.c.id_number,
-                feed_rows.c.person_id,
-                feed_rows.c.on_date,
-                feed_rows.c.area_code,
-                feed_rows.c.data,
-            ).where(feed_rows.c.region_id == region.id, feed_rows.c.kind.in_(sorted(used)))
-        ).mappings()
-    ]
+    query = select(
+        feed_rows.c.id,
+        feed_rows.c.kind,
+        feed_rows.c.id_number,
+        feed_rows.c.person_id,
+        feed_rows.c.on_date,
+        feed_rows.c.area_code,
+        feed_rows.c.data,
+    ).where(feed_rows.c.region_id == region.id, feed_rows.c.kind.in_(sorted(used)))
+    if numbers is not None and len(numbers) <= 5000:
+        chunks = [list(numbers[i : i + CHUNK]) for i in range(0, len(numbers), CHUNK)]
+        batches = [query.where(feed_rows.c.id_number.in_(c)) for c in chunks]
+    else:
+        batches = [query]
+    rows = [plain(r) for q in batches for r in conn.execute(q).mappings()]
     if not rows or not monitoring.rules:
         return 0
     subjects, data = frames(monitoring, rows)

@@ -48,6 +48,11 @@ def service_area_codes(svc: Services, actor: Actor) -> list[str]:
     return area_codes(actor, svc.region(actor.region_id).info)
 
 
+def _area_names(svc: Services, actor: Actor) -> dict[str, str]:
+    info = svc.region(actor.region_id).info
+    return {info.code: info.name, **{a.code: a.name for a in info.areas}}
+
+
 def _value(s: service.SignalView) -> str:
     unit = s.trigger.get("unit")
     if unit == "money":
@@ -91,6 +96,7 @@ def queue(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Templ
         T + "queue.html",
         rows=rows,
         values={s.id: _value(s) for s in rows},
+        area_names=_area_names(svc, actor),
         now=svc.now(),
     )
 
@@ -122,6 +128,7 @@ def _signal_page(
         s=s,
         value=_value(s),
         feed_name=feed_name,
+        area_names=_area_names(svc, actor),
         facts=facts,
         outcomes=work.OUTCOMES,
         now=svc.now(),

@@ -111,6 +111,20 @@ def test_feed_to_warning_to_visit_to_application(page: Any, world: World, tmp_pa
     assert "已核实 1 条" in page.locator("#response").inner_text()
     shot(page, "monitoring-06-oversight")
     sign_out(page)
+
+    # 5. a 救助顾问 reports a lead on a phone, without an ID number
+    add_user(svc, "bz-adviser", PASSWORD, "adviser", "binzhou", area)
+    sign_in(page, "bz-adviser")
+    page.set_viewport_size(PHONE)
+    page.click("nav >> text=报告线索")
+    page.fill("#name", "李奶奶")
+    page.fill("#description", "独居老人，近来行动不便，无人照看")
+    page.select_option("#level", "orange")
+    page.click("#lead button")
+    assert "已收到线索" in page.locator("#made").inner_text()
+    no_overflow(page)
+    shot(page, "monitoring-07-lead-phone")
+    sign_out(page)
     assert problems == [], problems
 
     from jiuzhu.core.services.cases import open_case_of

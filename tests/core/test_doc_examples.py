@@ -173,6 +173,24 @@ def call_hooks(
             for kind in ("order.escalated", "case.opened"):
                 event = CaseEvent(id=1, case_id=1, at=at, actor="t", kind=kind, detail={"to": "x"})
                 pm.hook.jiuzhu_case_event(region=region, event=event)
+    if "jiuzhu_warning_rules" in hooks:
+        from jiuzhu.plugins.monitoring.config import Rule
+        from jiuzhu.plugins.monitoring.rules import Data, FeedFrame, rule_kinds
+
+        added: list[Any] = []
+        module.jiuzhu_warning_rules(register=added.append)
+        assert set(k.name for k in added) <= set(rule_kinds(pm))
+        frame = FeedFrame(
+            subject=np.array([0, 0, 1], dtype=np.int64),
+            day=np.array([739000, 739001, 739000], dtype=np.int64),
+            row_id=np.arange(3, dtype=np.int64),
+        )
+        for kind in added:
+            wrule = Rule(
+                code="r", name="r", kind=kind.name, level="red", feed="f", illustrative=True
+            )
+            hits = kind.evaluate(wrule, Data(subjects=2, feeds={"f": frame}), {})
+            assert len(hits.flagged) == len(hits.value) == len(hits.row) == 2
     if "jiuzhu_migrations" in hooks:
         from sqlalchemy import inspect as sa_inspect
 

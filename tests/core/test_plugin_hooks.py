@@ -253,6 +253,25 @@ def test_hook_jiuzhu_case_event(engine: Engine, fx: Regions) -> None:
     assert all_hooks.SEEN_EVENTS == [("fixtureland", "case.opened")]
 
 
+def test_hook_jiuzhu_warning_rules(pm: pluggy.PluginManager) -> None:
+    from jiuzhu.plugins.monitoring.config import Rule
+    from jiuzhu.plugins.monitoring.rules import Data, FeedFrame, rule_kinds
+
+    kinds = rule_kinds(pm)
+    assert {"threshold", "window", "all", "any", "score", "fixture_on_file"} <= set(kinds)
+    frame = FeedFrame(
+        subject=np.array([2, 0], dtype=np.int64),
+        day=np.zeros(2, dtype=np.int64),
+        row_id=np.array([10, 11], dtype=np.int64),
+    )
+    rule = Rule(
+        code="x", name="在册", kind="fixture_on_file", level="yellow", feed="f", illustrative=True
+    )
+    hits = kinds["fixture_on_file"].evaluate(rule, Data(subjects=3, feeds={"f": frame}), {})
+    assert hits.flagged.tolist() == [True, False, True]
+    assert hits.row.tolist() == [11, -1, 10]
+
+
 def test_hook_jiuzhu_cli_commands(pm: pluggy.PluginManager) -> None:
     from jiuzhu.core.cli import cli
 

@@ -13,6 +13,7 @@ import pytest
 import jiuzhu.plugins.compare as compare_mod
 import jiuzhu.plugins.eligibility as eligibility_mod
 import jiuzhu.plugins.funding as funding_mod
+import jiuzhu.plugins.monitoring as monitoring_mod
 import jiuzhu.plugins.one_form as one_form_mod
 import jiuzhu.plugins.tiered_budget as tiered_budget_mod
 import jiuzhu.plugins.traffic_light as traffic_light_mod
@@ -40,6 +41,7 @@ def bz_pm() -> pluggy.PluginManager:
             ("tiered_budget", tiered_budget_mod),
             ("traffic_light", traffic_light_mod),
             ("one_form", one_form_mod),
+            ("monitoring", monitoring_mod),
             ("compare", compare_mod),
             ("binzhou", binzhou_plugin),
         ],

@@ -20,6 +20,7 @@ from jiuzhu.core.regions import Region
 from jiuzhu.plugins import compare as compare_mod
 from jiuzhu.plugins import eligibility as eligibility_mod
 from jiuzhu.plugins import funding as funding_mod
+from jiuzhu.plugins import monitoring as monitoring_mod
 from jiuzhu.plugins import one_form as one_form_mod
 from jiuzhu.plugins import tiered_budget as tiered_budget_mod
 from jiuzhu.plugins import traffic_light as traffic_light_mod
@@ -39,6 +40,7 @@ def szs_pm():
             ("tiered_budget", tiered_budget_mod),
             ("traffic_light", traffic_light_mod),
             ("one_form", one_form_mod),
+            ("monitoring", monitoring_mod),
             ("compare", compare_mod),
             ("shizuishan", shizuishan_plugin),
         ],

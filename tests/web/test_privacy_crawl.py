@@ -21,15 +21,16 @@ from jiuzhu.core import idcard
 from jiuzhu.core.access import Role, access_registry, system_actor
 from jiuzhu.core.services.cases import get_case, record_visit
 from jiuzhu.core.services.orders import NewOrder, accept_order, dispatch_order, place_order
-from jiuzhu.core.services.users import create_token
+from jiuzhu.core.services.users import add_user, create_token
 from jiuzhu.core.storage.tables import cases, orders, persons, providers
+from jiuzhu.plugins.monitoring.roles import ADVISER, SENTINEL
 from jiuzhu.plugins.one_form.roles import APPROVER
 from jiuzhu.plugins.one_form.service import submit_application
 from jiuzhu.plugins.one_form.tables import application_tasks, applications
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form
 
-from .conftest import World, sign_in
+from .conftest import PASSWORD, World, sign_in
 
 POLICIES = ["service_relief", "temp_relief", "disability_allowances"]
 HREF = re.compile(r'href="(/[^"#]*)"')
@@ -41,6 +42,8 @@ MASKED_USERS = {
     APPROVER: "ordos-approver",
     Role.PROVIDER_ADMIN: "ordos-provider_admin",
     Role.WORKER: "ordos-worker",
+    ADVISER: "ordos-adviser",
+    SENTINEL: "ordos-sentinel",
 }
 
 
@@ -73,6 +76,8 @@ def busy(world: World) -> World:
     )
     dispatch_order(svc, setup, noted.id, world.provider)
     record_visit(svc, setup, world.case_east, "home", True, f"核对身份证{world.id_number}无误")
+    for role in (ADVISER, SENTINEL):  # the monitoring plugin's roles (they report leads)
+        add_user(svc, f"ordos-{role}", PASSWORD, role, "ordos", "150602")
     return world
 
 

@@ -155,6 +155,20 @@ def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> ProviderStand
 
 
 @hookspec
+def jiuzhu_warning_rules(register: Callable[[Any], None]) -> None:
+    """Provide kinds of early-warning rule (预警规则) that a region's ``monitoring.toml``
+    can name in ``rules[].kind`` (政策找人; the monitoring plugin).
+
+    Called when the monitoring plugin evaluates a region's rules. Call ``register`` with each
+    ``jiuzhu.plugins.monitoring.rules.RuleKind`` (``name``, ``description`` and
+    ``evaluate(rule, data, earlier)``, which answers ``Hits`` for every subject of ``data``
+    at once: columns, not a loop per person, so one rule serves one person and a million).
+    Kind names are unique; the monitoring plugin registers its built-in kinds (threshold,
+    window, all, any, score) the same way.
+    """
+
+
+@hookspec
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
     """Give the Alembic migrations of the tables this plugin owns.
 

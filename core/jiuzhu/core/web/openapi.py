@@ -44,6 +44,7 @@ TAGS = [
     Tag(name="statistics", description="统计：人数、人次、户数、时长、金额"),
     Tag(name="regions", description="地区配置"),
     Tag(name="applications", description="一类事一次办（联办申请）"),
+    Tag(name="monitoring", description="政策找人：部门数据、预警、线索、核实走访、监管"),
 ]
 
 # documented on every state-changing POST; the idempotency middleware reads it

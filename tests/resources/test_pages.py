@@ -236,3 +236,12 @@ def test_no_personal_data_on_the_wall_or_for_units(client, svc, regions, home: H
         body = client.get(url, headers=token).text
         for word in forbidden:
             assert word not in body, (url, word)
+
+
+def test_a_region_without_resources_gets_a_notice(client, svc) -> None:
+    add_user(svc, "ordos-officer-r", PASSWORD, "officer", "ordos", "150600")
+    sign_in(client, "ordos-officer-r")
+    for url in ("/library", "/wishes", "/teams", "/funds"):
+        r = client.get(url)
+        assert r.status_code == 200 and "尚未启用融救联助" in r.text, url
+    assert client.get("/wall/ordos").status_code == 409

@@ -26,6 +26,7 @@ from jiuzhu.core.storage.tables import cases, orders, persons, providers
 from jiuzhu.plugins.one_form.roles import APPROVER
 from jiuzhu.plugins.one_form.service import submit_application
 from jiuzhu.plugins.one_form.tables import application_tasks, applications
+from jiuzhu.plugins.resources.roles import UNIT
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form
 
@@ -41,6 +42,7 @@ MASKED_USERS = {
     APPROVER: "ordos-approver",
     Role.PROVIDER_ADMIN: "ordos-provider_admin",
     Role.WORKER: "ordos-worker",
+    UNIT: "ordos-unit",  # the resources plugin's 爱心单位 (docs/resources.md)
 }
 
 

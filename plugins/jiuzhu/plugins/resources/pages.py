@@ -26,11 +26,22 @@ from jiuzhu.core.web.pages.common import page
 from jiuzhu.core.web.pages.secret import derive
 
 from . import charity, library, package, teams, volunteers, wishes
-from .config import KIND_LABELS, Offer, Resource
+from .config import KIND_LABELS, Offer, Resource, ResourceConfig
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 T = "jiuzhu.plugins.resources:templates/"
+
+
+def _off(
+    request: Request[Any, Any, Any], svc: Services, actor: Actor, title: str
+) -> Template | None:
+    """The page for a region that has not configured 融救联助 (no resources.toml): a notice,
+    not an error — the menu links these pages for every region."""
+    region = svc.region(actor.region_id)
+    if region.section("resources", ResourceConfig) is not None:
+        return None
+    return page(request, actor, T + "off.html", title=title, region_name=region.info.name)
 
 
 def _attempt(work: Callable[[], Any], errors: dict[str, str]) -> tuple[Any, str]:
@@ -56,6 +67,10 @@ def library_page(
     area: str = "",
     kind: str = "",
 ) -> Template:
+    actor.require("resource.read")
+    off = _off(request, svc, actor, "救助资源库")
+    if off is not None:
+        return off
     errors: dict[str, str] = {}
     found, _ = _attempt(lambda: library.search(svc, actor, need, area, kind), errors)
     return _library(request, svc, actor, found or [], errors, {}, need, area, kind)
@@ -175,6 +190,10 @@ def wall_page(request: Request[Any, Any, Any], svc: Services, region_id: str) ->
 # --- wishes for staff and units ---------------------------------------------------------------
 @get("/wishes", nav="许愿池", permission="wish.read")
 def wishes_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
+    actor.require("wish.read")
+    off = _off(request, svc, actor, "许愿池（微心愿）")
+    if off is not None:
+        return off
     return _wishes(request, svc, actor, {}, {})
 
 
@@ -405,6 +424,10 @@ def teams_page(
 ) -> Template | Redirect:
     if case.strip().isdigit() and 0 < int(case.strip()) < 2**31:
         return Redirect(path=f"/cases/{int(case.strip())}/team", status_code=303)
+    actor.require("team.manage")
+    off = _off(request, svc, actor, "个案团队（1+1+N）")
+    if off is not None:
+        return off
     return page(request, actor, T + "teams.html", rows=teams.list_teams(svc, actor))
 
 
@@ -514,6 +537,10 @@ def team_review(
 # --- charity funds -----------------------------------------------------------------------------
 @get("/funds", nav="慈善资金", permission="fund.read")
 def funds_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
+    actor.require("fund.read")
+    off = _off(request, svc, actor, "慈善资金")
+    if off is not None:
+        return off
     return page(request, actor, T + "funds.html", funds=charity.statements(svc, actor), yuan=yuan)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select
 from jiuzhu.core.access import Actor
 from jiuzhu.core.base import Invalid, NotFound
 from jiuzhu.core.services import Services
+from jiuzhu.core.times import local_date
 
 from .tables import resources, volunteer_hours
 
@@ -25,7 +26,7 @@ def record_hours(
     actor.require("volunteer.record")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
         raise Invalid("minutes", "服务时长应为1到1440分钟")
-    if served_on > svc.now().date():
+    if served_on > local_date(svc.now()):
         raise Invalid("served_on", "服务日期不能晚于今天")
 
     def work(conn: Connection) -> int:

@@ -24,8 +24,8 @@ from tests.web.test_browser import CHROMIUM, shot
 from tests.web.test_browser_security import watch
 
 PORT = 8103  # this work's own port
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE: Any = {"width": 390, "height": 844}
+DESKTOP: Any = {"width": 1366, "height": 900}
 
 pytestmark = [
     pytest.mark.browser,

@@ -108,3 +108,19 @@ def test_only_officers_write_and_sentinels_name_a_place(svc, regions) -> None:
             ),
         )
     assert dup.value.rule == "duplicate"
+
+
+def test_the_demo_loads_resources_once(svc, regions) -> None:
+    from jiuzhu.core.demo import load_demo
+    from jiuzhu.plugins.resources import charity, wishes
+
+    first = list(load_demo(svc, ["xingqing", "beilin"]))
+    assert any("resource library" in line for line in first)
+    assert any("xingqing-unit acts for 宁夏公益慈善事业促进会" in line for line in first)
+    again = list(load_demo(svc, ["xingqing", "beilin"]))
+    assert not any("resource library" in line or "wishes" in line for line in again)
+    for region_id in ("xingqing", "beilin"):
+        stats = wishes.statistics(svc, None, region_id)
+        assert (stats.published, stats.fulfilled) == (2, 1)
+        admin = actor_for(regions, region_id)
+        assert [s.donations_fen for s in charity.statements(svc, admin)] == [500_000]

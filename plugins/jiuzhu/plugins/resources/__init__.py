@@ -87,6 +87,13 @@ def jiuzhu_page_sections(
 
 
 @hookimpl
+def jiuzhu_demo_data(svc: Services, region: Region) -> list[str] | None:
+    from .demo import demo_data
+
+    return demo_data(svc, region)
+
+
+@hookimpl
 def jiuzhu_cli_commands(cli: click.Group) -> None:
     from .cli import resources_command
 

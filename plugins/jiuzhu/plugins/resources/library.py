@@ -324,6 +324,7 @@ def search(
     Sentinels are found by area (they offer nothing but a place)."""
     actor.require("resource.read")
     region = svc.region(actor.region_id)
+    config(region)
     if kind and kind not in KIND_LABELS:
         raise Invalid("kind", f"类别应为 {'、'.join(KIND_LABELS)} 之一")
     if not 0 < limit <= 500:

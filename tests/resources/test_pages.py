@@ -245,3 +245,32 @@ def test_a_region_without_resources_gets_a_notice(client, svc) -> None:
         r = client.get(url)
         assert r.status_code == 200 and "尚未启用融救联助" in r.text, url
     assert client.get("/wall/ordos").status_code == 409
+
+
+def test_recording_the_package_through_the_page(client, svc, regions, home: Home) -> None:
+    from tests.resources.test_teams_package import _approved
+
+    _approved(svc, regions, home, ["dibao"])
+    sign_in(client, "xq-officer")
+    page = f"/households/{home.household_id}/package"
+    html = client.get(page).text
+    assert "金额待录入" in html and 'value="dibao"' in html
+    r = post(
+        client, page, page, kind="cash", policy_code="orphan", description="孤儿津贴", amount="500"
+    )
+    assert r.status_code == 409 and "不是本户经联办表批准的救助事项" in r.text
+    r = post(
+        client, page, page, kind="cash", policy_code="dibao", description="低保金", amount="8.005"
+    )
+    assert r.status_code == 422 and "最多两位小数" in r.text
+    r = post(
+        client, page, page, kind="cash", policy_code="dibao", description="低保金 3月", amount="800"
+    )
+    assert r.status_code == 303
+    r = post(
+        client, page, page, kind="aid", giver="残联", description="电动轮椅一台", amount="3000"
+    )
+    assert r.status_code == 303
+    html = client.get(page).text
+    assert "金额待录入" not in html and "3,800.00" in html  # 800 + 3,000 yuan
+    assert "<td>电动轮椅一台</td>" in html

@@ -101,6 +101,11 @@ def _approved_cash(svc: Services, actor: Actor, household_id: int) -> list[dict[
     return out
 
 
+def approved_policies(svc: Services, actor: Actor, household_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the cash and in-kind policies approved for the household."""
+    return [(p["code"], p["name"]) for p in _approved_cash(svc, actor, household_id)]
+
+
 def record_benefit(
     svc: Services,
     actor: Actor,

@@ -550,16 +550,76 @@ def package_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, household_id: int
 ) -> Template:
     """救助大礼包: one view, printable (A4), of everything the household gets."""
+    return _package(request, svc, actor, household_id, {}, {})
+
+
+def _package(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    household_id: int,
+    errors: dict[str, str],
+    entered: dict[str, str],
+    status: int = 200,
+    refusal: str = "",
+) -> Template:
     pkg = package.package(svc, actor, household_id)
+    pending = [x for x in pkg.lines if x.kind == "cash" and x.amount_fen == 0]
     return page(
         request,
         actor,
         T + "package.html",
+        status,
         pkg=pkg,
         yuan=yuan,
-        kinds=package.SOURCE_KINDS,
+        kinds=package.KINDS,
+        pending=pending,
+        approved=package.approved_policies(svc, actor, household_id),
+        can_record=actor.can("benefit.record"),
+        errors=errors,
+        entered=entered,
+        refusal=refusal,
         region_name=svc.region(actor.region_id).info.name,
     )
+
+
+@post("/households/{household_id:int}/package")
+def package_record(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    household_id: int,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """Record cash (under an approved policy), goods or an aid the household received."""
+    actor.require("benefit.record")
+    entered = {
+        k: forms.text(data, k) for k in ("kind", "policy_code", "giver", "description", "amount")
+    }
+    errors: dict[str, str] = {}
+    amount = forms.fen(data, "amount", errors, 0)
+    done, refusal = None, ""
+    if not errors:
+        done, refusal = _attempt(
+            lambda: package.record_benefit(
+                svc,
+                actor,
+                household_id,
+                entered["kind"],
+                entered["giver"][:120],
+                entered["description"][:200],
+                amount or 0,
+                entered["policy_code"][:40],
+            ),
+            errors,
+        )
+    if done is None:
+        if "amount_fen" in errors:
+            errors["amount"] = errors.pop("amount_fen")
+        return _package(
+            request, svc, actor, household_id, errors, entered, 409 if refusal else 422, refusal
+        )
+    return Redirect(path=f"/households/{household_id}/package", status_code=303)
 
 
 PAGES = [
@@ -578,4 +638,5 @@ PAGES = [
     team_review,
     funds_page,
     package_page,
+    package_record,
 ]

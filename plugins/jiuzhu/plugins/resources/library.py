@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
 
 from jiuzhu.core.access import Actor
 from jiuzhu.core.base import Invalid, NotFound, Refused
@@ -168,6 +169,14 @@ def add_resource(
         raise Invalid("origin", "只有志愿者登记来源（救助对象或家庭成员）")
     if origin and person_id is None:
         raise Invalid("person_id", "救助对象或家庭成员成为志愿者的，须指明其人员编号")
+    try:
+        rid = _add(svc, region, data, origin, person_id)
+    except IntegrityError:  # the same code added at the same moment by someone else
+        raise Refused("duplicate", f"资源编码 {data.code} 已存在") from None
+    return get_resource(svc, actor, rid)
+
+
+def _add(svc: Services, region: Region, data: Resource, origin: str, person_id: int | None) -> int:
     with svc.transaction() as conn:
         if person_id is not None:
             row = conn.execute(select(persons.c.region_id).where(persons.c.id == person_id)).first()
@@ -179,8 +188,7 @@ def add_resource(
             )
         ).first():
             raise Refused("duplicate", f"资源编码 {data.code} 已存在")
-        rid = _insert(conn, region, data, svc.now(), origin, person_id)
-    return get_resource(svc, actor, rid)
+        return _insert(conn, region, data, svc.now(), origin, person_id)
 
 
 def import_library(svc: Services, actor: Actor, items: Iterable[Resource]) -> tuple[int, int]:

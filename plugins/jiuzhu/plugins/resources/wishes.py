@@ -16,6 +16,7 @@ step is an event on the case (append-only).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -214,7 +215,7 @@ def publish(
         pk = conn.execute(
             wishes.insert().values(
                 region_id=region.id,
-                number=f"tmp-{case_id}-{now.timestamp()}",
+                number=f"tmp-{uuid.uuid4().hex[:20]}",  # the real number needs the id
                 case_id=case_id,
                 household_id=person["household_id"],
                 area_code=case["area_code"],

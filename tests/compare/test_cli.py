@@ -39,7 +39,7 @@ def test_json(cli: click.Group) -> None:
     data = json.loads(res.stdout)
     assert data["population"]["seed"] == 5 and data["population"]["people"] == 400
     assert data["jiuzhu_version"]
-    assert len(data["regions"]) == 5  # the four first regions and Qiaojia
+    assert len(data["regions"]) == 7  # the four first, Qiaojia, Xingqing and Beilin
     qiaojia = next(r for r in data["regions"] if r["id"] == "qiaojia")
     # a time floor owed by assessment level: modelled at the first level that has one
     assert qiaojia["entitlement"]["kind"] == "floor" and qiaojia["entitlement"]["unit"] == "minutes"

@@ -113,7 +113,7 @@ def test_unknown_region_is_listed_with_the_known_ones() -> None:
         line = one_line(run(*args))
         assert line == (
             "error: unknown region 'ordoss' (did you mean ordos?); "
-            "known: binzhou, changji, ordos, qiaojia, shizuishan"
+            "known: beilin, binzhou, changji, ordos, qiaojia, shizuishan, xingqing"
         ), args
 
 

@@ -227,6 +227,11 @@ def call_hooks(
             assert actor.label == role.label and all(actor.can(p) for p in role.permissions)
         for permission in permissions:
             assert set(permission.roles) <= registry.holders(permission.name)
+    if "jiuzhu_demo_data" in hooks:
+        svc = Services(engine=engine, regions=regions)
+        for region in regions:
+            lines = module.jiuzhu_demo_data(svc=svc, region=region)
+            assert lines is None or all(isinstance(line, str) for line in lines)
     if "jiuzhu_cli_commands" in hooks:
         group = click.Group()
         module.jiuzhu_cli_commands(cli=group)

@@ -45,8 +45,8 @@ def test_a_ready_installation_passes_every_check(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert statuses(result) == dict.fromkeys(CHECKS, "ok")
     assert (
-        "5 load and pass their checks: binzhou, changji, ordos, qiaojia, shizuishan"
-        in result.stdout
+        "7 load and pass their checks: beilin, binzhou, changji, ordos, qiaojia, shizuishan, "
+        "xingqing" in result.stdout
     )
 
 

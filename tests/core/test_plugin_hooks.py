@@ -272,6 +272,17 @@ def test_hook_jiuzhu_warning_rules(pm: pluggy.PluginManager) -> None:
     assert hits.row.tolist() == [11, -1, 10]
 
 
+def test_hook_jiuzhu_demo_data(engine: Engine, fx: Regions) -> None:
+    from jiuzhu.core.demo import load_demo
+
+    svc = Services(engine=engine, regions=fx)
+    first = list(load_demo(svc, ["fixtureland"]))
+    assert "fixtureland: fixture demo data" in first
+    again = list(load_demo(svc, ["fixtureland"]))
+    assert "fixtureland: fixture demo data" not in again  # idempotent: nothing added twice
+    assert all_hooks.DEMO_CALLS.count("fixtureland") >= 2
+
+
 def test_hook_jiuzhu_cli_commands(pm: pluggy.PluginManager) -> None:
     from jiuzhu.core.cli import cli
 

@@ -13,7 +13,7 @@ from jiuzhu.core.cli import cli
 from jiuzhu.core.plugins import Regions
 from jiuzhu.core.scenarios import run_region_scenarios, run_scenarios, scenario_files
 
-REGION_IDS = ["binzhou", "changji", "ordos", "shizuishan"]
+REGION_IDS = ["beilin", "binzhou", "changji", "ordos", "shizuishan", "xingqing"]
 
 
 @pytest.mark.parametrize("region_id", REGION_IDS)
@@ -34,7 +34,7 @@ def test_regions_test_command() -> None:
     assert "ok    ordos: 康玉梅：1000元按40%、40%、20%分三阶段使用" in result.stdout
     assert result.stdout.splitlines()[-1].endswith("scenario(s) passed in 1 region(s)")
     every = CliRunner().invoke(cli, ["regions", "test"])
-    assert every.exit_code == 0 and "in 5 region(s)" in every.stdout
+    assert every.exit_code == 0 and "in 7 region(s)" in every.stdout
 
 
 @pytest.fixture

@@ -104,6 +104,7 @@ def world(svc: Services) -> World:
         ("evaluator", "150600", {}),
         ("admin", "150600", {}),
         ("approver", "150600", {"department": "mz"}),
+        ("unit", "150600", {}),
         ("provider_admin", "150600", {"provider_id": w.provider}),
         ("worker", "150602", {"provider_id": w.provider, "worker_id": w.worker}),
     ]

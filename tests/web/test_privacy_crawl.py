@@ -27,6 +27,7 @@ from jiuzhu.plugins.monitoring.roles import ADVISER, SENTINEL
 from jiuzhu.plugins.one_form.roles import APPROVER
 from jiuzhu.plugins.one_form.service import submit_application
 from jiuzhu.plugins.one_form.tables import application_tasks, applications
+from jiuzhu.plugins.resources.roles import UNIT
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form
 
@@ -44,6 +45,7 @@ MASKED_USERS = {
     Role.WORKER: "ordos-worker",
     ADVISER: "ordos-adviser",
     SENTINEL: "ordos-sentinel",
+    UNIT: "ordos-unit",  # the resources plugin's 爱心单位 (docs/resources.md)
 }
 
 

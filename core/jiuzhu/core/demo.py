@@ -89,6 +89,8 @@ def _region_demo(svc: Services, region: Region) -> Iterator[str]:
             f"{tally.orders} orders{resumed}"
         )
     yield from _demo_users(svc, region, provider.id, worker_ids[0])
+    for lines in svc.regions.pm.hook.jiuzhu_demo_data(svc=svc, region=region):
+        yield from lines or []
 
 
 def _provider(svc: Services, actor: Actor, region: Region, tally: _Tally) -> Provider:

@@ -217,6 +217,18 @@ def jiuzhu_cli_commands(cli: click.Group) -> None:
 
 
 @hookspec
+def jiuzhu_demo_data(svc: Services, region: Region) -> list[str] | None:
+    """Add this plugin's own sample data to ``region`` when ``jiuzhu demo`` loads it.
+
+    Called once per region the demo loads, after the core's demo people, orders and one
+    user per role exist. Work through ``svc`` (the demo's database) as
+    ``system_actor(region.id, region.info.code, "demo")``. It must be idempotent: a second
+    run finds what the first made and adds nothing. Return lines telling the operator what
+    was made (or None). Results of all plugins are collected, in plugin order.
+    """
+
+
+@hookspec
 def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
     """Add Litestar route handlers or routers to the JSON API.
 

@@ -47,7 +47,7 @@ from . import provenance as prov
 from .config import Staffing
 from .entitlement import EntitlementInfo, funding_scheme, plan_rule
 from .kinds import KINDS, need_map
-from .population import NeedArray, People, take
+from .population import NeedArray, People, households, take
 from .results import (
     Comparison,
     InputInfo,
@@ -336,6 +336,8 @@ class Totals:
     need_people: IntArray | None = None
     need_fully_met: IntArray | None = None
     served: int = 0
+    eligible_households: int = 0  # households with at least one eligible member
+    served_households: int = 0  # households with at least one member served
     full_use: int = 0
     rule_version: str = ""
 
@@ -542,6 +544,12 @@ def funding_split(model: RegionModel, units: npt.NDArray[np.int32], sources: int
     return total
 
 
+def distinct_runs(ids: npt.NDArray[np.int64]) -> int:
+    """Distinct households among people listed household by household (as a chunk lists
+    them): the runs of equal ids — linear, no sort."""
+    return int((ids[1:] != ids[:-1]).sum()) + 1 if len(ids) else 0
+
+
 def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Totals) -> Plans:
     """Eligibility and plans of one chunk, added into ``totals``."""
     elig = model.regions.eligibility(model.region, pop, model.on)
@@ -575,7 +583,11 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
             cat_persons[c] = int(got[rows].any(axis=0).sum())
     totals.add("cat_persons", cat_persons)
     totals.add("route_units", plans.route_units)
-    totals.served += int(got.any(axis=0).sum())
+    served = got.any(axis=0)
+    totals.served += int(served.sum())
+    household, _head = households(pop)
+    totals.eligible_households += distinct_runs(household[plans.index])
+    totals.served_households += distinct_runs(household[plans.index[served]])
     annual = model.budget.version.annual_fen
     if annual > 0:  # a yearly money cap (nothing to use up otherwise)
         totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())

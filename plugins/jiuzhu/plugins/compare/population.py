@@ -499,10 +499,19 @@ class People:
         return take(self.population, index), self.needs[index]
 
     def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
-        """The population in consecutive chunks of at most ``size`` people."""
+        """The population in consecutive chunks of at most ``size`` people, each ending
+        at a household boundary (a roster's households are listed together)."""
         n = len(self)
-        for start in range(0, n, max(size, 1)):
-            yield self.take(slice(start, min(start + size, n)))
+        size = max(size, 1)
+        head = self.population.extra.get("head")
+        start = 0
+        while start < n:
+            end = min(start + size, n)
+            if head is not None and end < n:
+                heads = np.flatnonzero(head[start + 1 : end + 1])
+                end = start + int(heads[-1]) + 1 if len(heads) else end
+            yield self.take(slice(start, end))
+            start = end
 
     def empty(self) -> tuple[Population, NeedArray]:
         return self.take(slice(0, 0))

@@ -235,6 +235,10 @@ def headline_value(name: str, value: float) -> str:
     return f"{value:,.0f}"
 
 
+def measure_value(x: float) -> str:
+    return f"{x:,.0f}" if x >= 1000 or float(x).is_integer() else f"{x:,.2f}"
+
+
 def signed(x: float) -> str:
     return f"{x:+.1%}" if x else "0"
 
@@ -261,7 +265,21 @@ def explain_tables(c: Comparison, top: int = 15) -> list[Table | Text]:
                 f"{percent(crow.published_mix)}/{percent(crow.model_mix)}",
             )
         t.caption = "；".join(cal.notes) or None
-        out.append(t)
+        if cal.rows:
+            out.append(t)
+        if cal.totals:
+            tt = Table(title=f"校准 calibration：模型与{cal.target}公布总数 (model vs published)")
+            for col in ("指标 measure", "公布 published", "模型 model", "可比 comparable"):
+                tt.add_column(col, justify="left" if col.startswith("指标") else "right")
+            for m in cal.totals:
+                tt.add_row(
+                    m.measure,
+                    measure_value(m.published),
+                    measure_value(m.model) + MARKS.get(m.basis, "*"),
+                    "是" if m.comparable else "否（取决于人群）",
+                )
+            tt.caption = "；".join(cal.notes) or None
+            out.append(tt)
         out.append(Text(f"来源 source: {cal.source}", style="dim"))
     ex = c.explanation
     if ex is not None and ex.decomposition is not None:
@@ -410,6 +428,7 @@ def render_html(c: Comparison) -> str:
             headline_names=HEADLINE_NAMES,
             headline_value=headline_value,
             signed=signed,
+            measure_value=measure_value,
             chart_flags=lambda keys: chart_flags(c, keys),
             charts=charts(c),
             provenance=provenance(c),

@@ -181,6 +181,8 @@ class RegionResult(Result, frozen=True):
     notes: list[str] = []
     inputs: dict[str, InputInfo] = {}
     provenance: dict[str, FigureProvenance] = {}  # figure path -> provenance
+    households_eligible: int = 0  # households with an eligible member
+    households_served: int = 0  # households with a member served
 
 
 class CalibrationRow(Result, frozen=True):
@@ -200,12 +202,24 @@ class CalibrationRow(Result, frozen=True):
     model_mix: float
 
 
+class CalibrationMeasure(Result, frozen=True):
+    """A published total or intensity beside the model's (Qiaojia's hours per person)."""
+
+    measure: str  # label, e.g. 人均小时
+    key: str  # e.g. hours/person
+    published: float
+    model: float
+    comparable: bool  # an intensity (comparable) or an absolute figure (population-bound)
+    basis: str = "illustrative"  # provenance of the model's figure
+
+
 class CalibrationResult(Result, frozen=True):
     region: str
     target: str  # e.g. 昌吉市汇同社会工作服务中心
     source: str
     rows: list[CalibrationRow]
     notes: list[str] = []
+    totals: list[CalibrationMeasure] = []
 
 
 class SensitivityRow(Result, frozen=True):

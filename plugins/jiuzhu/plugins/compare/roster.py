@@ -242,6 +242,12 @@ def read_roster(path: Path) -> People:
     pop, needs, ids = parse_columns(
         path.name, raw_headers, cols, row_of, blank_lines=suffix == ".csv"
     )
+    household, _head = households(pop)
+    if len(household) and (np.diff(household) != 0).sum() >= len(np.unique(household)):
+        # a household's members listed apart: list them together (a stable sort keeps
+        # the head first), so chunks end at household boundaries
+        order = np.argsort(household, kind="stable")
+        pop, needs, ids = pop.take(order), needs[order], [ids[i] for i in order]
     info = PopulationInfo(
         source="roster", people=len(pop), roster=path.name, roster_sha256=_sha256(path)
     )

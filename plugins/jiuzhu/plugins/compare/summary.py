@@ -268,6 +268,8 @@ def summarise(model: RegionModel, t: Totals) -> RegionResult:
         items=items,
         staffing=staff,
         persons_served=t.served,
+        households_eligible=t.eligible_households,
+        households_served=t.served_households,
         person_times=sum(visits),
         hours=round(sum(minutes) / 60, 1),
         needs_met_share=_share(sum(met), total_need),
@@ -315,7 +317,9 @@ def figure_provenance(
         "entitlement.annual_fen": f(["budget.annual_fen"]),
         "entitlement.total_fen": f(who, ["budget.annual_fen"]),
     }
+    out["households_eligible"] = f(who)
     for name in (
+        "households_served",
         "entitlement.spent_fen",
         "entitlement.used_share",
         "entitlement.spent_per_eligible_fen",

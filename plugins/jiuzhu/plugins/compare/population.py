@@ -362,6 +362,8 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
     health_management_severe: float = 0.40  # of grade 1–2, in health management (健康管理)
     institution_over_70: float = 0.03  # of other people 70+, in a care home (机构养老)
     student_share: float = 0.92  # of people 6..18, in school
+    # of households, the share that applied on their own (the rest only a warning finds)
+    applied_share: float = 0.6
     area_code: str = ""
     needs: dict[str, NeedDist] = msgspec.field(default_factory=_default_needs)
     sources: dict[str, str] = msgspec.field(default_factory=_default_sources)
@@ -435,6 +437,7 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
             "health_management_severe",
             "institution_over_70",
             "student_share",
+            "applied_share",
         ):
             _prob(name, getattr(self, name))
         for kind in self.needs:
@@ -774,6 +777,10 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
         0,
     )
     student = (age >= 6) & (age <= 18) & (rng.random(n) < s.student_share)
+    # applying is a household's act (one application, 一户一档); drawn from its own stream
+    # so adding it changed no one else's facts
+    applied_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block, 2])))
+    applied = (applied_rng.random(households) < s.applied_share)[hh]
 
     pop = Population(
         age=age,
@@ -796,6 +803,7 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
             "household": (block * BLOCK + hh).astype(np.int64),
             "head": head,
             "relation": relation,
+            "applied": applied,
         },
     )
     # each kind of need from its own stream, so changing one kind's distribution (as the

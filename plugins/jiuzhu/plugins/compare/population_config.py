@@ -50,6 +50,8 @@ MEANING: dict[str, str] = {
     "institution_over_70": "of other people 70+, the share in a care home (机构养老)",
     "student_share": "of people 6..18, the share in school",
     "area_code": "division code given to everyone (empty: none)",
+    "applied_share": "of households, the share that applied on their own; the rest are "
+    "reached only if a warning rule finds them (the finding-people dimension)",
     "needs": "per kind of need: share (probability), mean_units and max_units a year, "
     f"factors multiplying the share, among (only these people). Factors: {', '.join(FACTORS)}",
     "sources": "the source of a setting; a setting not named here is illustrative",

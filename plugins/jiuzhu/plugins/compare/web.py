@@ -166,10 +166,14 @@ def progress_script() -> Response[str]:
 def compare_report(svc: Services, actor: Actor, job_id: int) -> Response[str]:
     """The HTML report, as a standalone page (its own stylesheet allowed by hash)."""
     html = jobs.result(svc.engine, actor, job_id, "html")
+    # no favicon request from the page (the file itself stays free of links)
+    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + ICON, 1)
     return Response(
         html, media_type=MediaType.HTML, headers={"Content-Security-Policy": csp_for(html)}
     )
 
+
+ICON = '<link rel="icon" href="data:,">'
 
 DOWNLOADS = {
     "html": ("text/html; charset=utf-8", "html"),

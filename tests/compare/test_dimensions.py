@@ -154,7 +154,27 @@ def test_finding_people_only_where_a_plugin_provides_it(regions: Regions, people
     assert "finding.rules" in prov.illustrative
 
 
+class Counting(Finder):
+    calls = 0
+
+    @hookimpl
+    def jiuzhu_found_by_warnings(
+        self, region: Region, people: Population, on: date
+    ) -> dict[str, Any] | None:
+        Counting.calls += 1
+        return None
+
+
 def test_dimensions_can_be_left_out(regions: Regions, people: People) -> None:
+    """Left out, they cost nothing: not even the warning hook is asked (the benchmark's
+    ratio is of the plans alone)."""
+    pm = make_plugin_manager(
+        entry_points=False, plugins=[*all_builtin_plugins(), ("counting", Counting())]
+    )
+    compare(load_regions(pm), people, settings=PlanSettings(on=ON, dimensions=False))
+    assert Counting.calls == 0
+    compare(load_regions(pm), people, settings=PlanSettings(on=ON), region_ids=["ordos"])
+    assert Counting.calls == 1
     r = compare(regions, people, settings=PlanSettings(on=ON, dimensions=False))
     assert all(x.dimensions == x.dimensions.__class__() for x in r.regions)
     full = compare(regions, people, settings=PlanSettings(on=ON))

@@ -614,9 +614,18 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
     household, _head = households(pop)
     totals.eligible_households += distinct_runs(household[plans.index])
     totals.served_households += distinct_runs(household[plans.index[served]])
-    dimensions_chunk(
-        model, model.dims, pop, elig.eligible, plans.index, plans.units, served, household, totals
-    )
+    if model.settings.dimensions:
+        dimensions_chunk(
+            model,
+            model.dims,
+            pop,
+            elig.eligible,
+            plans.index,
+            plans.units,
+            served,
+            household,
+            totals,
+        )
     annual = model.budget.version.annual_fen
     if annual > 0:  # a yearly money cap (nothing to use up otherwise)
         totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())

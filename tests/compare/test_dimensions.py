@@ -186,3 +186,29 @@ def test_dimensions_can_be_left_out(regions: Regions, people: People) -> None:
         )
     html = render_html(full)
     assert 'id="dimensions-table"' in html and "联办表覆盖" in html
+
+
+def test_finding_people_survives_partitions_run_elsewhere(people: People) -> None:
+    """On Dask the chunks run in workers' models; the client summarises with its own, which
+    never saw the hook's answer: the labels travel in the totals."""
+    from jiuzhu.plugins.compare.engine import RegionModel, Totals, run_chunk
+    from jiuzhu.plugins.compare.summary import summarise
+
+    pm = make_plugin_manager(
+        entry_points=False, plugins=[*all_builtin_plugins(), ("finder", Finder())]
+    )
+    regions = load_regions(pm)
+    region = regions.get("binzhou")
+    worker = RegionModel.build(regions, region, PlanSettings(on=ON), ON)
+    parts = []
+    for pop, needs in people.chunks(1500):
+        t = Totals()
+        run_chunk(worker, pop, needs, t)
+        parts.append(t)
+    merged = parts[0]
+    for t in parts[1:]:
+        merged = merged.merge(t)
+    client = RegionModel.build(regions, region, PlanSettings(on=ON), ON)
+    fd = summarise(client, merged).dimensions.finding
+    assert fd is not None and list(fd.rules) == ["大额医疗支出", "独居高龄"]
+    assert fd.rules["大额医疗支出"] == int(people.population.major_illness.sum())

@@ -235,6 +235,7 @@ def run_chunk(
         t.eligible_not_applied += int((eligible & ~applied).sum())
         t.found_beyond += int((flagged & eligible & ~applied).sum())
         t.applied_known = t.applied_known or "applied" in pop.extra
+        t.found_labels = tuple(dm.found_labels)
 
 
 def _ints(a: Any, n: int) -> list[int]:
@@ -344,13 +345,11 @@ def summarise(
             people_short=t.floor_short_people,
         )
     finding = None
-    if dm.finds:
+    labels = dm.found_labels or list(t.found_labels)  # partitions ran elsewhere (Dask)
+    if dm.finds or t.found_labels:
         finding = FindingResult(
             rules={
-                label: c
-                for label, c in zip(
-                    dm.found_labels, _ints(t.found_rules, len(dm.found_labels)), strict=True
-                )
+                label: c for label, c in zip(labels, _ints(t.found_rules, len(labels)), strict=True)
             },
             found=t.found_any,
             found_eligible=t.found_eligible,

@@ -362,6 +362,7 @@ class Totals:
     eligible_not_applied: int = 0
     found_beyond: int = 0
     applied_known: bool = False
+    found_labels: tuple[str, ...] = ()  # the warning rules' labels (from whichever chunk)
     eligible_households: int = 0  # households with at least one eligible member
     served_households: int = 0  # households with at least one member served
     full_use: int = 0
@@ -376,7 +377,7 @@ class Totals:
         out = Totals()
         for f in self.__dataclass_fields__:
             a, b = getattr(self, f), getattr(other, f)
-            if f in ("rule_version", "applied_known"):
+            if f in ("rule_version", "applied_known", "found_labels"):
                 setattr(out, f, a or b)
             elif a is None or b is None:
                 setattr(out, f, b if a is None else a)

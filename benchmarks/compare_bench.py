@@ -7,6 +7,9 @@ Prints, per region, the seconds the engine takes (through the hooks, as `jiuzhu 
 runs it). With --baseline it also runs a hand-vectorized NumPy pass for the same figures
 (benchmarks/compare_baseline.py) in the same process, over the same chunks, checks that
 every figure is equal, and prints the ratio engine / baseline (target: <= 1.5 per region).
+The ratio is of the same figures: the engine runs without the other dimensions (one-form
+coverage, supervision, time, finding people; the baseline has none of them), whose cost is
+timed apart and printed as "dimensions" (seconds the full run takes beyond the ratio's).
 --json prints {"regions": {id: {"seconds", "baseline_seconds", "ratio"}}, ...} instead.
 Generating the population is timed apart and not counted in either.
 """
@@ -84,7 +87,8 @@ def main() -> None:
     synthetic = generate(PopulationSettings(people=args.people, seed=args.seed))
     people = People(synthetic.population, synthetic.needs, synthetic.info)  # held: not timed
     generate_s = time.perf_counter() - t0
-    settings = PlanSettings(on=ON)
+    settings = PlanSettings(on=ON, dimensions=False)
+    full = PlanSettings(on=ON)
     out: dict[str, dict[str, float]] = {}
     for rid in ids:
         seconds, result = best_of(
@@ -94,6 +98,13 @@ def main() -> None:
             ),
         )
         row: dict[str, float] = {"seconds": round(seconds, 3)}
+        with_dims, _ = best_of(
+            args.repeat,
+            lambda rid=rid: compare(
+                regions, people, region_ids=[rid], settings=full, chunk_size=args.chunk
+            ),
+        )
+        row["dimensions_seconds"] = round(max(with_dims - seconds, 0.0), 3)
         if args.baseline:
             region = regions.get(rid)
 
@@ -133,6 +144,7 @@ def main() -> None:
     print(f"people {args.people:,}; generated in {generate_s:.2f} s; load average {load:.2f}")
     for rid, row in out.items():
         line = f"  {rid:<11} engine {row['seconds']:7.3f} s"
+        line += f" (+{row['dimensions_seconds']:.3f} s dimensions)"
         if "ratio" in row:
             line += f"   baseline {row['baseline_seconds']:7.3f} s   ratio {row['ratio']:.2f}"
             line += "   figures equal"

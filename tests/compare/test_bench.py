@@ -34,7 +34,7 @@ def test_bench_baseline_json() -> None:
     data = json.loads(out.stdout)
     assert set(data["regions"]) == {"binzhou", "changji", "ordos", "shizuishan"}
     for row in data["regions"].values():
-        assert set(row) == {"seconds", "baseline_seconds", "ratio"}
+        assert set(row) == {"seconds", "baseline_seconds", "ratio", "dimensions_seconds"}
 
 
 def test_bench_table() -> None:

@@ -171,4 +171,4 @@ def test_write_population_config_and_roster_template(cli: click.Group, tmp_path:
     assert res.exit_code == 0 and json.loads(res.stdout)["population"]["people"] == 300
     res = invoke(cli, "--roster", str(tpl), "--format", "json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["population"]["people"] == 1
+    assert json.loads(res.stdout)["population"]["people"] == 2  # two members of one household

@@ -16,6 +16,7 @@ from jiuzhu.plugins.compare.kinds import KINDS
 from jiuzhu.plugins.compare.population import (
     STATUSES,
     ByAge,
+    ByHeadAge,
     NeedDist,
     PopulationSettings,
     WeightsByAge,
@@ -144,11 +145,8 @@ probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 @st.composite
 def population_settings(draw: st.DrawFn) -> PopulationSettings:
     weights = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
-    statuses = {
-        name: ByAge(child=draw(weights), working=draw(weights), elderly=draw(weights))
-        for name in STATUSES
-    }
-    statuses["低保"] = ByAge(child=0.1, working=0.1, elderly=0.1)  # every group can be drawn
+    statuses = {name: ByHeadAge(working=draw(weights), elderly=draw(weights)) for name in STATUSES}
+    statuses["低保"] = ByHeadAge(working=0.1, elderly=0.1)  # every group can be drawn
     needs = draw(
         st.dictionaries(
             st.sampled_from(KINDS),

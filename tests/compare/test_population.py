@@ -18,11 +18,12 @@ from jiuzhu.plugins.compare.population import (
     BLOCK,
     DISABILITY_TYPES,
     STATUSES,
-    ByAge,
+    ByHeadAge,
     NeedDist,
     PopulationSettings,
     concat,
     generate,
+    households,
     load_settings,
 )
 from jiuzhu.plugins.compare.population_config import render
@@ -132,8 +133,8 @@ def test_needs_are_conditioned(big: object) -> None:
 
 
 def test_settings_shape_the_population() -> None:
-    only = {name: ByAge(child=0, working=0, elderly=0) for name in STATUSES}
-    only["低保边缘"] = ByAge(child=1, working=1, elderly=1)
+    only = {name: ByHeadAge(working=0, elderly=0) for name in STATUSES}
+    only["低保边缘"] = ByHeadAge(working=1, elderly=1)
     s = PopulationSettings(
         people=3000,
         seed=5,
@@ -164,7 +165,9 @@ def test_settings_from_toml(tmp_path: Path) -> None:
     ("text", "fragment"),
     [
         ("peeple = 3\n", "peeple"),
-        ('[statuses."低宝"]\nchild = 1\nworking = 1\nelderly = 1\n', "低宝"),
+        ('[statuses."低宝"]\nworking = 1\nelderly = 1\n', "低宝"),
+        ('[household_sizes]\n"特困" = [1.0]\n', "household_sizes"),
+        ("[[head_ages]]\nmin = 10\nmax = 30\nweight = 1\n", "18 or older"),
         ('[needs."飞行"]\nshare = 0.1\n', "飞行"),
         ('[needs."助餐"]\nshare = 1.5\n', "share"),
         ('[needs."助餐"]\nshare = 0.5\nfactors = { tall = 2.0 }\n', "tall"),
@@ -200,6 +203,87 @@ def test_roster_template_reads_back(tmp_path: Path) -> None:
         path = tmp_path / name
         write_template(path)
         people = read_roster(path)
-        assert len(people) == 1 and people.ids == ["示例1"]
+        assert len(people) == 2 and people.ids == ["示例1", "示例2"]
+        household, head = households(people.population)
+        assert household[0] == household[1] and head.tolist() == [True, False]
         assert people.population.extra["disability_type"][0] == DISABILITY_TYPES.index("肢体") + 1
         assert people.needs[0, KINDS.index("康复")] == 2
+
+
+# -- households (issue 17 point 1) --------------------------------------------------------
+
+HOUSEHOLD_STATUSES = ("低保", "低保边缘", "防止返贫监测", "刚性支出困难", "其他困难")
+
+
+def test_people_live_in_households(big: object) -> None:
+    p = big.population  # type: ignore[attr-defined]
+    household, head = households(p)
+    ids, first, inverse, counts = np.unique(
+        household, return_index=True, return_inverse=True, return_counts=True
+    )
+    # one head each, listed first; the size every member carries is the members counted
+    assert head.sum() == len(ids) and head[first].all()
+    assert np.array_equal(p.household_size, counts[inverse])
+    # members are listed together (a household is a run of rows)
+    assert (np.diff(household) >= 0).all()
+    relation = p.extra["relation"]
+    assert np.array_equal(relation == 0, head)
+    assert (p.age[head] >= 18).all()  # a head is an adult
+    assert ((relation == 1).sum()) <= head.sum()  # at most one spouse each
+    assert (p.age < 18).any() and (p.household_size > 1).mean() > 0.5
+
+
+def test_household_statuses_are_shared(big: object) -> None:
+    """低保 (and the other household statuses) is granted to a household: every member
+    holds the same; income per head is the household's; 特困 live alone or in an
+    institution (社会救助暂行办法: no one obliged to support them)."""
+    p = big.population  # type: ignore[attr-defined]
+    household, _head = households(p)
+    for name in HOUSEHOLD_STATUSES:
+        held = has(p.groups, name)
+        in_household = np.isin(household, household[held])
+        assert np.array_equal(held, in_household), name  # all members or none
+    _, inverse = np.unique(household, return_inverse=True)
+    low = np.full(inverse.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(low, inverse, p.income_per_capita_fen)
+    assert np.array_equal(low[inverse], p.income_per_capita_fen)  # one income per household
+    tekun = has(p.groups, "特困")
+    assert (p.household_size[tekun] == 1).all()
+    assert np.array_equal(p.living_alone, (p.household_size == 1) & ~has(p.groups, "集中供养特困"))
+
+
+def test_household_size_is_conditioned_on_status() -> None:
+    only = {name: ByHeadAge(working=0, elderly=0) for name in STATUSES}
+    only["防止返贫监测"] = ByHeadAge(working=1, elderly=1)
+    sizes = PopulationSettings().household_sizes | {"防止返贫监测": [0, 0, 1.0]}
+    people = generate(PopulationSettings(people=3001, seed=2, statuses=only, household_sizes=sizes))
+    size = people.population.household_size
+    # every household has three members; the last one of the block is cut to fit
+    assert (size[:-3] == 3).all() and len(people) == 3001
+    assert (people.population.age[households(people.population)[1]] >= 18).all()
+
+
+def test_chunks_never_split_a_household() -> None:
+    people = generate(PopulationSettings(people=BLOCK + 3000, seed=8))
+    whole, _ = households(people.population)
+    seen: set[int] = set()
+    for pop, _needs in people.chunks(7919):
+        household, head = households(pop)
+        assert head[0]  # a chunk starts with a head
+        assert not (set(household.tolist()) & seen)
+        seen |= set(household.tolist())
+    assert seen == set(whole.tolist())
+
+
+def test_roster_household_ids(tmp_path: Path) -> None:
+    f = tmp_path / "r.csv"
+    f.write_text(
+        "编号,户编号,年龄,群体\n1,A,40,低保\n2,A,12,低保\n3,,70,特困\n4,B,33,低保边缘\n",
+        encoding="utf-8",
+    )
+    people = read_roster(f)
+    household, head = households(people.population)
+    assert household[0] == household[1] != household[3] and household[2] not in household[[0, 3]]
+    assert head.tolist() == [True, False, True, True]
+    # no household size column: the members listed
+    assert people.population.household_size.tolist() == [2, 2, 1, 1]

@@ -125,7 +125,10 @@ def test_parquet_is_read_row_group_by_row_group(tmp_path: Path) -> None:
     from jiuzhu.plugins.compare.distributed import same_figures
     from jiuzhu.plugins.compare.engine import PlanSettings, compare
 
-    people = generate(PopulationSettings(people=2500, seed=31))
+    # households of one: row groups of 1,000 rows would otherwise cut households, which a
+    # Parquet roster must keep in one row group (docs/compare.md)
+    ones = {name: [1.0] for name in PopulationSettings().household_sizes}
+    people = generate(PopulationSettings(people=2500, seed=31, household_sizes=ones))
     csv_path, pq_path = tmp_path / "r.csv", tmp_path / "r.parquet"
     write_roster(people, csv_path)
     write_roster(people, pq_path)

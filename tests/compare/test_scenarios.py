@@ -154,6 +154,51 @@ def test_changji_calibration_beside_the_published_figures(regions: Regions, peop
     assert "校准 calibration" in table_text(r) and 'id="calibration"' in render_html(r)
 
 
+def test_qiaojia_calibration_beside_the_published_totals(regions: Regions) -> None:
+    """seed 003: 截至目前,巧家县累计支出服务类社会救助资金91.07万元,为198户236名长期服务对象
+    提供服务16210人次45275.75小时."""
+    pilot = generate(PopulationSettings(people=2000, seed=4, area_code="530622001001"))
+    r = compare(regions, pilot, settings=PlanSettings(on=ON), region_ids=["qiaojia"])
+    (cal,) = r.calibration
+    assert "为198户236名长期服务对象提供服务16210人次45275.75小时" in cal.source
+    m = {x.key: x for x in cal.totals}
+    published = {k: v.published for k, v in m.items()}
+    assert published["persons"] == 236 and published["households"] == 198
+    assert published["times"] == 16210 and published["hours"] == 45275.75
+    assert published["yuan"] == 910700
+    assert published["hours/person"] == round(45275.75 / 236, 2)  # 191.85
+    assert published["persons/household"] == round(236 / 198, 2)
+    q = r.region("qiaojia")
+    items = {i.code: i for i in q.items}
+    covered = [items[c] for c in ("shenghuo_zhaohu", "jiankang_jiance", "guanai_peiban")]
+    hours = sum(i.hours for i in covered)
+    assert q.persons_served > 0 and m["persons"].model == q.persons_served
+    assert m["households"].model == q.households_served <= q.persons_served
+    assert m["hours"].model == hours
+    assert m["hours/person"].model == round(hours / q.persons_served, 2)
+    assert m["yuan/hour"].model == m["yuan/hour"].published == 20.11  # derived price
+    assert not m["persons"].comparable and m["hours/person"].comparable
+    assert "公布总数" in table_text(r) and 'class="calibration-totals"' in render_html(r)
+
+
+def test_households_served_are_counted_once(regions: Regions) -> None:
+    pilot = generate(PopulationSettings(people=3000, seed=4, area_code="530622001001"))
+    r = compare(
+        regions, pilot, settings=PlanSettings(on=ON), region_ids=["qiaojia"], chunk_size=700
+    )
+    whole = compare(regions, pilot, settings=PlanSettings(on=ON), region_ids=["qiaojia"])
+    q, w = r.region("qiaojia"), whole.region("qiaojia")
+    assert (q.households_served, q.households_eligible) == (
+        w.households_served,
+        w.households_eligible,
+    )
+    pop = pilot.population
+    household = pop.extra["household"]
+    eligible = regions.eligibility(regions.get("qiaojia"), pop, ON).eligible
+    assert q.households_eligible == len(np.unique(household[eligible]))
+    assert q.households_served < q.persons_served  # members of one household count once
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> click.Group:
     def builtins() -> object:

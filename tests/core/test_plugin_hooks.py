@@ -244,6 +244,22 @@ def test_hook_jiuzhu_register_labels(fx: Regions) -> None:
         Labels().register("event", {"x.y": " "})
 
 
+def test_hook_jiuzhu_found_by_warnings(fx: Regions) -> None:
+    from jiuzhu.core.facts import PersonFacts, Population
+
+    people = Population.of(
+        [PersonFacts(age=50, major_illness=True), PersonFacts(age=40), PersonFacts(age=70)]
+    )
+    hook = fx.pm.hook.jiuzhu_found_by_warnings
+    found = hook(region=fx.get("fixtureland"), people=people, on=ON)
+    assert list(found) == ["大额医疗支出"] and found["大额医疗支出"].tolist() == [
+        True,
+        False,
+        False,
+    ]
+    assert hook(region=fx.get("binzhou"), people=people, on=ON) is None  # nobody models it
+
+
 def test_hook_jiuzhu_case_event(engine: Engine, fx: Regions) -> None:
     svc = Services(engine=engine, regions=fx)
     region = fx.get("fixtureland")

@@ -154,6 +154,21 @@ def jiuzhu_provider_light(region: Region, stats: ProviderStats) -> ProviderStand
     """
 
 
+@hookspec(firstresult=True)
+def jiuzhu_found_by_warnings(region: Region, people: Population, on: date) -> dict[str, Any] | None:
+    """Return whom the region's early-warning rules (政策找人) flag among ``people``: a dict
+    of rule label (for people, e.g. "大额医疗支出") -> a boolean array over ``people``
+    (one entry per person, True where the rule flags them). Labels keep their order and are
+    the same on every call.
+
+    Called by the comparison (``jiuzhu compare``) once per region and chunk of a
+    population, with the columnar facts (``people.extra`` may carry more columns, e.g.
+    ``applied``); ``on`` is the day whose rules apply. First result wins; return None for a
+    region whose warnings the plugin does not model. The comparison shows its "finding
+    people" dimension only for regions some plugin answers for.
+    """
+
+
 @hookspec
 def jiuzhu_warning_rules(register: Callable[[Any], None]) -> None:
     """Provide kinds of early-warning rule (预警规则) that a region's ``monitoring.toml``

@@ -10,10 +10,13 @@ Python API (the web app and notebooks use it; the ``jiuzhu compare`` command is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import Region, hookimpl
+from jiuzhu.core.access import Permission, Role
 
+from . import jobs  # noqa: F401  (the plugin's table joins the core MetaData)
 from .calibration import Calibration, check_calibration
 from .config import Staffing
 from .engine import PlanSettings, compare
@@ -59,3 +62,27 @@ def jiuzhu_cli_commands(cli: click.Group) -> None:
     from .cli import compare_command
 
     cli.add_command(compare_command)
+
+
+@hookimpl
+def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    register(
+        Permission(
+            name="compare.run",
+            description="模式比较: run comparisons of the regions' models, read their reports",
+            roles=(Role.EVALUATOR, Role.ADMIN),
+        )
+    )
+
+
+@hookimpl
+def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    register(Path(__file__).parent / "migrations", "compare")
+
+
+@hookimpl
+def jiuzhu_web_pages(register: Callable[[Any], None]) -> None:
+    from .web import PAGES
+
+    for handler in PAGES:
+        register(handler)

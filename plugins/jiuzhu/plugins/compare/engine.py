@@ -45,9 +45,12 @@ from jiuzhu.core.times import local_date, utcnow
 
 from . import provenance as prov
 from .config import Staffing
+from .dimensions import DimensionModel, RatingSettings
+from .dimensions import build as build_dimensions
+from .dimensions import run_chunk as dimensions_chunk
 from .entitlement import EntitlementInfo, funding_scheme, plan_rule
 from .kinds import KINDS, need_map
-from .population import NeedArray, People, take
+from .population import NeedArray, People, households, take
 from .results import (
     Comparison,
     InputInfo,
@@ -69,6 +72,8 @@ class PlanSettings(Base, kw_only=True, frozen=True):
     kind_order: list[str] = msgspec.field(default_factory=lambda: list(KINDS))
     overrides: list[str] = []
     normalise: list[str] = []
+    ratings: RatingSettings = RatingSettings()
+    dimensions: bool = True  # the other dimensions (dimensions.py); off: only the plans
 
     def __post_init__(self) -> None:
         if self.reviews is not None and self.reviews < 0:
@@ -124,6 +129,8 @@ class RegionModel:
     prices: IntArray  # (items,) fen
     inputs: dict[str, InputInfo]
     not_offered: dict[int, tuple[str, int]]  # kind -> (reason, needs.toml entry)
+    settings: PlanSettings = field(default_factory=lambda: PlanSettings())
+    dims: DimensionModel = field(default_factory=DimensionModel)
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -206,7 +213,7 @@ class RegionModel:
         review_tiers = [t for t, tier in enumerate(tiers) if t > 0 and tier.opens == "review"]
         reviews = max(review_tiers, default=0) if settings.reviews is None else settings.reviews
         stages = [0, *[t for t in review_tiers if t <= reviews]]
-        return cls(
+        model = cls(
             region=region,
             regions=regions,
             on=on,
@@ -223,8 +230,11 @@ class RegionModel:
             prices=np.array([pi.price for pi in items], dtype=np.int64),
             inputs=inputs,
             not_offered=not_offered,
+            settings=settings,
             notes=notes,
         )
+        model.dims = build_dimensions(model, inputs)
+        return model
 
     def possible_tiers(self, stage: int) -> BoolArray:
         """Tiers that can be live in ``stage`` (a review tier only once reviewed)."""
@@ -336,6 +346,25 @@ class Totals:
     need_people: IntArray | None = None
     need_fully_met: IntArray | None = None
     served: int = 0
+    # other dimensions (dimensions.py)
+    of_households: int = 0
+    of_histogram: IntArray | None = None
+    of_by_kind: IntArray | None = None
+    of_policy_households: IntArray | None = None
+    of_cash_and_services: int = 0
+    floor_people: int = 0
+    floor_delivered_minutes: int = 0
+    floor_short_minutes: int = 0
+    floor_short_people: int = 0
+    found_rules: IntArray | None = None
+    found_any: int = 0
+    found_eligible: int = 0
+    eligible_not_applied: int = 0
+    found_beyond: int = 0
+    applied_known: bool = False
+    found_labels: tuple[str, ...] = ()  # the warning rules' labels (from whichever chunk)
+    eligible_households: int = 0  # households with at least one eligible member
+    served_households: int = 0  # households with at least one member served
     full_use: int = 0
     rule_version: str = ""
 
@@ -348,7 +377,7 @@ class Totals:
         out = Totals()
         for f in self.__dataclass_fields__:
             a, b = getattr(self, f), getattr(other, f)
-            if f == "rule_version":
+            if f in ("rule_version", "applied_known", "found_labels"):
                 setattr(out, f, a or b)
             elif a is None or b is None:
                 setattr(out, f, b if a is None else a)
@@ -542,6 +571,12 @@ def funding_split(model: RegionModel, units: npt.NDArray[np.int32], sources: int
     return total
 
 
+def distinct_runs(ids: npt.NDArray[np.int64]) -> int:
+    """Distinct households among people listed household by household (as a chunk lists
+    them): the runs of equal ids — linear, no sort."""
+    return int((ids[1:] != ids[:-1]).sum()) + 1 if len(ids) else 0
+
+
 def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Totals) -> Plans:
     """Eligibility and plans of one chunk, added into ``totals``."""
     elig = model.regions.eligibility(model.region, pop, model.on)
@@ -575,7 +610,23 @@ def run_chunk(model: RegionModel, pop: Population, needs: NeedArray, totals: Tot
             cat_persons[c] = int(got[rows].any(axis=0).sum())
     totals.add("cat_persons", cat_persons)
     totals.add("route_units", plans.route_units)
-    totals.served += int(got.any(axis=0).sum())
+    served: BoolArray = np.asarray(got.any(axis=0), dtype=np.bool_)
+    totals.served += int(served.sum())
+    household, _head = households(pop)
+    totals.eligible_households += distinct_runs(household[plans.index])
+    totals.served_households += distinct_runs(household[plans.index[served]])
+    if model.settings.dimensions:
+        dimensions_chunk(
+            model,
+            model.dims,
+            pop,
+            elig.eligible,
+            plans.index,
+            plans.units,
+            served,
+            household,
+            totals,
+        )
     annual = model.budget.version.annual_fen
     if annual > 0:  # a yearly money cap (nothing to use up otherwise)
         totals.full_use += int((plans.spent.sum(axis=1) >= annual).sum())

@@ -3,12 +3,17 @@
 The generator draws the facts rules read (jiuzhu.core.facts.Population) and a needs
 matrix (people x kinds of need, units a year). People are drawn so that they are possible:
 
+- people live in **households** (一户一档): a household head (户主) is drawn first, then
+  the household's status, then its size conditioned on that status, then its members
+  (spouse, children, parents, grandchildren, with ages that follow from the head's);
 - one **status** each, exclusive as the rules define them (国办发〔2023〕39号 lists them as
-  separate categories): 特困 (分散 or 集中供养), 低保, 低保边缘, 防止返贫监测, 刚性支出困难 or
-  其他困难. 特困 is drawn only for people the rules allow (60+, under 16, or unable to work:
-  a grade 1–2 disability) and they have no household to share (household of one);
-- **income conditioned on status**, in bands over the local 低保 line (低保 below it, 低保边缘
-  from 1 to 1.5 times it …);
+  separate categories): 低保, 低保边缘, 防止返贫监测, 刚性支出困难 and 其他困难 are
+  *household* statuses (低保 is granted to a household; every member holds it); 特困 is a
+  person's and is drawn only for a head the rules allow (60+, or unable to work: a grade
+  1–2 disability), who has no one to share a household with (household of one, 分散供养)
+  or lives in an institution (集中供养);
+- **income conditioned on status**, per household, in bands over the local 低保 line (低保
+  below it, 低保边缘 from 1 to 1.5 times it …);
 - **disability grade by age group and disability type** (视力, 听力, 言语, 肢体, 智力, 精神,
   多重); 重度残疾 and 残疾 follow the grade;
 - **illness by age group**; **needs conditioned on age, disability grade and type,
@@ -22,8 +27,9 @@ People are drawn in fixed blocks of ``BLOCK`` people, each from its own seed (th
 the block number), so a population can be streamed block by block with bounded memory and
 the same seed always gives the same people, whatever the chunk size.
 
-Households (issue 13) come later: a household level would be drawn per block before its
-members (size, then members conditioned on it), replacing ``household_size``'s draw.
+A household never spans two blocks, and chunks are cut at household boundaries, so a
+household-level figure (policies per household) can be summed chunk by chunk. Each person
+carries ``extra["household"]`` (an id unique in the population) and ``extra["head"]``.
 """
 
 from __future__ import annotations
@@ -47,6 +53,12 @@ BLOCK = 1 << 16  # people per independently seeded block
 # Exclusive statuses (each person has exactly one) and the groups they set.
 STATUSES: tuple[str, ...] = ("特困", "低保", "低保边缘", "防止返贫监测", "刚性支出困难", "其他困难")
 AGE_GROUPS: tuple[str, ...] = ("child", "working", "elderly")  # <18, 18..59, 60+
+HEAD_GROUPS: tuple[str, ...] = ("working", "elderly")  # a household head is an adult
+# statuses held by the whole household (the rest, 特困, is a person's)
+HOUSEHOLD_STATUSES: tuple[str, ...] = STATUSES[1:]
+# relation to the head (与户主关系): extra["relation"]
+RELATIONS: tuple[str, ...] = ("户主", "配偶", "子女", "父母", "孙子女")
+MEMBER_RELATIONS: tuple[str, ...] = ("子女", "父母", "孙子女")  # members besides a spouse
 DISABILITY_TYPES: tuple[str, ...] = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 CHILD_GROUPS = ("困境儿童", "孤儿")  # drawn among people under 18 only
 TYPE_FACTORS = {
@@ -95,6 +107,24 @@ class ByAge(Base, frozen=True, kw_only=True):
         return [self.child, self.working, self.elderly]
 
 
+class ByHeadAge(Base, frozen=True, kw_only=True):
+    """A value per age group of a household head: working age (18–59), elderly (60+)."""
+
+    working: float
+    elderly: float
+
+    def values(self) -> list[float]:
+        return [self.working, self.elderly]
+
+
+class ListsByHeadAge(Base, frozen=True, kw_only=True):
+    working: list[float]
+    elderly: list[float]
+
+    def values(self) -> list[list[float]]:
+        return [self.working, self.elderly]
+
+
 class WeightsByAge(Base, frozen=True, kw_only=True):
     child: list[float]
     working: list[float]
@@ -136,24 +166,34 @@ class NeedDist(Base, frozen=True, kw_only=True):
                 raise ValueError(f"factor {name} must be >= 0")
 
 
-def _default_ages() -> list[AgeBand]:
+def _default_head_ages() -> list[AgeBand]:
     return [
-        AgeBand(min=0, max=17, weight=0.14),
-        AgeBand(min=18, max=39, weight=0.14),
-        AgeBand(min=40, max=59, weight=0.30),
-        AgeBand(min=60, max=79, weight=0.32),
-        AgeBand(min=80, max=99, weight=0.10),
+        AgeBand(min=18, max=39, weight=0.16),
+        AgeBand(min=40, max=59, weight=0.38),
+        AgeBand(min=60, max=79, weight=0.35),
+        AgeBand(min=80, max=99, weight=0.11),
     ]
 
 
-def _default_statuses() -> dict[str, ByAge]:
+def _default_statuses() -> dict[str, ByHeadAge]:
     return {
-        "特困": ByAge(child=0.03, working=0.03, elderly=0.12),
-        "低保": ByAge(child=0.55, working=0.55, elderly=0.58),
-        "低保边缘": ByAge(child=0.20, working=0.20, elderly=0.15),
-        "防止返贫监测": ByAge(child=0.12, working=0.10, elderly=0.08),
-        "刚性支出困难": ByAge(child=0.05, working=0.07, elderly=0.04),
-        "其他困难": ByAge(child=0.05, working=0.05, elderly=0.03),
+        "特困": ByHeadAge(working=0.04, elderly=0.16),
+        "低保": ByHeadAge(working=0.55, elderly=0.55),
+        "低保边缘": ByHeadAge(working=0.20, elderly=0.15),
+        "防止返贫监测": ByHeadAge(working=0.10, elderly=0.08),
+        "刚性支出困难": ByHeadAge(working=0.06, elderly=0.03),
+        "其他困难": ByHeadAge(working=0.05, elderly=0.03),
+    }
+
+
+def _default_household_sizes() -> dict[str, list[float]]:
+    """Weights of household sizes 1, 2, 3 … by household status (特困: always one)."""
+    return {
+        "低保": [0.34, 0.26, 0.18, 0.12, 0.06, 0.04],
+        "低保边缘": [0.18, 0.28, 0.24, 0.16, 0.09, 0.05],
+        "防止返贫监测": [0.10, 0.22, 0.26, 0.22, 0.12, 0.08],
+        "刚性支出困难": [0.12, 0.26, 0.28, 0.20, 0.09, 0.05],
+        "其他困难": [0.22, 0.30, 0.22, 0.14, 0.08, 0.04],
     }
 
 
@@ -192,9 +232,10 @@ def _default_types() -> dict[str, float]:
 def _default_sources() -> dict[str, str]:
     return {
         "statuses": "categories: 国办发〔2023〕39号 (DOMAIN.md: 低收入人口); exclusive as the "
-        "rules define them; 特困 only for 60+, under 16 or unable to work (社会救助暂行办法 "
-        "第十四条 — public, not in the seeds). The "
-        "weights are illustrative.",
+        "rules define them; 低保 and the others are granted to a household, 特困 to a person "
+        "who is 60+, under 16 or unable to work and has no one obliged to support them "
+        "(社会救助暂行办法 第九、十四条 — public, not in the seeds). The weights are "
+        "illustrative.",
         "income_bands": "低保边缘: income below 1.5 x the local 低保 line (DOMAIN.md); 低保 below "
         "the line by definition. Other bands illustrative.",
         "disability_types": "第二次全国残疾人抽样调查主要数据公报 (2006): 视力 14.86%, "
@@ -285,9 +326,11 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
 
     people: int = 10_000
     seed: int = 0
-    ages: list[AgeBand] = msgspec.field(default_factory=_default_ages)
-    # exclusive statuses: weights per age group (特困 only where the rules allow it)
-    statuses: dict[str, ByAge] = msgspec.field(default_factory=_default_statuses)
+    # ages of household heads (户主); the members' ages follow from the head's
+    head_ages: list[AgeBand] = msgspec.field(default_factory=_default_head_ages)
+    # exclusive statuses: weights per age group of the head (特困 only where the rules
+    # allow it, in a household of one)
+    statuses: dict[str, ByHeadAge] = msgspec.field(default_factory=_default_statuses)
     tekun_central_share: float = 0.25  # of 特困, living in institutions (集中供养)
     # 困境儿童 and 孤儿, among children (besides their status)
     child_groups: dict[str, float] = msgspec.field(
@@ -305,14 +348,22 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
     chronic_illness: ByAge = msgspec.field(
         default_factory=lambda: ByAge(child=0.05, working=0.30, elderly=0.60)
     )
-    # weights of household sizes 1, 2, 3 … (特困 live alone or in an institution)
-    household_sizes: list[float] = msgspec.field(
-        default_factory=lambda: [0.22, 0.30, 0.22, 0.14, 0.08, 0.04]
+    # weights of household sizes 1, 2, 3 … by household status (特困: one)
+    household_sizes: dict[str, list[float]] = msgspec.field(
+        default_factory=_default_household_sizes
+    )
+    # of heads in a household of two or more, the share living with a spouse
+    spouse: ByHeadAge = msgspec.field(default_factory=lambda: ByHeadAge(working=0.75, elderly=0.6))
+    # the other members' relation to the head: weights of 子女, 父母, 孙子女
+    relations: ListsByHeadAge = msgspec.field(
+        default_factory=lambda: ListsByHeadAge(working=[0.8, 0.2, 0.0], elderly=[0.55, 0.0, 0.45])
     )
     home_care_elderly: float = 0.25  # of people 60+, in home elderly care (居家养老)
     health_management_severe: float = 0.40  # of grade 1–2, in health management (健康管理)
     institution_over_70: float = 0.03  # of other people 70+, in a care home (机构养老)
     student_share: float = 0.92  # of people 6..18, in school
+    # of households, the share that applied on their own (the rest only a warning finds)
+    applied_share: float = 0.6
     area_code: str = ""
     needs: dict[str, NeedDist] = msgspec.field(default_factory=_default_needs)
     sources: dict[str, str] = msgspec.field(default_factory=_default_sources)
@@ -322,16 +373,20 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
             raise ValueError("people must be between 0 and 100,000,000")
         if self.seed < 0:
             raise ValueError("seed must be >= 0")
-        if not self.ages or sum(b.weight for b in self.ages) <= 0:
-            raise ValueError("ages: give at least one band with a positive weight")
+        if not self.head_ages or sum(b.weight for b in self.head_ages) <= 0:
+            raise ValueError("head_ages: give at least one band with a positive weight")
+        if min(b.min for b in self.head_ages) < 18:
+            raise ValueError("head_ages: a household head is 18 or older")
         for name, by_age in self.statuses.items():
             if name not in STATUSES:
                 raise ValueError(f"statuses: unknown status {name!r}; known: {', '.join(STATUSES)}")
             if min(by_age.values()) < 0:
                 raise ValueError(f"statuses: {name}: weights must be >= 0")
-        for g, group in enumerate(AGE_GROUPS):
-            if sum(v.values()[g] for v in self.statuses.values()) <= 0:
-                raise ValueError(f"statuses: give a positive weight for the {group} group")
+        for g, group in enumerate(HEAD_GROUPS):
+            if sum(v.values()[g] for k, v in self.statuses.items() if k != "特困") <= 0:
+                raise ValueError(
+                    f"statuses: give a positive weight to a household status for {group} heads"
+                )
         for name, p in self.child_groups.items():
             if name not in CHILD_GROUPS:
                 raise ValueError(f"child_groups: {name!r}; known: {', '.join(CHILD_GROUPS)}")
@@ -350,10 +405,28 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
             raise ValueError(
                 f"disability_types: give positive weights of {', '.join(DISABILITY_TYPES)}"
             )
-        if not self.household_sizes or min(self.household_sizes) < 0:
-            raise ValueError("household_sizes: give non-negative weights for sizes 1, 2, …")
-        if sum(self.household_sizes) <= 0:
-            raise ValueError("household_sizes: at least one weight must be positive")
+        for name, sizes in self.household_sizes.items():
+            if name not in HOUSEHOLD_STATUSES:
+                raise ValueError(
+                    f"household_sizes: {name!r} is not a household status; known: "
+                    f"{', '.join(HOUSEHOLD_STATUSES)} (特困 live in a household of one)"
+                )
+            if not sizes or min(sizes) < 0 or sum(sizes) <= 0 or len(sizes) > 50:
+                raise ValueError(
+                    f"household_sizes.{name}: give 1 to 50 non-negative weights for sizes "
+                    "1, 2, … (at least one positive)"
+                )
+        for name in HOUSEHOLD_STATUSES:
+            if name not in self.household_sizes:
+                raise ValueError(f"household_sizes: give the sizes of {name} households")
+        for v in self.spouse.values():
+            _prob("spouse", v)
+        for group, weights in zip(HEAD_GROUPS, self.relations.values(), strict=True):
+            if len(weights) != len(MEMBER_RELATIONS) or min(weights) < 0 or sum(weights) <= 0:
+                raise ValueError(
+                    f"relations.{group}: give {len(MEMBER_RELATIONS)} non-negative weights "
+                    f"({', '.join(MEMBER_RELATIONS)})"
+                )
         for name in ("major_illness", "chronic_illness"):
             for v in getattr(self, name).values():
                 _prob(name, v)
@@ -364,6 +437,7 @@ class PopulationSettings(Base, frozen=True, kw_only=True):
             "health_management_severe",
             "institution_over_70",
             "student_share",
+            "applied_share",
         ):
             _prob(name, getattr(self, name))
         for kind in self.needs:
@@ -428,10 +502,19 @@ class People:
         return take(self.population, index), self.needs[index]
 
     def chunks(self, size: int) -> Iterator[tuple[Population, NeedArray]]:
-        """The population in consecutive chunks of at most ``size`` people."""
+        """The population in consecutive chunks of at most ``size`` people, each ending
+        at a household boundary (a roster's households are listed together)."""
         n = len(self)
-        for start in range(0, n, max(size, 1)):
-            yield self.take(slice(start, min(start + size, n)))
+        size = max(size, 1)
+        head = self.population.extra.get("head")
+        start = 0
+        while start < n:
+            end = min(start + size, n)
+            if head is not None and end < n:
+                heads = np.flatnonzero(head[start + 1 : end + 1])
+                end = start + int(heads[-1]) + 1 if len(heads) else end
+            yield self.take(slice(start, end))
+            start = end
 
     def empty(self) -> tuple[Population, NeedArray]:
         return self.take(slice(0, 0))
@@ -470,9 +553,10 @@ class Synthetic(People):
             held += len(pop)
             while held >= size:
                 whole = concat(parts)
-                yield take(whole[0], slice(0, size)), whole[1][:size]
-                rest = (take(whole[0], slice(size, None)), whole[1][size:])
-                parts, held = [rest], held - size
+                cut = household_cut(whole[0], size)
+                yield take(whole[0], slice(0, cut)), whole[1][:cut]
+                rest = (take(whole[0], slice(cut, None)), whole[1][cut:])
+                parts, held = [rest], held - cut
         if held:
             yield concat(parts)
 
@@ -489,6 +573,27 @@ class Synthetic(People):
     @property
     def needs(self) -> NeedArray:
         return self._materialise()[1]
+
+
+def household_cut(pop: Population, size: int) -> int:
+    """Where to end a chunk of at most ``size`` people of ``pop`` without splitting a
+    household: before the last head at or before ``size`` (``pop`` ends with a whole
+    household, as a block does). A household longer than ``size`` is cut at ``size``."""
+    head = pop.extra.get("head")
+    if head is None or len(pop) <= size:
+        return min(size, len(pop))
+    heads = np.flatnonzero(head[1 : size + 1])
+    return int(heads[-1]) + 1 if len(heads) else size
+
+
+def households(pop: Population) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each person's household id and whether they head it (the first member listed).
+    A population without households (``Population.of``) is one household per person."""
+    ids = pop.extra.get("household")
+    head = pop.extra.get("head")
+    if ids is None or head is None:
+        return np.arange(len(pop), dtype=np.int64), np.ones(len(pop), dtype=np.bool_)
+    return np.asarray(ids, dtype=np.int64), np.asarray(head, dtype=np.bool_)
 
 
 def concat(parts: list[tuple[Population, NeedArray]]) -> tuple[Population, NeedArray]:
@@ -543,21 +648,79 @@ def _categorical(rng: np.random.Generator, probs: npt.NDArray[np.float64]) -> np
     return picked
 
 
-def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, NeedArray]:
-    """People ``block * BLOCK`` .. ``+ n`` of the population ``s`` describes."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block])))
+def _ages_in(rng: np.random.Generator, bands: list[AgeBand], n: int) -> npt.NDArray[np.int64]:
+    """``n`` ages: a band by weight, then uniform within the band."""
+    weights = np.array([b.weight for b in bands], dtype=np.float64)
+    band = rng.choice(len(bands), size=n, p=weights / weights.sum())
+    lo = np.array([b.min for b in bands], dtype=np.int64)[band]
+    hi = np.array([b.max for b in bands], dtype=np.int64)[band]
+    ages: npt.NDArray[np.int64] = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    return ages
 
-    # age: a band by weight, then uniform within the band
-    weights = np.array([b.weight for b in s.ages], dtype=np.float64)
-    band = rng.choice(len(s.ages), size=n, p=weights / weights.sum())
-    lo = np.array([b.min for b in s.ages], dtype=np.int64)[band]
-    hi = np.array([b.max for b in s.ages], dtype=np.int64)[band]
-    age = (lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)).astype(np.int16)
+
+def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, NeedArray]:
+    """People ``block * BLOCK`` .. ``+ n`` of the population ``s`` describes, household by
+    household (a household never spans two blocks)."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block])))
+    dis = np.array(s.disability.values(), dtype=np.float64)
+    dis /= dis.sum(axis=1, keepdims=True)
+
+    # heads first: age, disability grade, then the household's status and size. At most n
+    # households are needed (each has at least one member); the first that hold n people
+    # are kept and the last is cut to fit the block.
+    head_age = _ages_in(rng, s.head_ages, n)
+    head_group = (head_age >= 60).astype(np.intp)  # index into HEAD_GROUPS
+    head_grade = _categorical(rng, dis[head_group + 1]).astype(np.int8)
+    may_tekun = (head_age >= 60) | (head_grade == 1) | (head_grade == 2)
+    w = np.array([s.statuses[x].values() if x in s.statuses else [0, 0] for x in STATUSES]).T
+    probs = w[head_group].astype(np.float64)
+    probs[~may_tekun, 0] = 0.0
+    probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    hh_status = _categorical(rng, probs)
+    longest = max(len(v) for v in s.household_sizes.values())
+    size_w = np.zeros((len(STATUSES), longest), dtype=np.float64)
+    size_w[0, 0] = 1.0  # 特困: a household of one
+    for i, name in enumerate(STATUSES[1:], start=1):
+        sizes = s.household_sizes[name]
+        size_w[i, : len(sizes)] = np.asarray(sizes) / sum(sizes)
+    size = (_categorical(rng, size_w[hh_status]) + 1).astype(np.int64)
+    ends = np.cumsum(size)
+    households = int(np.searchsorted(ends, n)) + 1 if n else 0
+    size = size[:households]
+    if households:
+        size[-1] -= int(ends[households - 1]) - n  # the last household is cut to fit
+    starts = np.cumsum(size) - size
+    hh = np.repeat(np.arange(households), size)  # each person's household (in the block)
+    pos = np.arange(n) - starts[hh]  # 0: the head
+    head = pos == 0
+    h_age = head_age[:households][hh]
+    h_group = head_group[:households][hh]
+
+    # members: a spouse (second member, if the head lives with one), then children,
+    # parents or grandchildren, with ages that follow from the head's
+    spouse_p = np.array(s.spouse.values(), dtype=np.float64)[h_group]
+    has_spouse = (rng.random(households) < spouse_p[starts])[hh] if households else head
+    rel_w = np.array(s.relations.values(), dtype=np.float64)
+    rel_w /= rel_w.sum(axis=1, keepdims=True)
+    other = 2 + _categorical(rng, rel_w[h_group])  # 2 子女, 3 父母, 4 孙子女
+    relation = np.where(head, 0, np.where((pos == 1) & has_spouse, 1, other)).astype(np.int8)
+    u = rng.random(n)
+    spouse_age = np.clip(h_age + np.floor(u * 11).astype(np.int64) - 5, 18, 100)
+    child_age = np.maximum(h_age - 20 - np.floor(u * 16).astype(np.int64), 0)
+    parent_age = np.minimum(h_age + 20 + np.floor(u * 16).astype(np.int64), 105)
+    grandchild_age = np.maximum(h_age - 45 - np.floor(u * 21).astype(np.int64), 0)
+    age64 = np.select(
+        [relation == 0, relation == 1, relation == 2, relation == 3],
+        [h_age, spouse_age, child_age, parent_age],
+        grandchild_age,
+    )
+    age = age64.astype(np.int16)
     group = np.where(age < 18, 0, np.where(age < 60, 1, 2))
 
-    # disability grade by age group, then its type
-    dis = np.array(s.disability.values(), dtype=np.float64)
-    grade = _categorical(rng, (dis / dis.sum(axis=1, keepdims=True))[group]).astype(np.int8)
+    # disability grade (the head's as drawn) and type, by each person's age group
+    grade = _categorical(rng, dis[group]).astype(np.int8)
+    if households:
+        grade[head] = head_grade[:households]
     types = np.array([s.disability_types.get(t, 0.0) for t in DISABILITY_TYPES])
     dtype_ = rng.choice(len(DISABILITY_TYPES), size=n, p=types / types.sum()).astype(np.int8)
     dtype_ = np.where(grade > 0, dtype_ + 1, 0).astype(np.int8)  # 0: none, 1..: DISABILITY_TYPES
@@ -565,16 +728,12 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
     major = rng.random(n) < np.array(s.major_illness.values())[group]
     chronic = rng.random(n) < np.array(s.chronic_illness.values())[group]
 
-    # one status each; 特困 only where the rules allow (60+, under 16, unable to work)
+    # the household's status for every member; 特困 heads live alone or in an institution
     severe = (grade == 1) | (grade == 2)
-    may_tekun = (age >= 60) | (age < 16) | severe
-    w = np.array([s.statuses[x].values() if x in s.statuses else [0, 0, 0] for x in STATUSES]).T
-    probs = w[group].astype(np.float64)
-    probs[~may_tekun, 0] = 0.0
-    probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
-    status = _categorical(rng, probs)
+    status = hh_status[:households][hh] if households else np.zeros(0, dtype=np.intp)
     tekun = status == 0
-    central = tekun & (rng.random(n) < s.tekun_central_share)
+    central_hh = rng.random(households) < s.tekun_central_share
+    central = tekun & central_hh[hh] if households else tekun
     groups = np.zeros(n, dtype=np.int64)
     for i, name in enumerate(STATUSES):
         groups |= np.where(status == i, _bits(name), 0)
@@ -587,15 +746,16 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
     groups |= np.where(severe, _bits("重度残疾"), 0)
     groups |= np.where(grade > 0, _bits("残疾"), 0)
 
-    # income per head per month, in the status's band over the 低保 line
+    # income per head per month, one per household, in its status's band over the 低保 line
     bands = np.array([s.income_bands[x] for x in STATUSES], dtype=np.float64)
-    lo_b, hi_b = bands[status, 0], bands[status, 1]
-    income = np.floor(s.dibao_line_fen * (lo_b + rng.random(n) * (hi_b - lo_b))).astype(np.int64)
+    st = hh_status[:households]
+    lo_b, hi_b = bands[st, 0], bands[st, 1]
+    hh_income = np.floor(s.dibao_line_fen * (lo_b + rng.random(households) * (hi_b - lo_b))).astype(
+        np.int64
+    )
+    income = hh_income[hh] if households else np.zeros(0, dtype=np.int64)
 
-    # household: 特困 have no one to share it with (alone, or in an institution)
-    hh = np.array(s.household_sizes, dtype=np.float64)
-    household = (rng.choice(len(hh), size=n, p=hh / hh.sum()) + 1).astype(np.int16)
-    household = np.where(tekun, 1, household).astype(np.int16)
+    household = size[hh].astype(np.int16) if households else np.zeros(0, dtype=np.int16)
     alone = (household == 1) & ~central
 
     elderly = age >= 60
@@ -617,6 +777,10 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
         0,
     )
     student = (age >= 6) & (age <= 18) & (rng.random(n) < s.student_share)
+    # applying is a household's act (one application, 一户一档); drawn from its own stream
+    # so adding it changed no one else's facts
+    applied_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([s.seed, block, 2])))
+    applied = (applied_rng.random(households) < s.applied_share)[hh]
 
     pop = Population(
         age=age,
@@ -633,7 +797,14 @@ def draw_block(s: PopulationSettings, block: int, n: int) -> tuple[Population, N
         # registered where they live (the synthetic population has no migrants)
         hukou_area_code=np.full(n, s.area_code, dtype=f"<U{max(len(s.area_code), 1)}"),
         disability_type=np.array(["", *DISABILITY_TYPES])[dtype_],
-        extra={"disability_type": dtype_, "status": status.astype(np.int8)},
+        extra={
+            "disability_type": dtype_,
+            "status": status.astype(np.int8),
+            "household": (block * BLOCK + hh).astype(np.int64),
+            "head": head,
+            "relation": relation,
+            "applied": applied,
+        },
     )
     # each kind of need from its own stream, so changing one kind's distribution (as the
     # sensitivity table does) changes that kind's column only

@@ -12,14 +12,24 @@ from typing import Any
 
 import msgspec
 
-from .population import AGE_GROUPS, DISABILITY_TYPES, FACTORS, STATUSES, PopulationSettings
+from .population import (
+    DISABILITY_TYPES,
+    FACTORS,
+    HEAD_GROUPS,
+    MEMBER_RELATIONS,
+    STATUSES,
+    PopulationSettings,
+)
 
 MEANING: dict[str, str] = {
     "people": "how many people",
     "seed": "seed of the generator: same seed, same people",
-    "ages": "age bands by weight, uniform within a band",
+    "head_ages": "ages of household heads (户主): bands by weight, uniform within a band; "
+    "the members' ages follow from the head's (spouse ±5 years, children 20–35 years "
+    "younger, parents 20–35 older, grandchildren 45–65 younger)",
     "statuses": f"one exclusive status each ({', '.join(STATUSES)}): weights per age group "
-    f"({', '.join(AGE_GROUPS)}); 特困 only for 60+, under 16 or a grade 1-2 disability",
+    f"of the household head ({', '.join(HEAD_GROUPS)}); every member holds the household's "
+    "status; 特困 only for a head 60+ or with a grade 1-2 disability, in a household of one",
     "tekun_central_share": "of 特困, the share in institutions (集中供养); the rest 分散供养",
     "child_groups": "困境儿童 and 孤儿: probabilities among people under 18",
     "temporary_relief": "probability of 临时救助 this year, on top of any status",
@@ -29,12 +39,19 @@ MEANING: dict[str, str] = {
     "disability_types": f"weights of disability types ({', '.join(DISABILITY_TYPES)})",
     "major_illness": "probability of a major illness, by age group",
     "chronic_illness": "probability of a chronic illness, by age group",
-    "household_sizes": "weights of household sizes 1, 2, 3 … (特困: one)",
+    "household_sizes": "by household status: weights of household sizes 1, 2, 3 … "
+    "(特困: always one)",
+    "spouse": "of heads of a household of two or more, the share living with a spouse, "
+    "by the head's age group",
+    "relations": "the other members' relation to the head: weights of "
+    f"{', '.join(MEMBER_RELATIONS)}, by the head's age group",
     "home_care_elderly": "of people 60+, the share already in home elderly care (居家养老)",
     "health_management_severe": "of grade 1-2, the share in health management (健康管理)",
     "institution_over_70": "of other people 70+, the share in a care home (机构养老)",
     "student_share": "of people 6..18, the share in school",
     "area_code": "division code given to everyone (empty: none)",
+    "applied_share": "of households, the share that applied on their own; the rest are "
+    "reached only if a warning rule finds them (the finding-people dimension)",
     "needs": "per kind of need: share (probability), mean_units and max_units a year, "
     f"factors multiplying the share, among (only these people). Factors: {', '.join(FACTORS)}",
     "sources": "the source of a setting; a setting not named here is illustrative",

@@ -99,6 +99,72 @@ ROWS: list[tuple[str, str, Callable[[RegionResult], str]]] = [
 ]
 
 
+def one_form_cell(r: RegionResult) -> str:
+    o = r.dimensions.one_form
+    if o is None:
+        return "—"
+    return (
+        f"户均{o.policies_per_household:.1f}项（{o.households_with_policy:,}/{o.households:,}户）"
+        f"；现金+服务{o.cash_and_services:,}户"
+    )
+
+
+def lights_cell(r: RegionResult) -> str:
+    sv = r.dimensions.supervision
+    if sv is None:
+        return "—"
+    order = ["绿灯", "黄灯", "红灯"]
+    labels = sorted(sv.lights, key=lambda x: order.index(x) if x in order else len(order))
+    return (
+        "、".join(f"{label}{sv.lights[label]:,}" for label in labels) + f"（共{sv.providers:,}家）"
+    )
+
+
+def time_cell(r: RegionResult) -> str:
+    tm = r.dimensions.time
+    if tm is None:
+        return "—"
+    return (
+        f"应{tm.owed_hours:,.0f}小时/实{tm.delivered_hours:,.0f}小时"
+        f"；{tm.people_short:,}/{tm.people:,}人未达下限"
+    )
+
+
+def finding_cell(r: RegionResult) -> str:
+    fd = r.dimensions.finding
+    if fd is None:
+        return "—"
+    return (
+        f"预警{fd.found:,}人；其中符合条件{fd.found_eligible:,}"
+        f"；未申请者中找到{fd.found_beyond_applicants:,}/{fd.eligible_not_applied:,}"
+    )
+
+
+# the other dimensions (shown when some region has them): label, figure key, cell
+DIMENSION_ROWS: list[tuple[str, str, str, Callable[[RegionResult], str]]] = [
+    ("one_form", "联办表覆盖 one-form coverage", "dimensions.one_form", one_form_cell),
+    ("supervision", "服务机构红绿灯 provider lights", "dimensions.supervision", lights_cell),
+    ("time", "时间保障 time floor (hours/year)", "dimensions.time", time_cell),
+    ("finding", "政策找人 finding people", "dimensions.finding", finding_cell),
+]
+
+
+def dimension_rows(c: Comparison) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(label, [(text, basis, title)]) for each dimension some region has."""
+    out = []
+    for name, label, key, cell in DIMENSION_ROWS:
+        if all(getattr(r.dimensions, name) is None for r in c.regions):
+            continue
+        cells = []
+        for r in c.regions:
+            present = getattr(r.dimensions, name) is not None
+            cells.append(
+                (cell(r), basis(r, key) if present else "sourced", why(r, key) if present else "")
+            )
+        out.append((label, cells))
+    return out
+
+
 def staff_cell(r: RegionResult) -> str:
     """Staff, and what set it when it is not the hours (by recipients: an artefact of
     max_recipients_per_team, a team rule, not of the work)."""
@@ -175,6 +241,16 @@ def print_table(c: Comparison, console: Console) -> None:
         table.add_row(label, *cells)
     console.print(table)
 
+    dims = dimension_rows(c)
+    if dims:
+        other = Table(title="其他维度 other dimensions")
+        other.add_column("")
+        for name in names:
+            other.add_column(name, justify="right")
+        for label, marked in dims:
+            other.add_row(label, *(text + MARKS[b] for text, b, _ in marked))
+        console.print(other)
+
     needs = Table(title="需求满足率（按服务种类） needs met, by kind")
     needs.add_column("种类 kind")
     for name in names:
@@ -235,6 +311,10 @@ def headline_value(name: str, value: float) -> str:
     return f"{value:,.0f}"
 
 
+def measure_value(x: float) -> str:
+    return f"{x:,.0f}" if x >= 1000 or float(x).is_integer() else f"{x:,.2f}"
+
+
 def signed(x: float) -> str:
     return f"{x:+.1%}" if x else "0"
 
@@ -261,7 +341,21 @@ def explain_tables(c: Comparison, top: int = 15) -> list[Table | Text]:
                 f"{percent(crow.published_mix)}/{percent(crow.model_mix)}",
             )
         t.caption = "；".join(cal.notes) or None
-        out.append(t)
+        if cal.rows:
+            out.append(t)
+        if cal.totals:
+            tt = Table(title=f"校准 calibration：模型与{cal.target}公布总数 (model vs published)")
+            for col in ("指标 measure", "公布 published", "模型 model", "可比 comparable"):
+                tt.add_column(col, justify="left" if col.startswith("指标") else "right")
+            for m in cal.totals:
+                tt.add_row(
+                    m.measure,
+                    measure_value(m.published),
+                    measure_value(m.model) + MARKS.get(m.basis, "*"),
+                    "是" if m.comparable else "否（取决于人群）",
+                )
+            tt.caption = "；".join(cal.notes) or None
+            out.append(tt)
         out.append(Text(f"来源 source: {cal.source}", style="dim"))
     ex = c.explanation
     if ex is not None and ex.decomposition is not None:
@@ -403,6 +497,8 @@ def render_html(c: Comparison) -> str:
         .render(
             c=c,
             rows=summary_cells(c),
+            dimension_rows=dimension_rows(c),
+            kind_names={"cash": "现金", "service": "服务", "in_kind": "实物", "other": "其他"},
             legend=LEGEND,
             basis=basis,
             why=why,
@@ -410,6 +506,7 @@ def render_html(c: Comparison) -> str:
             headline_names=HEADLINE_NAMES,
             headline_value=headline_value,
             signed=signed,
+            measure_value=measure_value,
             chart_flags=lambda keys: chart_flags(c, keys),
             charts=charts(c),
             provenance=provenance(c),

@@ -24,6 +24,7 @@ class PlanSettingsInfo(Result, frozen=True):
     overrides: list[str] = []  # --set REGION.PATH=VALUE, as given
     normalise: list[str] = []  # --normalise budget / prices
     normalised: dict[str, str] = {}  # what normalising set, e.g. {"budget": "100000 fen"}
+    ratings: dict[str, float] = {}  # the rating distribution (supervision dimension)
 
 
 class InputInfo(Result, frozen=True):
@@ -159,6 +160,68 @@ class StaffingResult(Result, frozen=True):
     teams_by: str = "hours"
 
 
+class PolicyCount(Result, frozen=True):
+    code: str
+    name: str
+    kind: str  # cash | service | in_kind | other
+    households: int  # households the policy's pre-tick rule holds for
+
+
+class OneFormResult(Result, frozen=True):
+    """一类事一次办: the joint form's policies each household would be pre-ticked for."""
+
+    name: str
+    policies: int  # policies on the form
+    pre_ticked: int  # policies with a pre-tick rule the model evaluates
+    households: int  # households in the population
+    households_with_policy: int
+    policies_per_household: float  # mean, over households with at least one
+    histogram: list[int]  # households by number of policies: 0 .. 9, 10 or more
+    by_kind: dict[str, int]  # households with at least one policy of the kind
+    cash_and_services: int  # a cash policy and a member served (or a service policy)
+    policies_by_households: list[PolicyCount]
+
+
+class SupervisionResult(Result, frozen=True):
+    """Providers' lights from a rating distribution, by the region's own light rule."""
+
+    providers: int
+    ratings: int
+    lights: dict[str, int]  # label (绿灯 …) -> providers
+    blocked: int  # providers whose standing blocks new dispatches
+    rule_source: str
+    illustrative: bool
+
+
+class TimeResult(Result, frozen=True):
+    """A time floor in hours: owed to the eligible beside what the plans deliver."""
+
+    people: int
+    owed_hours_per_person: float  # a year
+    owed_hours: float
+    delivered_hours: float
+    shortfall_hours: float
+    people_short: int
+
+
+class FindingResult(Result, frozen=True):
+    """政策找人: people the region's warning rules flag (from jiuzhu_found_by_warnings)."""
+
+    rules: dict[str, int]  # rule label -> people flagged
+    found: int
+    found_eligible: int
+    eligible_not_applied: int
+    found_beyond_applicants: int  # eligible, did not apply, flagged
+    applied_known: bool  # the population says who applied (else: everyone did)
+
+
+class Dimensions(Result, frozen=True):
+    one_form: OneFormResult | None = None
+    supervision: SupervisionResult | None = None
+    time: TimeResult | None = None
+    finding: FindingResult | None = None
+
+
 class RegionResult(Result, frozen=True):
     id: str
     name: str
@@ -181,6 +244,9 @@ class RegionResult(Result, frozen=True):
     notes: list[str] = []
     inputs: dict[str, InputInfo] = {}
     provenance: dict[str, FigureProvenance] = {}  # figure path -> provenance
+    households_eligible: int = 0  # households with an eligible member
+    households_served: int = 0  # households with a member served
+    dimensions: Dimensions = Dimensions()
 
 
 class CalibrationRow(Result, frozen=True):
@@ -200,12 +266,24 @@ class CalibrationRow(Result, frozen=True):
     model_mix: float
 
 
+class CalibrationMeasure(Result, frozen=True):
+    """A published total or intensity beside the model's (Qiaojia's hours per person)."""
+
+    measure: str  # label, e.g. 人均小时
+    key: str  # e.g. hours/person
+    published: float
+    model: float
+    comparable: bool  # an intensity (comparable) or an absolute figure (population-bound)
+    basis: str = "illustrative"  # provenance of the model's figure
+
+
 class CalibrationResult(Result, frozen=True):
     region: str
     target: str  # e.g. 昌吉市汇同社会工作服务中心
     source: str
     rows: list[CalibrationRow]
     notes: list[str] = []
+    totals: list[CalibrationMeasure] = []
 
 
 class SensitivityRow(Result, frozen=True):

@@ -28,11 +28,12 @@ from jiuzhu.core.base import Invalid
 from jiuzhu.core.facts import COVERAGE, FACT_KINDS, GROUPS, Population, labels
 
 from .kinds import KINDS
-from .population import DISABILITY_TYPES, NeedArray, People, PopulationInfo
+from .population import DISABILITY_TYPES, NeedArray, People, PopulationInfo, households
 
 # column -> Chinese name
 COLUMNS: dict[str, str] = {
     "id": "编号",
+    "household_id": "户编号",
     "age": "年龄",
     "groups": "群体",
     "disability_grade": "残疾等级",
@@ -241,6 +242,12 @@ def read_roster(path: Path) -> People:
     pop, needs, ids = parse_columns(
         path.name, raw_headers, cols, row_of, blank_lines=suffix == ".csv"
     )
+    household, _head = households(pop)
+    if len(household) and (np.diff(household) != 0).sum() >= len(np.unique(household)):
+        # a household's members listed apart: list them together (a stable sort keeps
+        # the head first), so chunks end at household boundaries
+        order = np.argsort(household, kind="stable")
+        pop, needs, ids = pop.take(order), needs[order], [ids[i] for i in order]
     info = PopulationInfo(
         source="roster", people=len(pop), roster=path.name, roster_sha256=_sha256(path)
     )
@@ -310,7 +317,9 @@ def read_parquet_part(path: Path, part: int) -> tuple[Population, NeedArray]:
     offset = sum(f.metadata.row_group(i).num_rows for i in range(part))
     table = f.read_row_group(part)
     heads, cols = _parquet_columns(table)
-    pop, needs, _ids = parse_columns(path.name, heads, cols, lambda i: offset + i + 2)
+    pop, needs, _ids = parse_columns(
+        path.name, heads, cols, lambda i: offset + i + 2, first_row=offset
+    )
     return pop, needs
 
 
@@ -320,8 +329,10 @@ def parse_columns(
     cols: list[pa.Array],
     row_of: RowNumbers,
     blank_lines: bool = False,
+    first_row: int = 0,
 ) -> tuple[Population, NeedArray, list[str]]:
-    """Check and convert a roster's text columns (see read_roster)."""
+    """Check and convert a roster's text columns (see read_roster). ``first_row``: the
+    data row the columns start at (a Parquet row group's offset), for household ids."""
     while raw_headers and not raw_headers[-1]:
         raw_headers.pop()
     cols = cols[: len(raw_headers)]
@@ -367,13 +378,20 @@ def parse_columns(
         raise Invalid(f"{file}: row {row_of(int(empty[0]))}, {where}", "age is required")
     ids = get("id")
     types = _type(t, get("disability_type"), n)
+    household, head = _households(get("household_id"), n, first_row)
+    if get("household_id") is not None and get("household_size") is None:
+        # the household's size is the number of its members listed
+        _, inverse, counts = np.unique(household, return_inverse=True, return_counts=True)
+        size = np.minimum(counts[inverse], 50)
+    else:
+        size = _int(t, get("household_size"), 1, 50, 1, n)
     pop = Population(
         age=_int(t, age, 0, 120, 0).astype(np.int16),
         groups=_labels(t, get("groups"), GROUPS, n),
         disability_grade=_int(t, get("disability_grade"), 0, 4, 0, n).astype(np.int8),
         major_illness=_bool(t, get("major_illness"), n),
         chronic_illness=_bool(t, get("chronic_illness"), n),
-        household_size=_int(t, get("household_size"), 1, 50, 1, n).astype(np.int16),
+        household_size=size.astype(np.int16),
         income_per_capita_fen=_income(
             t, get("income_per_capita_fen"), get("income_per_capita_yuan"), n
         ),
@@ -383,13 +401,37 @@ def parse_columns(
         area_code=_area(t, get("area_code"), n),
         hukou_area_code=_area(t, get("hukou_area_code"), n),
         disability_type=np.array(["", *DISABILITY_TYPES])[types],
-        extra={"disability_type": types},
+        extra={"disability_type": types, "household": household, "head": head},
     )
     needs = np.zeros((n, len(KINDS)), dtype=np.int32)
     for k, kind in enumerate(KINDS):
         needs[:, k] = _int(t, get(f"need:{kind}"), 0, 100_000, 0, n)
     id_list = _text(ids[1]).to_pylist() if ids is not None else [str(i + 1) for i in range(n)]
     return pop, needs, [v or str(i + 1) for i, v in enumerate(id_list)]
+
+
+def _households(
+    got: tuple[int, pa.Array] | None, n: int, first_row: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Household ids (int64) and heads (the first member listed). A person with no
+    household id is a household of their own (a negative id from the row). Ids are a hash
+    of the text, so the same household has the same id in every row group."""
+    own = -(first_row + np.arange(n, dtype=np.int64) + 1)
+    if got is None:
+        return own, np.ones(n, dtype=np.bool_)
+    arr = pc.utf8_trim_whitespace(_text(got[1]))
+    distinct = pc.unique(arr).to_pylist()
+    hashed = [
+        int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "big") >> 1
+        for v in distinct
+    ]
+    index = np.asarray(pc.index_in(arr, value_set=pa.array(distinct)).to_numpy(False), np.intp)
+    ids = np.array(hashed, dtype=np.int64)[index] if n else np.zeros(0, np.int64)
+    ids = np.where(arr.to_numpy(zero_copy_only=False) == "", own, ids)
+    _, first = np.unique(ids, return_index=True)
+    head = np.zeros(n, dtype=np.bool_)
+    head[first] = True
+    return ids.astype(np.int64), head
 
 
 def _sha256(path: Path) -> str:
@@ -560,18 +602,21 @@ def _area(t: _Table, got: tuple[int, pa.Array] | None, n: int) -> npt.NDArray[np
     return np.array(parsed, dtype=f"<U{width}")[index] if len(index) else np.full(0, "", "<U1")
 
 
-HEADER: tuple[str, ...] = ("id", *FACT_KINDS, *KINDS)  # the facts rules read, then needs
+# the facts rules read, then needs
+HEADER: tuple[str, ...] = ("id", "household_id", *FACT_KINDS, *KINDS)
 
 
 def roster_rows(people: People) -> Iterator[list[Any]]:
     """Rows (header first) of a roster holding ``people``: the inverse of read_roster."""
     pop = people.population
     types = pop.extra.get("disability_type")
+    household, _head = households(pop)
     yield list(HEADER)
     for i in range(len(people)):
         t = int(types[i]) if types is not None else 0
         yield [
             people.ids[i] if people.ids else str(i + 1),
+            f"H{household[i]}" if household[i] >= 0 else "",
             int(pop.age[i]),
             "、".join(labels("groups", int(pop.groups[i]))),
             int(pop.disability_grade[i]),
@@ -620,6 +665,7 @@ def write_template(path: Path) -> None:
     rows: Sequence[list[Any]] = [
         [
             "编号",
+            "户编号",
             "年龄",
             "群体",
             "残疾等级",
@@ -636,6 +682,7 @@ def write_template(path: Path) -> None:
         ],
         [
             "示例1",
+            "户1",
             50,
             "低保",
             4,
@@ -650,6 +697,9 @@ def write_template(path: Path) -> None:
             "150602",
             *(2 if k in ("助洁", "康复") else "" for k in KINDS),
         ],
+        # the same household (户编号): 低保 is the household's, income is per head
+        ["示例2", "户1", 52, "低保", "", "", "否", "否", 2, "512.50", "", "否", "否", "150602"]
+        + ["" for _ in KINDS],
     ]
     suffix = path.suffix.lower()
     if suffix == ".csv":

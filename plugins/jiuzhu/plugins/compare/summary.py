@@ -7,11 +7,14 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+import msgspec
+
 from jiuzhu.core import __version__
 from jiuzhu.core.facts import Population
 from jiuzhu.core.regions import Region
 from jiuzhu.core.rules import IntArray
 
+from . import dimensions as dims
 from . import provenance as prov
 from .calibration import calibrate
 from .config import Staffing
@@ -22,6 +25,7 @@ from .population import People
 from .results import (
     CategoryResult,
     Comparison,
+    Dimensions,
     EligibilityResult,
     EntitlementResult,
     FigureProvenance,
@@ -58,6 +62,7 @@ def comparison_of(
             overrides=list(s.overrides),
             normalise=list(s.normalise),
             normalised=normalised,
+            ratings=msgspec.to_builtins(s.ratings),
         ),
         kinds=list(KINDS),
         regions=results,
@@ -209,6 +214,11 @@ def summarise(model: RegionModel, t: Totals) -> RegionResult:
     excludes = _ints(t.excludes, len(elig.excludes))
     staff = staffing(region, sum(minutes), t.served)
     provenance = figure_provenance(model, t, item_units, route_units, includes, excludes)
+    dimensions = (
+        dims.summarise(model, model.dims, t, sum(visits), staff.teams, 0)
+        if model.settings.dimensions
+        else Dimensions()
+    )
     source = regions.sources.get(region.id)
     return RegionResult(
         id=region.id,
@@ -268,6 +278,9 @@ def summarise(model: RegionModel, t: Totals) -> RegionResult:
         items=items,
         staffing=staff,
         persons_served=t.served,
+        households_eligible=t.eligible_households,
+        households_served=t.served_households,
+        dimensions=dimensions,
         person_times=sum(visits),
         hours=round(sum(minutes) / 60, 1),
         needs_met_share=_share(sum(met), total_need),
@@ -315,7 +328,9 @@ def figure_provenance(
         "entitlement.annual_fen": f(["budget.annual_fen"]),
         "entitlement.total_fen": f(who, ["budget.annual_fen"]),
     }
+    out["households_eligible"] = f(who)
     for name in (
+        "households_served",
         "entitlement.spent_fen",
         "entitlement.used_share",
         "entitlement.spent_per_eligible_fen",
@@ -343,4 +358,10 @@ def figure_provenance(
         out[f"items[{pi.item.code}].units"] = f(plan_keys, [f"price[{pi.item.code}]"])
     for cat in model.region.catalogue.categories:
         out[f"categories[{cat.code}].spent_fen"] = f(plan_keys)
+    extra = {k: [x for x in v if x in inputs] for k, v in dims.provenance_keys(model.dims).items()}
+    out["dimensions.one_form"] = f(extra["one_form"])
+    out["dimensions.one_form.cash_and_services"] = f(extra["one_form"], plan_keys)
+    out["dimensions.supervision"] = f(plan_keys, minutes, extra["supervision"])
+    out["dimensions.time"] = f(plan_keys, minutes, ["budget.annual_fen"])
+    out["dimensions.finding"] = f(who, extra["finding"])
     return out

@@ -33,6 +33,7 @@ from jiuzhu.core.storage.engine import make_engine
 from jiuzhu.core.storage.tables import persons
 from jiuzhu.plugins.exchange.importer import run_import
 from jiuzhu.plugins.exchange.reader import read_path
+from jiuzhu.plugins.exchange.report import write_error_workbook
 
 HEADERS = ["身份证号", "姓名", "性别", "区划代码", "救助类别", "残疾等级", "家庭人均月收入（元）"]
 
@@ -61,6 +62,7 @@ def roster(rows: int, areas: list[str], seed: int = 1) -> list[list[str]]:
 
 
 def write(rows: list[list[str]], fmt: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         path = folder / "persons.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as f:
@@ -114,6 +116,20 @@ def main() -> None:
             f"total {t2 - t0:5.1f}s  ({outcome.summary()})"
         )
 
+    # a roster with a mistake in every 100th row: the dry run writes the error workbook
+    bad = [list(r) for r in rows]
+    for r in bad[::100]:
+        r[3] = "999999"
+    bad_path = write(bad, args.format, folder / "bad") if bad else path
+    t0 = time.perf_counter()
+    outcome = run_import(svc, actor, "persons", region.id, read_path(bad_path))
+    t1 = time.perf_counter()
+    write_error_workbook(outcome, folder / "问题.xlsx")
+    t2 = time.perf_counter()
+    print(
+        f"{'with mistakes':14} read+check {t1 - t0:5.1f}s  error workbook {t2 - t1:5.1f}s  "
+        f"total {t2 - t0:5.1f}s  ({outcome.summary()})"
+    )
     phase("dry run", False)
     phase("apply", True)
     phase("apply again", True)

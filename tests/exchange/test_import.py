@@ -259,3 +259,80 @@ def test_households_providers_and_workers(svc: Services, regions: Regions) -> No
             select(workers.c.qualifications).where(workers.c.name == "王社工")
         ).scalar() == ["社工师"]
         assert len(conn.execute(select(providers)).all()) == 2
+
+
+def test_a_failed_apply_changes_no_one(svc: Services, regions: Regions) -> None:
+    codes = areas(regions)
+    actor = admin(regions)
+    rows = [person_row(i, codes[0]) for i in range(3)]
+    run_import(svc, actor, "persons", REGION, sheet(PERSON_HEADERS, rows), apply=True)
+    person = find_person(svc, REGION, rows[0][0])
+    assert person is not None
+    open_case(svc, actor, person.id)
+    before = counts(svc.engine)
+    rows[0][1] = "改过的名字"  # an update of a person with an open case
+    rows.append(person_row(7, codes[0]))  # a new person
+    rows[2][PERSON_HEADERS.index("残疾等级")] = BAD_CELLS["残疾等级"]  # and one mistake
+    outcome = run_import(svc, actor, "persons", REGION, sheet(PERSON_HEADERS, rows), apply=True)
+    assert not outcome.applied and [(p.row, p.column) for p in outcome.problems] == [
+        (4, "残疾等级")
+    ]
+    assert counts(svc.engine) == before
+    unchanged = find_person(svc, REGION, rows[0][0])
+    assert unchanged is not None and unchanged.name == person.name
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    n=st.integers(1, 5),
+    bad=st.sets(
+        st.tuples(st.integers(0, 4), st.sampled_from(["机构名称", "区划代码", "姓名", "联系电话"])),
+        max_size=6,
+    ),
+)
+def test_every_bad_provider_and_worker_cell_is_reported(
+    svc: Services, regions: Regions, n: int, bad: set[tuple[int, str]]
+) -> None:
+    actor = admin(regions)
+    tag = next(EXAMPLES)
+    area = areas(regions)[0]
+    providers_rows = [[f"机构{tag}-{i}", area] for i in range(n)]
+    workers_rows = [[f"机构{tag}-{i}", f"社工{i}", f"1390000{i:04d}"] for i in range(n)]
+    expected_p, expected_w = set(), set()
+    for r, column in bad:
+        if r >= n:
+            continue
+        if column == "机构名称":
+            providers_rows[r][0] = "长" * 101
+            expected_p.add((r + 2, column))
+            workers_rows[r][0] = "没有这个机构"
+            expected_w.add((r + 2, column))
+        elif column == "区划代码":
+            providers_rows[r][1] = "999999"
+            expected_p.add((r + 2, column))
+        elif column == "姓名":
+            workers_rows[r][1] = ""
+            expected_w.add((r + 2, column))
+        else:
+            workers_rows[r][2] = "电话号码"
+            expected_w.add((r + 2, column))
+    before = counts(svc.engine)
+    p = run_import(
+        svc, actor, "providers", REGION, sheet(["机构名称", "区划代码"], providers_rows), apply=True
+    )
+    assert {(x.row, x.column) for x in p.problems} == expected_p
+    assert p.applied == (not expected_p)
+    if expected_p:
+        assert counts(svc.engine) == before
+        return
+    before = counts(svc.engine)
+    w = run_import(
+        svc, actor, "workers", REGION, sheet(["机构名称", "姓名", "联系电话"], workers_rows),
+        apply=True,
+    )  # fmt: skip
+    assert {(x.row, x.column) for x in w.problems} == expected_w
+    assert (counts(svc.engine) == before) == bool(expected_w)

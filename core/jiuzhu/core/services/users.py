@@ -26,6 +26,7 @@ from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 from ..access import AccessRegistry, Actor, Role, access_registry
 from ..base import Invalid, NotFound, Refused
 from ..regions import Region
+from ..storage.engine import writer
 from ..storage.tables import (
     api_tokens,
     audit_log,
@@ -653,7 +654,9 @@ def token_user_audited(
     user = cached[1] if cached is not None and cached[0] > clock else None
     fresh = user is None
     live = and_(api_tokens.c.token_hash == digest, _live_token(now), users.c.active.is_(True))
-    with svc.engine.begin() as conn:
+    # a write unit (SQLite: BEGIN IMMEDIATE), or a read snapshot taken by the SELECT could
+    # not become the INSERT's write once another writer committed (SQLITE_BUSY at once)
+    with writer(svc.engine).begin() as conn:
         if user is None:
             row = (
                 conn.execute(

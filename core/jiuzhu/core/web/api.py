@@ -845,9 +845,13 @@ async def before_api_request(request: Request[Any, Any, Any]) -> None:
     await strict_body(request)
 
 
-def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
+    """The caller before_api_request identified (on the event loop: no thread hop for a
+    dictionary lookup); identified now only for a route outside that hook."""
     known = request.scope.get("state", {}).get(ACTOR_STATE)
-    return known if isinstance(known, Actor) else identify(request, svc)
+    if isinstance(known, Actor):
+        return known
+    return await anyio.to_thread.run_sync(identify, request, svc)
 
 
 ACTOR_STATE = "jiuzhu_actor"
@@ -906,7 +910,7 @@ def api_router(extra: list[Any]) -> Router:
     return Router(
         path="/api",
         route_handlers=[*HANDLERS, *extra],
-        dependencies={"actor": Provide(provide_actor, sync_to_thread=True)},
+        dependencies={"actor": Provide(provide_actor)},
         before_request=before_api_request,
         middleware=[IdempotencyMiddleware()],
     )

@@ -670,8 +670,9 @@ def token_user_audited(
             user = msgspec.convert(plain(row), User)
         values = audit_values(svc, action, path, case_id, client_ip, {})
         columns = ["user_id", "username", *values]
-        written = conn.execute(
-            audit_log.insert().from_select(
+        written = conn.execute(  # RETURNING: psycopg gives no rowcount for INSERT … SELECT
+            audit_log.insert()
+            .from_select(
                 columns,
                 select(
                     users.c.id,
@@ -681,8 +682,9 @@ def token_user_audited(
                 .select_from(users.join(api_tokens, api_tokens.c.user_id == users.c.id))
                 .where(live),
             )
-        ).rowcount
-        if written != 1:
+            .returning(audit_log.c.id)
+        ).all()
+        if len(written) != 1:
             _token_users.pop(digest, None)
             raise NotFound("token", "…")
     if fresh:

@@ -163,3 +163,31 @@ def test_missing_postgresql_database() -> None:
     line = one_line(run("--database-url", plain, "stats", "--region", "ordos"))
     assert "database 'jiuzhu_test_no_such_database' does not exist on" in line
     assert "createdb jiuzhu_test_no_such_database" in line
+
+
+def test_several_workers_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    assert run("--database-url", url, "db", "upgrade").exit_code == 0
+    result = run(
+        "--database-url",
+        url,
+        "serve",
+        "--port",
+        "9",
+        "--workers",
+        "2",
+        env={"JIUZHU_SECRET_KEY": "x" * 40},
+    )
+    assert result.exit_code != 0
+    line = one_line(result)
+    assert "--workers 2 needs PostgreSQL" in line and "--workers 1" in line
+
+
+def test_server_processes_default_to_the_cores_on_postgresql() -> None:
+    from jiuzhu.core.cli import server_processes
+    from jiuzhu.core.storage.engine import make_engine
+
+    pg = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")  # never connects
+    assert server_processes(pg, None) == (os.cpu_count() or 1)
+    assert server_processes(pg, 3) == 3
+    assert server_processes(make_engine("sqlite://"), None) == 1

@@ -359,19 +359,32 @@ def checked_secret(engine: Engine, workers: int) -> bytes:
     return load_secret(engine)
 
 
+def server_processes(engine: Engine, asked: int | None) -> int:
+    """How many server processes: what was asked, else one per core; SQLite runs one (its
+    writers queue for one lock, and its secret key file is per process's first start)."""
+    if engine.dialect.name == "sqlite":
+        if asked is not None and asked > 1:
+            raise OperatorError(
+                f"--workers {asked} needs PostgreSQL: SQLite takes one server process; run "
+                "with --workers 1, or set JIUZHU_DATABASE_URL to a PostgreSQL database"
+            )
+        return 1
+    return asked if asked is not None else max(1, os.cpu_count() or 1)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="JIUZHU_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="JIUZHU_PORT")
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
     envvar="JIUZHU_WORKERS",
-    help="Server processes (they share JIUZHU_SECRET_KEY and the database).",
+    help="Server processes (they share JIUZHU_SECRET_KEY and the database); default: one "
+    "per core on PostgreSQL, 1 on SQLite (which takes no more).",
 )
 @pass_ctx
-def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+def serve(ctx: Context, host: str, port: int, workers: int | None) -> None:
     """Start the web application (API under /api, OpenAPI at /schema).
 
     Host, port and workers can also come from JIUZHU_HOST, JIUZHU_PORT and JIUZHU_WORKERS.
@@ -383,6 +396,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     from .web.app import create_app
 
     svc = services(ctx)
+    workers = server_processes(svc.engine, workers)
     key = checked_secret(svc.engine, workers)
     click.echo(f"jiuzhu {__version__} serving on http://{host}:{port} ({workers} process(es))")
     from .web.logs import configure

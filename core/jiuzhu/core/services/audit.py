@@ -23,19 +23,33 @@ def audit(
 ) -> None:
     """One row per view or change; written in its own transaction so a refused change is
     still on record as attempted."""
-    if case_id is not None and not 0 < case_id < 2**31:  # no such case: keep the id as text
-        detail["case_ref"] = str(case_id)
-        case_id = None
     with svc.engine.begin() as conn:
         conn.execute(
             audit_log.insert().values(
-                at=svc.now(),
                 user_id=actor.user_id,
                 username=actor.username,
-                action=action[:20],
-                case_id=case_id,
-                path=path[:200],
-                detail=detail,
-                client_ip=client_ip[:45],
+                **audit_values(svc, action, path, case_id, client_ip, detail),
             )
         )
+
+
+def audit_values(
+    svc: Services,
+    action: str,
+    path: str,
+    case_id: int | None,
+    client_ip: str,
+    detail: dict[str, Any],
+) -> dict[str, Any]:
+    """An audit row's columns but who: bounded to the columns' sizes."""
+    if case_id is not None and not 0 < case_id < 2**31:  # no such case: keep the id as text
+        detail = {**detail, "case_ref": str(case_id)}
+        case_id = None
+    return {
+        "at": svc.now(),
+        "action": action[:20],
+        "case_id": case_id,
+        "path": path[:200],
+        "detail": detail,
+        "client_ip": client_ip[:45],
+    }

@@ -238,6 +238,20 @@ def _rollup_period(start: date | None, end: date | None) -> Period | None:
     return None
 
 
+def _households(unique: bool) -> Any:
+    """Distinct households among the reach rows. Where each person has one row (``unique``)
+    a person without a household is a household of their own (key -person id): only the
+    rows of household members need the distinct count, so the common case streams
+    through the index without a sort."""
+    hk = stats_reach.c.household_key
+    if not unique:
+        return func.count(func.distinct(hk))
+    members = hk > 0
+    return (
+        func.count() - func.count().filter(members) + func.count(func.distinct(hk)).filter(members)
+    )
+
+
 _REACH_DIM = {
     "region": "total",
     "area": "area",
@@ -308,14 +322,12 @@ def _from_rollups(
     reach = {
         (region.id if group_by == "region" else str(k)): (int(hh), int(n))
         for k, n, hh in conn.execute(
-            select(rkey, people, func.count(func.distinct(r.c.household_key)))
-            .where(*where)
-            .group_by(rkey)
+            select(rkey, people, _households(unique)).where(*where).group_by(rkey)
         ).all()
     }
     people = func.count() if whole else func.count(func.distinct(r.c.person_id))
     n_all, hh_all = conn.execute(
-        select(people, func.count(func.distinct(r.c.household_key))).where(
+        select(people, _households(whole)).where(
             r.c.region_id == region.id, r.c.dim == "total", in_scope, r.c.period == per
         )
     ).one()

@@ -12,21 +12,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from ..access import AccessRegistry, Actor, Role, access_registry
 from ..base import Invalid, NotFound, Refused
 from ..regions import Region
+from ..storage.engine import writer
 from ..storage.tables import (
     api_tokens,
+    audit_log,
     login_attempts,
     providers,
     user_sessions,
@@ -618,3 +621,74 @@ def user_for_token(svc: Services, token: str) -> User:
     if row is None:
         raise NotFound("token", "…")
     return msgspec.convert(plain(row), User)
+
+
+# --- an API call: the token's user and its audit row in one unit --------------------------
+TOKEN_CACHE_SECONDS = 60.0
+TOKEN_CACHE_SIZE = 10_000
+_token_users: dict[str, tuple[float, User]] = {}  # token digest -> (cached until, user)
+
+
+def token_user_audited(
+    svc: Services,
+    token: str,
+    action: str,
+    path: str,
+    case_id: int | None = None,
+    client_ip: str = "",
+) -> User:
+    """The user of a live bearer token, and the call's audit row, in one connection and one
+    transaction. The row is written by ``INSERT … SELECT`` from the token and its user, so
+    it is written only while the token is live and the user active: the check and the record
+    are one statement, and a token revoked or a user deactivated (by any process) is refused
+    at once. What the user is (role, region, area) is cached per process for a minute —
+    those never change for a user — so a repeated caller costs that one statement."""
+    from .audit import audit_values
+
+    if not token or len(token) > 100:
+        raise NotFound("token", "…")
+    digest = _digest(token)
+    now = svc.now()
+    clock = time.monotonic()
+    cached = _token_users.get(digest)
+    user = cached[1] if cached is not None and cached[0] > clock else None
+    fresh = user is None
+    live = and_(api_tokens.c.token_hash == digest, _live_token(now), users.c.active.is_(True))
+    # a write unit (SQLite: BEGIN IMMEDIATE), or a read snapshot taken by the SELECT could
+    # not become the INSERT's write once another writer committed (SQLITE_BUSY at once)
+    with writer(svc.engine).begin() as conn:
+        if user is None:
+            row = (
+                conn.execute(
+                    select(users).join(api_tokens, api_tokens.c.user_id == users.c.id).where(live)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise NotFound("token", "…")
+            user = msgspec.convert(plain(row), User)
+        values = audit_values(svc, action, path, case_id, client_ip, {})
+        columns = ["user_id", "username", *values]
+        written = conn.execute(  # RETURNING: psycopg gives no rowcount for INSERT … SELECT
+            audit_log.insert()
+            .from_select(
+                columns,
+                select(
+                    users.c.id,
+                    users.c.username,
+                    *(literal(v, audit_log.c[k].type) for k, v in values.items()),
+                )
+                .select_from(users.join(api_tokens, api_tokens.c.user_id == users.c.id))
+                .where(live),
+            )
+            .returning(audit_log.c.id)
+        ).all()
+        if len(written) != 1:
+            _token_users.pop(digest, None)
+            raise NotFound("token", "…")
+    if fresh:
+        if len(_token_users) >= TOKEN_CACHE_SIZE:
+            _token_users.clear()
+        _token_users[digest] = (clock + TOKEN_CACHE_SECONDS, user)
+    return user

@@ -28,7 +28,11 @@ def make_engine(url: str | None = None) -> Engine:
         )
         _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # no pre-ping: a round trip before every checkout costs more than it saves; a connection
+    # the server dropped fails its statement once, and SQLAlchemy then discards the pool's
+    # connections of that generation (the next checkout connects afresh). Connections are
+    # recycled hourly, before server-side idle timeouts that are usually longer.
+    return create_engine(url, pool_recycle=3600, hide_parameters=True)
 
 
 def writer(engine: Engine) -> Engine:

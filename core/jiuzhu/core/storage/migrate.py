@@ -8,17 +8,19 @@ means: the database holds every head — the core's and each loaded plugin's.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pluggy
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import ResolutionError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:  # Alembic is imported only where a schema is changed or diagnosed
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 CORE_VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
 UPGRADE_HINT = "run `jiuzhu db upgrade`"
@@ -57,6 +59,8 @@ def alembic_config(
 ) -> Config:
     """The core's migrations, every branch the plugins of ``pm`` register, and any extra
     version folders."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "jiuzhu.core:migrations")
     cfg.set_main_option("path_separator", "os")
@@ -76,6 +80,8 @@ def upgrade(
     cfg: Config | None = None,
 ) -> None:
     """Upgrade the core and every plugin branch ``pm`` registers (all heads)."""
+    from alembic import command
+
     cfg = cfg or alembic_config(pm)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -100,11 +106,15 @@ def upgrade(
 
 def stored(engine: Engine) -> tuple[str, ...]:
     """The revisions recorded in alembic_version (Alembic omits one another depends on)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
 def _script(pm: pluggy.PluginManager | None, cfg: Config | None) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(cfg or alembic_config(pm))
 
 
@@ -112,6 +122,8 @@ def applied(
     engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
 ) -> set[str]:
     """Every revision the database holds: those stored and all they build on."""
+    from alembic.script.revision import ResolutionError
+
     script = _script(pm, cfg)
     known = []
     for r in stored(engine):
@@ -145,6 +157,8 @@ def is_current(
 def current(engine: Engine, pm: pluggy.PluginManager | None = None) -> str | None:
     """The core's revision: the newest core revision the database holds (give ``pm`` when
     plugins own tables: their revisions may be all that alembic_version records)."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     done = applied(engine, pm)
     for rev in script.walk_revisions():  # newest first
@@ -155,6 +169,8 @@ def current(engine: Engine, pm: pluggy.PluginManager | None = None) -> str | Non
 
 def head() -> str | None:
     """The core's head revision."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -203,14 +219,70 @@ def state(
 def require_current(
     engine: Engine, pm: pluggy.PluginManager | None = None, cfg: Config | None = None
 ) -> None:
-    """Raise SchemaError unless the database is at every head."""
+    """Raise SchemaError unless the database is at every head. When alembic_version holds
+    exactly the heads of the revision files (the usual case at start-up), that is read
+    without Alembic; anything else is diagnosed by Alembic."""
+    if cfg is None and at_heads_quickly(engine, pm):
+        return
     st = state(engine, pm, cfg)
     if not st.up_to_date:
         raise SchemaError(st.describe())
 
 
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+def file_heads(pm: pluggy.PluginManager | None) -> frozenset[str] | None:
+    """The heads of the core's and ``pm``'s plugins' revision files, read as text (each
+    file's literal ``revision`` and ``down_revision``), or None if a file does not say them
+    plainly (then only Alembic can tell)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for folder in [CORE_VERSIONS, *(p for p, _ in plugin_locations(pm))]:
+        for path in Path(folder).glob("*.py"):
+            if path.name.startswith("_"):
+                continue
+            source = path.read_text(encoding="utf-8")
+            rev, down = _REVISION.search(source), _DOWN.search(source)
+            if rev is None or down is None:
+                return None
+            try:
+                revision_id = ast.literal_eval(rev[1].strip())
+                down_ids = ast.literal_eval(down[1].strip())
+            except (ValueError, SyntaxError):
+                return None
+            if not isinstance(revision_id, str):
+                return None
+            revisions.add(revision_id)
+            if isinstance(down_ids, str):
+                parents.add(down_ids)
+            elif isinstance(down_ids, (tuple, list)):
+                parents.update(str(d) for d in down_ids)
+            elif down_ids is not None:
+                return None
+    return frozenset(revisions - parents)
+
+
+def at_heads_quickly(engine: Engine, pm: pluggy.PluginManager | None) -> bool:
+    """True when alembic_version holds exactly the heads of the revision files: the schema
+    is current, known without importing Alembic. False means "ask Alembic", not "stale"."""
+    heads_now = file_heads(pm)
+    if not heads_now:
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        stored_now = {
+            str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))
+        }
+    return stored_now == set(heads_now)
+
+
 def revision(engine: Engine, message: str) -> None:
     """Autogenerate a core migration (for developers)."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

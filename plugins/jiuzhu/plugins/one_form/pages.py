@@ -44,6 +44,7 @@ get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 
 T = "jiuzhu.plugins.one_form:templates/pages/"
+IDENTITY = ("id_number", "name", "applicant_name")  # not corrected on a returned application
 ENTITLEMENT_NOTES = {
     "granted": "服务类救助已获批，本年度服务额度已自动授予，可以点单。",
     "exists": "服务类救助已获批；该对象本年度已有服务额度。",
@@ -499,23 +500,73 @@ def application_page(
     new: int = 0,
     decided: int | None = None,
     ent: str = "",
+    returned: int = 0,
+    resubmitted: int = 0,
 ) -> Template:
     """The receipt and the combined outcome: every policy, department, deadline, result."""
+    return _application(
+        request,
+        svc,
+        actor,
+        receipt,
+        new=bool(new),
+        decided=decided,
+        ent=ent,
+        returned_now=bool(returned),
+        resubmitted=bool(resubmitted),
+    )
+
+
+def _application(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    status: int = 200,
+    new: bool = False,
+    decided: int | None = None,
+    ent: str = "",
+    returned_now: bool = False,
+    resubmitted: bool = False,
+    errors: dict[str, str] | None = None,
+    texts: dict[str, str] | None = None,
+    refusal: str = "",
+) -> Template:
     view = service.get_application(svc, actor, receipt)  # application.read and the scope
     events = service.application_events(svc, actor, receipt)
     plist = _plist(svc, actor)
     due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
     audit_request(request, svc, actor, "application.view", view.case_id, receipt=receipt)
+    returned_ev = next((e for e in reversed(events) if e["kind"] == "application.returned"), None)
+    fields = {f.code: f for f in plist.fields}
+    needed = {
+        f
+        for p in view.policies
+        if p.code in {q.code for q in plist.policies}
+        for f in plist.policy(p.code).fields
+    }
     return page(
         request,
         actor,
         T + "application.html",
+        status,
+        returned_ev=returned_ev if view.status == service.RETURNED else None,
+        returned_now=returned_now,
+        resubmitted=resubmitted,
+        may_resubmit=view.status == service.RETURNED and actor.can("application.accept"),
+        fix_fields=[fields[c] for c in fields if c in needed and c not in IDENTITY],
+        fix_texts=texts
+        if texts is not None
+        else {c: shown_value(fields[c], v) for c, v in view.form.items() if c in fields},
+        fix_errors=errors or {},
+        refusal=refusal,
+        all_docs=service.form_documents(plist),
         app=view,
         form_name=plist.name,
         due=due,
         events=events,
         labels=service.STATUS_LABELS,
-        new=bool(new),
+        new=new,
         decided=decided,
         ent_note=ENTITLEMENT_NOTES.get(ent, ""),
         approved=[p for p in view.policies if p.status == service.APPROVED],
@@ -626,12 +677,28 @@ def _task_page(
     region = svc.region(view.region_id)
     assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
     checks = {c: a for c, a in assessed.items() if c in task.decisions and a.eligible is not None}
+    plist_ = service.policy_list(region)
+    waiting = next(
+        (t for t in view.tasks if t.kind == service.VERIFY and t.status == service.PENDING), None
+    )
+    unverified = (
+        waiting is not None
+        and task.kind != service.VERIFY
+        and any(
+            plist_.policy(c).verified_first
+            for c in task.decisions
+            if c in {p.code for p in plist_.policies}
+        )
+    )
     return page(
         request,
         actor,
         T + "task.html",
         status,
         checks=checks,
+        waiting=waiting if unverified else None,
+        returned=view.status == service.RETURNED,
+        note_error=(errors or {}).get("note", ""),
         app=view,
         task=task,
         policies={p.code: p for p in view.policies},
@@ -639,7 +706,8 @@ def _task_page(
         errors=errors or {},
         entered=entered or {},
         refusal=refusal,
-        may_decide=_may_decide(actor, task),
+        may_decide=_may_decide(actor, task) and not unverified and view.status == service.PENDING,
+        may_return=_may_decide(actor, task) and view.status == service.PENDING,
         labels=service.STATUS_LABELS,
         verify_key=service.VERIFY,
         now=svc.now(),
@@ -687,7 +755,9 @@ def task_decide(
             continue
         choice, reason = forms.text(data, f"d.{code}"), forms.text(data, f"r.{code}")[:500]
         entered[code] = (choice, reason)
-        if choice in ("approve", "reject"):
+        if choice == "reject" and not reason:
+            errors[f"decisions.{code}.reason"] = "不批准须说明理由"
+        elif choice in ("approve", "reject"):
             decisions[code] = (choice == "approve", reason)
         elif reason:
             errors[f"decisions.{code}.approve"] = "请选择批准或不批准"
@@ -724,6 +794,73 @@ def task_decide(
     )
 
 
+@post("/applications/{receipt:str}/tasks/{task_id:int}/return")
+def task_return(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    task_id: int,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """补正/退回: back to the window with a note of what to correct or bring."""
+    actor.require("task.decide")
+    note = forms.text(data, "note")
+    try:
+        view = service.return_for_correction(svc, actor, receipt, task_id, note)
+    except Invalid as exc:
+        return _task_page(request, svc, actor, receipt, task_id, 422, {exc.field: exc.detail})
+    except Refused as exc:
+        if exc.rule == "access":
+            raise
+        return _task_page(request, svc, actor, receipt, task_id, 409, refusal=exc.detail)
+    audit_request(
+        request, svc, actor, "task.return", view.case_id, receipt=receipt, task_id=task_id
+    )
+    return Redirect(path=f"/applications/{receipt}?returned=1", status_code=303)
+
+
+@post("/applications/{receipt:str}/resubmit")
+def application_resubmit(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """The window's correction of a returned application: changed fields, documents added."""
+    actor.require("application.accept")
+    plist = _plist(svc, actor)
+    errors: dict[str, str] = {}
+    form, texts = read_fields(plist, data, errors)
+    documents = forms.many(data, "documents")
+    # only what the clerk changed: values shown masked are never written back
+    before = service.get_application(svc, actor, receipt).form
+    fields = {f.code: f for f in plist.fields}
+    form = {
+        c: v
+        for c, v in form.items()
+        if c in fields
+        and c not in IDENTITY
+        and texts.get(c) != shown_value(fields[c], before.get(c))
+    }
+    if not errors:
+        try:
+            view = service.resubmit(svc, actor, receipt, form, documents, forms.text(data, "note"))
+        except Invalid as exc:
+            errors[exc.field] = exc.detail
+        except Refused as exc:
+            if exc.rule == "access":
+                raise
+            return _application(request, svc, actor, receipt, status=409, refusal=exc.detail)
+        else:
+            audit_request(
+                request, svc, actor, "application.resubmit", view.case_id, receipt=receipt
+            )
+            return Redirect(path=f"/applications/{receipt}?resubmitted=1", status_code=303)
+    return _application(request, svc, actor, receipt, status=422, errors=errors, texts=texts)
+
+
 PAGES = [
     apply_start,
     apply_find,
@@ -738,4 +875,6 @@ PAGES = [
     tasks_page,
     task_page,
     task_decide,
+    task_return,
+    application_resubmit,
 ]

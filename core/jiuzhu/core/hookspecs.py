@@ -184,8 +184,10 @@ def jiuzhu_page_sections(
     """Add sections to a core page or file: ``page`` is ``"home"`` (the signed-in actor's
     to-do list; ``key`` is None), ``"household"`` (the household file 一户一档, on its
     page and in ``GET /api/households/{id}``; ``key`` is the household's id, already
-    checked to be in the actor's scope) or ``"case"`` (the case file 一人一档 page; ``key``
-    is the case's id, already checked to be in the actor's scope).
+    checked to be in the actor's scope), ``"case"`` (the case file 一人一档 page; ``key``
+    is the case's id, already checked to be in the actor's scope) or ``"recipient"`` (the
+    recipient's own page, reached by their signed link; ``key`` is their case's id: show
+    only that case's data, and no links to staff pages).
 
     Return a list of :class:`~jiuzhu.core.sections.PageSection` (or None); query only what
     ``actor`` may see. Results of all plugins are collected, in plugin order.

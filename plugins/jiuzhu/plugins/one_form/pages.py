@@ -8,6 +8,8 @@ templates/pages/ and extend the core's base.html.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import date
 from functools import partial
@@ -27,18 +29,19 @@ from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, fetch_one, plain
 from jiuzhu.core.services.households import MemberView, household_members
 from jiuzhu.core.services.people import get_person
-from jiuzhu.core.storage.tables import persons
+from jiuzhu.core.storage.tables import case_events, persons
 from jiuzhu.core.times import local_date
 from jiuzhu.core.web.auth import audit_request
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
 from jiuzhu.core.web.pages.people import lookup, person_form_context
+from jiuzhu.core.web.pages.secret import derive
 
 from . import service
 from .config import FormField, PolicyList
 from .render import printable, render_form, render_receipt
 from .roles import APPROVER
-from .tables import application_tasks, applications
+from .tables import application_policies, application_tasks, applications
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
@@ -496,6 +499,7 @@ def application_page(
     request: Request[Any, Any, Any],
     svc: Services,
     actor: Actor,
+    secret_key: bytes,
     receipt: str,
     new: int = 0,
     decided: int | None = None,
@@ -514,6 +518,7 @@ def application_page(
         ent=ent,
         returned_now=bool(returned),
         resubmitted=bool(resubmitted),
+        secret_key=secret_key,
     )
 
 
@@ -531,12 +536,14 @@ def _application(
     errors: dict[str, str] | None = None,
     texts: dict[str, str] | None = None,
     refusal: str = "",
+    secret_key: bytes = b"",
 ) -> Template:
     view = service.get_application(svc, actor, receipt)  # application.read and the scope
     events = service.application_events(svc, actor, receipt)
     plist = _plist(svc, actor)
     due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
     audit_request(request, svc, actor, "application.view", view.case_id, receipt=receipt)
+    code = query_code(secret_key, receipt) if secret_key else ""
     returned_ev = next((e for e in reversed(events) if e["kind"] == "application.returned"), None)
     fields = {f.code: f for f in plist.fields}
     needed = {
@@ -553,6 +560,7 @@ def _application(
         returned_ev=returned_ev if view.status == service.RETURNED else None,
         returned_now=returned_now,
         resubmitted=resubmitted,
+        query_code=code,
         may_resubmit=view.status == service.RETURNED and actor.can("application.accept"),
         fix_fields=[fields[c] for c in fields if c in needed and c not in IDENTITY],
         fix_texts=texts
@@ -661,6 +669,7 @@ def _task_page(
     errors: dict[str, str] | None = None,
     entered: dict[str, tuple[str, str]] | None = None,
     refusal: str = "",
+    secret_key: bytes = b"",
 ) -> Template:
     view = service.get_application(svc, actor, receipt)
     task = next((t for t in view.tasks if t.id == task_id), None)
@@ -861,6 +870,102 @@ def application_resubmit(
     return _application(request, svc, actor, receipt, status=422, errors=errors, texts=texts)
 
 
+# --- the applicant's own query by receipt number and query code (no account) ---------------
+def query_code(secret_key: bytes, receipt: str) -> str:
+    """The 8-character code printed with the receipt: with the receipt number it shows the
+    application's progress to the applicant, without an account (HMAC of the receipt)."""
+    mac = hmac.new(derive(secret_key, "receipt-query"), receipt.encode(), hashlib.sha256)
+    return str(int.from_bytes(mac.digest()[:8], "big") % 10**8).zfill(8)
+
+
+def _public_progress(svc: Services, receipt: str) -> dict[str, Any]:
+    with svc.engine.connect() as conn:
+        app = (
+            conn.execute(
+                select(applications, persons.c.name)
+                .join(persons, persons.c.id == applications.c.person_id)
+                .where(applications.c.receipt == receipt)
+            )
+            .mappings()
+            .first()
+        )
+        if app is None:
+            raise NotFound("application", receipt)
+        pols = (
+            conn.execute(
+                select(application_policies).where(
+                    application_policies.c.application_id == app["id"]
+                )
+            )
+            .mappings()
+            .all()
+        )
+        returned = ""
+        if app["status"] == service.RETURNED:
+            note = conn.execute(
+                select(case_events.c.reason)
+                .where(
+                    case_events.c.case_id == app["case_id"],
+                    case_events.c.kind == "application.returned",
+                )
+                .order_by(case_events.c.id.desc())
+                .limit(1)
+            ).scalar()
+            returned = str(note or "")
+    plist = service.policy_list(svc.region(str(app["region_id"])))
+    names = {p.code: p.name for p in plist.policies}
+    name = str(app["name"])
+    return {
+        "receipt": receipt,
+        "name": name[:1] + "*" * max(1, len(name) - 1),
+        "accepted": local_date(app["accepted_at"]).isoformat(),
+        "status": service.STATUS_LABELS.get(app["status"], app["status"]),
+        "returned": returned,
+        "policies": [
+            {
+                "name": names.get(p["policy_code"], p["policy_code"]),
+                "status": service.STATUS_LABELS.get(p["status"], p["status"]),
+                "reason": p["reason"] if p["status"] == service.REJECTED else "",
+            }
+            for p in pols
+        ],
+    }
+
+
+@get("/q")
+def query_form(request: Request[Any, Any, Any]) -> Template:
+    """The applicant's progress query: receipt number and query code, no account."""
+    return page(request, None, T + "query.html", receipt="", error="", found=None)
+
+
+@post("/q")
+def query(
+    request: Request[Any, Any, Any], svc: Services, secret_key: bytes, data: forms.FormData
+) -> Template:
+    receipt = forms.text(data, "receipt").upper()[:32]
+    code = forms.text(data, "code")[:16]
+    ok = bool(RECEIPT.fullmatch(receipt)) and hmac.compare_digest(
+        query_code(secret_key, receipt), code
+    )
+    found = None
+    if ok:
+        try:
+            found = _public_progress(svc, receipt)
+        except NotFound:
+            found = None
+    if found is None:
+        return page(
+            request,
+            None,
+            T + "query.html",
+            404,
+            receipt=receipt,
+            error="受理编号或查询码不正确，请核对回执上的受理编号和8位查询码。",
+            found=None,
+        )
+    return page(request, None, T + "query.html", receipt=receipt, error="", found=found)
+
+
 PAGES = [
     apply_start,
     apply_find,
@@ -877,4 +982,6 @@ PAGES = [
     task_decide,
     task_return,
     application_resubmit,
+    query_form,
+    query,
 ]

@@ -62,3 +62,18 @@ def row_counts(engine: Engine) -> dict[str, int]:
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
             for t in (applications, application_policies, application_tasks, case_events, cases)
         }
+
+
+def verify(svc: Any, regions: Regions, region_id: str, app: Any) -> None:
+    """The grid worker's verification visit (departments decide only after it)."""
+    from jiuzhu.plugins.one_form.service import VERIFY, decide_task
+
+    for t in app.tasks:
+        if t.kind == VERIFY:
+            decide_task(
+                svc,
+                approver(regions, region_id, t.department),
+                app.receipt,
+                t.id,
+                {VERIFY: (True, "入户核实：情况属实")},
+            )

@@ -105,15 +105,25 @@ def test_apply_decide_progress_receipt(api, clock):
     )
     bad = decide("cl", "cl", {"dibao": {"approve": True, "reason": "同意"}})
     assert bad.status_code == 422 and bad.json()["field"] == "decisions"
-    assert decide("cl", "cl", {"assistive_devices": {"approve": True}}).status_code == 422
-    ok = decide("cl", "cl", {"assistive_devices": {"approve": True, "reason": "适配电动轮椅"}})
-    assert ok.status_code == 200 and ok.json()["services_opened"] == ["dis_aids"]
-    again = decide("cl", "cl", {"assistive_devices": {"approve": False, "reason": "改判"}})
-    assert again.status_code == 409 and again.json()["rule"] == "task.decided"
+    # not before the grid worker's verification visit
+    early = decide("cl", "cl", {"assistive_devices": {"approve": True, "reason": "适配电动轮椅"}})
+    assert early.status_code == 409 and early.json()["rule"] == "task.unverified"
+    assert "网格员入户核实" in early.json()["detail"]
     assert (
         decide("grid", "grid", {"verification": {"approve": True, "reason": "属实"}}).status_code
         == 200
     )
+    # a refusal needs a reason, an approval does not
+    no_reason = decide("cl", "cl", {"assistive_devices": {"approve": False}})
+    assert no_reason.status_code == 422
+    assert no_reason.json()["field"] == "decisions.assistive_devices.reason"
+    ok = decide("cl", "cl", {"assistive_devices": {"approve": True}})
+    assert ok.status_code == 200 and ok.json()["services_opened"] == ["dis_aids"]
+    assert {p["code"]: p["reason"] for p in ok.json()["application"]["policies"]}[
+        "assistive_devices"
+    ] == "同意"
+    again = decide("cl", "cl", {"assistive_devices": {"approve": False, "reason": "改判"}})
+    assert again.status_code == 409 and again.json()["rule"] == "task.decided"
     assert (
         decide("cs", "cs", {"charity_visit": {"approve": True, "reason": "慰问"}}).status_code
         == 200

@@ -71,7 +71,11 @@ def parallel_decisions(svc: Services, regions) -> None:
             svc, approver(regions, "shizuishan", t.department), app.receipt, t.id, decisions
         )
 
-    results = in_parallel([call(t) for t in app.tasks])
+    # the grid worker verifies first (departments decide only after it), then every
+    # department at once
+    grid = next(t for t in app.tasks if t.kind == VERIFY)
+    call(grid)()
+    results = in_parallel([call(t) for t in app.tasks if t.kind != VERIFY])
     assert not [r for r in results if isinstance(r, Exception)], results
     final = get_application(svc, desk, app.receipt)
     assert final.status == "decided"
@@ -86,6 +90,14 @@ def parallel_decisions(svc: Services, regions) -> None:
         svc, desk, "shizuishan", pid, ["linshi"], filled_form(region, ["linshi"])
     )
     mz = next(t for t in app2.tasks if t.department == "mz")
+    grid2 = next(t for t in app2.tasks if t.kind == VERIFY)
+    decide_task(
+        svc,
+        approver(regions, "shizuishan", grid2.department),
+        app2.receipt,
+        grid2.id,
+        {VERIFY: (True, "属实")},
+    )
     mz_approver = approver(regions, "shizuishan", "mz")
     twice = in_parallel(
         [

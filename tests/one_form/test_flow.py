@@ -26,7 +26,7 @@ from jiuzhu.plugins.one_form.service import (
 from tests.conftest import actor_for
 from tests.loop.helpers import new_person, zero_answers
 
-from .helpers import all_documents, approver, clerk, filled_form, plist
+from .helpers import all_documents, approver, clerk, filled_form, plist, verify
 
 # 李大伟 (seed 004, a pseudonym): 37, kidney failure, paralysed, wife gave up work to care,
 # two young daughters; his mother applied at the 朝阳街 window; the same day the form was
@@ -232,7 +232,7 @@ def test_shizuishan_flow_parallel_decisions_and_combined_outcome(svc, regions, c
     assert app.receipt in html and "@page" in html and "size: A4" in html
     for name in ("最低生活保障（低保）", "临时救助", "残疾人辅助器具适配（电动轮椅等）"):
         assert name in html
-    assert "未批准" in html and "http" not in html
+    assert "不批准" in html and "未批准" not in html and "http" not in html
 
     # the pending slot is free again once decided: a new 低保 application is accepted
     again = submit_application(svc, desk, "shizuishan", pid, ["dibao"], LI_FORM, LI_DOCS)
@@ -262,6 +262,7 @@ def test_approved_service_policy_grants_entitlement_when_assessed(svc, regions):
         svc, desk, "shizuishan", pid, ["home_eldercare"], filled_form(region, ["home_eldercare"])
     )
     record_assessment(svc, admin, app.case_id, zero_answers(region))
+    verify(svc, regions, "shizuishan", app)
     task = next(t for t in app.tasks if t.department == "mz")
     r = decide_task(
         svc,
@@ -303,7 +304,7 @@ def test_the_same_plugin_serves_another_region(svc, regions, region_id):
     )
     assert app.receipt.startswith(receipt_prefix(region, pl) + "-20250303-")
     assert app.warnings == {}
-    for t in reversed(app.tasks):
+    for t in sorted(app.tasks, key=lambda t: t.kind != VERIFY):  # the visit first
         key = VERIFY if t.kind == VERIFY else None
         decisions: dict[str, tuple[bool, str]] = (
             {key: (True, "属实")} if key else {c: (True, "符合条件") for c in t.decisions}
@@ -330,5 +331,6 @@ def test_overdue_tasks_per_department(svc, regions, clock):
     cs = approver(regions, "shizuishan", "cs")
     task = department_tasks(svc, cs, "cs")[0]
     assert task.overdue
+    verify(svc, regions, "shizuishan", app)
     decide_task(svc, cs, app.receipt, task.id, {"charity_visit": (True, "已慰问")})
     assert department_tasks(svc, cs, "cs", overdue=True) == []

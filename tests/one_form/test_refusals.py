@@ -134,9 +134,11 @@ def test_decisions_refused(svc, regions, setup):
     # a policy not in the task
     exc = decide(mz_approver, mz.id, {"assistive_devices": (True, "同意")}, Invalid)
     assert exc.field == "decisions"
-    # no reason
+    # not before the grid worker's verification visit
+    assert decide(mz_approver, mz.id, {"dibao": (True, "同意")}, Refused).rule == "task.unverified"
+    # a refusal without a reason
     assert (
-        decide(mz_approver, mz.id, {"dibao": (True, " ")}, Invalid).field
+        decide(mz_approver, mz.id, {"dibao": (False, " ")}, Invalid).field
         == "decisions.dibao.reason"
     )
     # another department's task

@@ -17,7 +17,7 @@ from jiuzhu.core.storage.tables import audit_log
 from jiuzhu.plugins.one_form.service import get_application, submit_application
 from jiuzhu.plugins.one_form.tables import application_tasks
 from tests.conftest import actor_for
-from tests.one_form.helpers import filled_form
+from tests.one_form.helpers import filled_form, verify
 
 from .conftest import PASSWORD, World, csrf, sign_in
 
@@ -86,6 +86,8 @@ def test_decide_with_reasons_errors_next_to_the_policy(
     client: Any, world: World, apps: dict[str, str]
 ) -> None:
     receipt = apps["east"]
+    admin = actor_for(world.svc.regions, "ordos")
+    verify(world.svc, world.svc.regions, "ordos", get_application(world.svc, admin, receipt))
     task = _task_id(world, receipt, "mz")
     url = f"/applications/{receipt}/tasks/{task}"
     sign_in(client, "ordos-approver-mz")
@@ -95,9 +97,9 @@ def test_decide_with_reasons_errors_next_to_the_policy(
     token = csrf(page)
     r = client.post(url, data={"_csrf_token": token})
     assert r.status_code == 422 and "请至少对一项事项作出决定" in r.text
-    r = client.post(url, data={"_csrf_token": token, "d.service_relief": "approve"})
-    assert r.status_code == 422
-    assert re.search(r'id="err-decisions-service_relief-reason">[^<]*理由', r.text)
+    r = client.post(url, data={"_csrf_token": token, "d.service_relief": "reject"})
+    assert r.status_code == 422  # a refusal needs a reason (an approval does not)
+    assert re.search(r'id="err-decisions-service_relief-reason">不批准须说明理由', r.text)
     r = client.post(url, data={"_csrf_token": token, "r.temp_relief": "材料不全"})
     assert r.status_code == 422
     assert 'id="err-decisions-temp_relief-approve">请选择批准或不批准' in r.text
@@ -125,6 +127,8 @@ def test_decide_with_reasons_errors_next_to_the_policy(
 
 def test_other_departments_cannot_decide(client: Any, world: World, apps: dict[str, str]) -> None:
     receipt = apps["east"]
+    admin = actor_for(world.svc.regions, "ordos")
+    verify(world.svc, world.svc.regions, "ordos", get_application(world.svc, admin, receipt))
     task = _task_id(world, receipt, "mz")
     url = f"/applications/{receipt}/tasks/{task}"
     sign_in(client, "ordos-approver-cl")

@@ -137,7 +137,9 @@ def test_walk_through_the_loop(page: Any, world: World) -> None:
     sign_out(page)
     page.goto(link)
     shot(page, "08-rating")
-    page.click("button[value='5']")
+    page.check("input[name=score][value='5']")
+    page.click("#next")
+    page.click("#confirm")  # the choice is confirmed, not final on the first tap
     assert "谢谢" in page.locator(".notice").inner_text()
     shot(page, "09-rated")
 
@@ -200,7 +202,7 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     page.check("input[name='form.major_illness'][value=no]")
     page.fill("#f-service_needs", "助浴、保洁")
     page.check("input[name=documents][value=身份证]")
-    page.check("input[name=documents][value=残疾人证]")
+    page.check("input[name=documents][value=残疾人证]")  # 「残疾人证或重大疾病诊断证明」
     page.click("#check")
     assert "齐全" in page.locator("#check-summary").inner_text()
     page.click("#submit")
@@ -216,7 +218,7 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     # 2. the officer: the file from the receipt, the assessment with the instrument
     sign_in(page, "ordos-officer")
     page.click("nav >> text=办理进度")
-    page.fill("#q", receipt)
+    page.fill("#q", receipt)  # 办理进度: by receipt number, name or ID number
     page.click("form >> text=查询")
     page.click("text=一人一档")
     page.click("#assess-link")
@@ -240,10 +242,11 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     page.click("nav >> text=部门审批")
     snap("08-department-queue")
     page.click(f"text={receipt}")
-    page.check("input[name='d.service_relief'][value=approve]")
+    page.check("input[name='d.service_relief'][value=reject]")
     snap("09-decide")
-    page.click("text=提交决定")
-    assert "须说明理由" in page.locator("#err-decisions-service_relief-reason").inner_text()
+    page.click("text=提交决定")  # a refusal needs a reason; an approval does not
+    assert "不批准须说明理由" in page.locator("#err-decisions-service_relief-reason").inner_text()
+    page.check("input[name='d.service_relief'][value=approve]")
     page.fill("#r-service_relief", "低保、四级残疾，符合条件")
     page.click("text=提交决定")
     assert "服务额度已自动授予" in page.locator("#entitlement-note").inner_text()
@@ -261,7 +264,9 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     page.click("#order button[type=submit]")
     assert "不可用于「促发展」类服务" in page.locator("#refusal").inner_text()
     snap("12-order-refused")
+    page.uncheck("#item-job_training input")  # the refused choice was kept: untick it
     page.check("#item-bath_assist input")
+    assert "合计" in page.locator("#order-total").inner_text()  # the total before 下单
     page.click("#order button[type=submit]")
     assert "已下单" in page.locator("#notice").inner_text()
     page.click("nav >> text=派单")
@@ -295,7 +300,9 @@ def test_intake_to_supervision_through_pages_only(page: Any, world: World) -> No
     assert link
     sign_out(page)
     page.goto(link)
-    page.click("button[value='4']")
+    page.check("input[name=score][value='4']")
+    page.click("#next")
+    page.click("#confirm")
     assert "谢谢" in page.locator(".notice").inner_text()
     snap("15-rated")
     sign_in(page, "ordos-officer")

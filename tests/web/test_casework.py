@@ -188,7 +188,11 @@ def test_cancel_visit_and_exit(officer: Any, world: World) -> None:
     first, second = world.orders
     r = post(officer, f"/cases/{case_id}", f"/orders/{first}/cancel", reason="对象住院")
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=cancelled"
-    r = post(officer, f"/cases/{case_id}", f"/orders/{first}/cancel")
+    r = post(officer, f"/cases/{case_id}", f"/orders/{second}/cancel")  # no reason
+    assert r.status_code == 422 and f'id="err-cancel-{second}">请填写取消原因' in r.text
+    assert 'id="errors-summary"' in r.text
+    assert r.text.index('id="errors-summary"') < r.text.index("<h1>")  # at the top
+    r = post(officer, f"/cases/{case_id}", f"/orders/{first}/cancel", reason="再次取消")
     assert r.status_code == 409 and "已取消" in r.text and "不能取消" in r.text
     # a visit naming an order of the case: fine; naming junk: next to the field
     r = post(officer, f"/cases/{case_id}", f"/cases/{case_id}/visit", kind="return", order_id="x")

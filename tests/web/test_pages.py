@@ -146,6 +146,12 @@ def test_worker_flow_and_rating_link(client: Any, world: World) -> None:
     rating = client.get(link.group(1))
     assert rating.status_code == 200 and "非常满意" in rating.text
     r = client.post(link.group(1), data={"score": "5", "_csrf_token": csrf(rating.text)})
+    assert r.status_code == 200 and 'id="confirm"' in r.text  # not final on the first tap
+    assert _order(world, order_id)["status"] == "delivered"
+    r = client.post(
+        link.group(1),
+        data={"score": "5", "action": "confirm", "_csrf_token": csrf(rating.text)},
+    )
     assert r.status_code == 200 and "谢谢" in r.text
     assert _order(world, order_id)["status"] == "rated"
     with world.svc.engine.connect() as conn:
@@ -153,7 +159,8 @@ def test_worker_flow_and_rating_link(client: Any, world: World) -> None:
     # a second tap changes nothing
     assert (
         client.post(
-            link.group(1), data={"score": "1", "_csrf_token": csrf(rating.text)}
+            link.group(1),
+            data={"score": "1", "action": "confirm", "_csrf_token": csrf(rating.text)},
         ).status_code
         == 200
     )

@@ -214,9 +214,11 @@ def jiuzhu_page_sections(
     to-do list; ``key`` is None), ``"household"`` (the household file 一户一档, on its
     page and in ``GET /api/households/{id}``; ``key`` is the household's id, already
     checked to be in the actor's scope), ``"case"`` (the case file 一人一档 page; ``key``
-    is the case's id, already checked to be in the actor's scope), or a list page —
-    ``"stats"``, ``"persons"``, ``"dispatch"`` (``key`` is None; a section without columns
-    shows only its title and its ``actions``, e.g. download buttons).
+    is the case's id, already checked to be in the actor's scope), ``"recipient"`` (the
+    recipient's own page, reached by their signed link; ``key`` is their case's id: show
+    only that case's data, and no links to staff pages), or a list page — ``"stats"``,
+    ``"persons"``, ``"dispatch"`` (``key`` is None; a section without columns shows only
+    its title and its ``actions``, e.g. download buttons).
 
     Return a list of :class:`~jiuzhu.core.sections.PageSection` (or None); query only what
     ``actor`` may see. Results of all plugins are collected, in plugin order.

@@ -109,6 +109,8 @@ class BucketView(msgspec.Struct, kw_only=True):
     categories: list[str]
     opens: str  # what opens it, for people ("" : open from the grant)
     min_days: int = 0
+    # its standing in words: 已开放（含…结转…）/ 已结束，结转…至… / 未开放（…）
+    state: str = ""
 
 
 class ShortfallView(msgspec.Struct, kw_only=True):
@@ -201,6 +203,7 @@ def entitlement_view(
         for i, b in enumerate(buckets)
     ]
     lives = [v.idx for v in views if v.live]
+    _describe_states(views, ent.unit)
     total = int(available[0].sum())
     return EntitlementView(
         entitlement=ent,
@@ -216,6 +219,41 @@ def entitlement_view(
         used_text=amount_text(ent.unit, int(used.sum())),
         shortfall=finding[0] if finding else None,
     )
+
+
+def _short_amount(unit: str, value: int) -> str:
+    return amount_text(unit, value).replace(".00元", "元")
+
+
+def _describe_states(views: list[BucketView], unit: str) -> None:
+    """Each bucket's standing in words. A bucket before the live one has ended: what it left
+    either carried into the next (the next one's available exceeds its own share by it) or
+    lapsed; a live bucket says what it carries in; a later one what opens it."""
+    live = [v.idx for v in views if v.live]
+    current = live[-1] if live else -1
+    carry_in = 0
+    for v in views:
+        extra = max(0, v.available + v.used - v.cap) if v.live else 0
+        if v.live:
+            v.state = "已开放" + (
+                f"（含上一阶段结转{_short_amount(unit, extra)}）" if extra > 0 else ""
+            )
+            carry_in = 0
+        elif v.idx < current:
+            left = v.cap + carry_in - v.used
+            nxt = views[v.idx + 1]
+            into = max(0, nxt.available + nxt.used - nxt.cap) if nxt.live else max(0, left)
+            if left <= 0:
+                v.state = "已结束（额度已用完）"
+                carry_in = 0
+            elif into > 0:
+                v.state = f"已结束，结转{_short_amount(unit, min(left, into))}至{nxt.name}"
+                carry_in = min(left, into)
+            else:
+                v.state = f"已结束，余额{_short_amount(unit, left)}不结转"
+                carry_in = 0
+        else:
+            v.state = "未开放" + (f"（{v.opens}）" if v.opens else "")
 
 
 # --- floors: shortfall per case and period ---------------------------------------------

@@ -340,6 +340,50 @@ def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
     return shown_order(actor, svc.run(work))
 
 
+def place_orders(svc: Services, actor: Actor, lines: list[NewOrder]) -> list[Order]:
+    """Several items for one case in one go (one 点单 on the page): all placed in one unit of
+    work, or none — a refusal of any line (limits, entitlement) writes nothing."""
+    actor.require("order.place")
+    if not lines:
+        raise Invalid("items", "请至少选择一项服务")
+    if len(lines) > 20:
+        raise Invalid("items", "一次最多点20项服务")
+    if len({line.case_id for line in lines}) != 1:
+        raise Invalid("items", "一次点单只能为同一个对象")
+    for line in lines:
+        if not 1 <= line.quantity <= 1000:
+            raise Invalid("quantity", "数量应在1至1000之间")
+        if len(line.note) > 500 or "\x00" in line.note:
+            raise Invalid("note", "备注不超过500字，且不含控制字符")
+
+    def work(conn: Connection) -> list[Order]:
+        region, case = load_case(svc, conn, actor, lines[0].case_id, lock=True)
+        placed = []
+        for line in lines:
+            item = find_item(region, line.item_code)
+            if item.mode == "group":
+                raise Refused(
+                    "item.group",
+                    f"「{item.name}」为小组/主题活动，请在活动中签到登记参加，不单独点单",
+                )
+            placed.append(
+                create_order(
+                    svc,
+                    conn,
+                    region,
+                    actor,
+                    case,
+                    item,
+                    line.quantity,
+                    urgent=line.urgent,
+                    note=line.note,
+                )
+            )
+        return placed
+
+    return [shown_order(actor, o) for o in svc.run(work)]
+
+
 # --- refunds: cancel and early close ----------------------------------------------------
 def _refund_usage(
     svc: Services, conn: Connection, region: Region, order: Order, part: Callable[[int], int]

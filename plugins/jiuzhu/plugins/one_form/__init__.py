@@ -140,4 +140,6 @@ def jiuzhu_page_sections(
         return household_applications(svc, actor, key)
     if page == "case" and key is not None:
         return case_applications(svc, actor, key)
+    if page == "recipient" and key is not None:  # the recipient's own page: no staff links
+        return case_applications(svc, actor, key, for_recipient=True)
     return None

@@ -40,6 +40,9 @@ class Policy(Base, frozen=True, kw_only=True):
     documents: list[str] = []  # documents the policy needs (身份证, 残疾人证 …)
     who: Criteria | None = None  # pre-ticks the policy at the front desk when it holds
     opens_items: list[str] = []  # catalogue items an approval opens in the service loop
+    # decided only after the grid worker's verification visit (when the form has one);
+    # false: the department may decide at once (e.g. a policy decided on documents alone)
+    verified_first: bool = True
     description: str = ""
     source: str = ""
     illustrative: bool = False

@@ -8,6 +8,8 @@ templates/pages/ and extend the core's base.html.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import date
 from functools import partial
@@ -27,23 +29,25 @@ from jiuzhu.core.money import yuan
 from jiuzhu.core.services import Services, fetch_one, plain
 from jiuzhu.core.services.households import MemberView, household_members
 from jiuzhu.core.services.people import get_person
-from jiuzhu.core.storage.tables import persons
+from jiuzhu.core.storage.tables import case_events, persons
 from jiuzhu.core.times import local_date
 from jiuzhu.core.web.auth import audit_request
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
 from jiuzhu.core.web.pages.people import lookup, person_form_context
+from jiuzhu.core.web.pages.secret import derive
 
 from . import service
 from .config import FormField, PolicyList
 from .render import printable, render_form, render_receipt
 from .roles import APPROVER
-from .tables import application_tasks, applications
+from .tables import application_policies, application_tasks, applications
 
 get = partial(litestar.get, sync_to_thread=True)
 post = partial(litestar.post, sync_to_thread=True)
 
 T = "jiuzhu.plugins.one_form:templates/pages/"
+IDENTITY = ("id_number", "name", "applicant_name")  # not corrected on a returned application
 ENTITLEMENT_NOTES = {
     "granted": "服务类救助已获批，本年度服务额度已自动授予，可以点单。",
     "exists": "服务类救助已获批；该对象本年度已有服务额度。",
@@ -495,27 +499,82 @@ def application_page(
     request: Request[Any, Any, Any],
     svc: Services,
     actor: Actor,
+    secret_key: bytes,
     receipt: str,
     new: int = 0,
     decided: int | None = None,
     ent: str = "",
+    returned: int = 0,
+    resubmitted: int = 0,
 ) -> Template:
     """The receipt and the combined outcome: every policy, department, deadline, result."""
+    return _application(
+        request,
+        svc,
+        actor,
+        receipt,
+        new=bool(new),
+        decided=decided,
+        ent=ent,
+        returned_now=bool(returned),
+        resubmitted=bool(resubmitted),
+        secret_key=secret_key,
+    )
+
+
+def _application(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    status: int = 200,
+    new: bool = False,
+    decided: int | None = None,
+    ent: str = "",
+    returned_now: bool = False,
+    resubmitted: bool = False,
+    errors: dict[str, str] | None = None,
+    texts: dict[str, str] | None = None,
+    refusal: str = "",
+    secret_key: bytes = b"",
+) -> Template:
     view = service.get_application(svc, actor, receipt)  # application.read and the scope
     events = service.application_events(svc, actor, receipt)
     plist = _plist(svc, actor)
     due = {t.department: t.due_at for t in view.tasks if t.kind == "decision"}
     audit_request(request, svc, actor, "application.view", view.case_id, receipt=receipt)
+    code = query_code(secret_key, receipt) if secret_key else ""
+    returned_ev = next((e for e in reversed(events) if e["kind"] == "application.returned"), None)
+    fields = {f.code: f for f in plist.fields}
+    needed = {
+        f
+        for p in view.policies
+        if p.code in {q.code for q in plist.policies}
+        for f in plist.policy(p.code).fields
+    }
     return page(
         request,
         actor,
         T + "application.html",
+        status,
+        returned_ev=returned_ev if view.status == service.RETURNED else None,
+        returned_now=returned_now,
+        resubmitted=resubmitted,
+        query_code=code,
+        may_resubmit=view.status == service.RETURNED and actor.can("application.accept"),
+        fix_fields=[fields[c] for c in fields if c in needed and c not in IDENTITY],
+        fix_texts=texts
+        if texts is not None
+        else {c: shown_value(fields[c], v) for c, v in view.form.items() if c in fields},
+        fix_errors=errors or {},
+        refusal=refusal,
+        all_docs=service.form_documents(plist),
         app=view,
         form_name=plist.name,
         due=due,
         events=events,
         labels=service.STATUS_LABELS,
-        new=bool(new),
+        new=new,
         decided=decided,
         ent_note=ENTITLEMENT_NOTES.get(ent, ""),
         approved=[p for p in view.policies if p.status == service.APPROVED],
@@ -610,6 +669,7 @@ def _task_page(
     errors: dict[str, str] | None = None,
     entered: dict[str, tuple[str, str]] | None = None,
     refusal: str = "",
+    secret_key: bytes = b"",
 ) -> Template:
     view = service.get_application(svc, actor, receipt)
     task = next((t for t in view.tasks if t.id == task_id), None)
@@ -626,12 +686,28 @@ def _task_page(
     region = svc.region(view.region_id)
     assessed = service.assess(region, person, local_date(svc.now()), svc.regions)
     checks = {c: a for c, a in assessed.items() if c in task.decisions and a.eligible is not None}
+    plist_ = service.policy_list(region)
+    waiting = next(
+        (t for t in view.tasks if t.kind == service.VERIFY and t.status == service.PENDING), None
+    )
+    unverified = (
+        waiting is not None
+        and task.kind != service.VERIFY
+        and any(
+            plist_.policy(c).verified_first
+            for c in task.decisions
+            if c in {p.code for p in plist_.policies}
+        )
+    )
     return page(
         request,
         actor,
         T + "task.html",
         status,
         checks=checks,
+        waiting=waiting if unverified else None,
+        returned=view.status == service.RETURNED,
+        note_error=(errors or {}).get("note", ""),
         app=view,
         task=task,
         policies={p.code: p for p in view.policies},
@@ -639,7 +715,8 @@ def _task_page(
         errors=errors or {},
         entered=entered or {},
         refusal=refusal,
-        may_decide=_may_decide(actor, task),
+        may_decide=_may_decide(actor, task) and not unverified and view.status == service.PENDING,
+        may_return=_may_decide(actor, task) and view.status == service.PENDING,
         labels=service.STATUS_LABELS,
         verify_key=service.VERIFY,
         now=svc.now(),
@@ -687,7 +764,9 @@ def task_decide(
             continue
         choice, reason = forms.text(data, f"d.{code}"), forms.text(data, f"r.{code}")[:500]
         entered[code] = (choice, reason)
-        if choice in ("approve", "reject"):
+        if choice == "reject" and not reason:
+            errors[f"decisions.{code}.reason"] = "不批准须说明理由"
+        elif choice in ("approve", "reject"):
             decisions[code] = (choice == "approve", reason)
         elif reason:
             errors[f"decisions.{code}.approve"] = "请选择批准或不批准"
@@ -724,6 +803,169 @@ def task_decide(
     )
 
 
+@post("/applications/{receipt:str}/tasks/{task_id:int}/return")
+def task_return(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    task_id: int,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """补正/退回: back to the window with a note of what to correct or bring."""
+    actor.require("task.decide")
+    note = forms.text(data, "note")
+    try:
+        view = service.return_for_correction(svc, actor, receipt, task_id, note)
+    except Invalid as exc:
+        return _task_page(request, svc, actor, receipt, task_id, 422, {exc.field: exc.detail})
+    except Refused as exc:
+        if exc.rule == "access":
+            raise
+        return _task_page(request, svc, actor, receipt, task_id, 409, refusal=exc.detail)
+    audit_request(
+        request, svc, actor, "task.return", view.case_id, receipt=receipt, task_id=task_id
+    )
+    return Redirect(path=f"/applications/{receipt}?returned=1", status_code=303)
+
+
+@post("/applications/{receipt:str}/resubmit")
+def application_resubmit(
+    request: Request[Any, Any, Any],
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    data: forms.FormData,
+) -> Template | Redirect:
+    """The window's correction of a returned application: changed fields, documents added."""
+    actor.require("application.accept")
+    plist = _plist(svc, actor)
+    errors: dict[str, str] = {}
+    form, texts = read_fields(plist, data, errors)
+    documents = forms.many(data, "documents")
+    # only what the clerk changed: values shown masked are never written back
+    before = service.get_application(svc, actor, receipt).form
+    fields = {f.code: f for f in plist.fields}
+    form = {
+        c: v
+        for c, v in form.items()
+        if c in fields
+        and c not in IDENTITY
+        and texts.get(c) != shown_value(fields[c], before.get(c))
+    }
+    if not errors:
+        try:
+            view = service.resubmit(svc, actor, receipt, form, documents, forms.text(data, "note"))
+        except Invalid as exc:
+            errors[exc.field] = exc.detail
+        except Refused as exc:
+            if exc.rule == "access":
+                raise
+            return _application(request, svc, actor, receipt, status=409, refusal=exc.detail)
+        else:
+            audit_request(
+                request, svc, actor, "application.resubmit", view.case_id, receipt=receipt
+            )
+            return Redirect(path=f"/applications/{receipt}?resubmitted=1", status_code=303)
+    return _application(request, svc, actor, receipt, status=422, errors=errors, texts=texts)
+
+
+# --- the applicant's own query by receipt number and query code (no account) ---------------
+def query_code(secret_key: bytes, receipt: str) -> str:
+    """The 8-character code printed with the receipt: with the receipt number it shows the
+    application's progress to the applicant, without an account (HMAC of the receipt)."""
+    mac = hmac.new(derive(secret_key, "receipt-query"), receipt.encode(), hashlib.sha256)
+    return str(int.from_bytes(mac.digest()[:8], "big") % 10**8).zfill(8)
+
+
+def _public_progress(svc: Services, receipt: str) -> dict[str, Any]:
+    with svc.engine.connect() as conn:
+        app = (
+            conn.execute(
+                select(applications, persons.c.name)
+                .join(persons, persons.c.id == applications.c.person_id)
+                .where(applications.c.receipt == receipt)
+            )
+            .mappings()
+            .first()
+        )
+        if app is None:
+            raise NotFound("application", receipt)
+        pols = (
+            conn.execute(
+                select(application_policies).where(
+                    application_policies.c.application_id == app["id"]
+                )
+            )
+            .mappings()
+            .all()
+        )
+        returned = ""
+        if app["status"] == service.RETURNED:
+            note = conn.execute(
+                select(case_events.c.reason)
+                .where(
+                    case_events.c.case_id == app["case_id"],
+                    case_events.c.kind == "application.returned",
+                )
+                .order_by(case_events.c.id.desc())
+                .limit(1)
+            ).scalar()
+            returned = str(note or "")
+    plist = service.policy_list(svc.region(str(app["region_id"])))
+    names = {p.code: p.name for p in plist.policies}
+    name = str(app["name"])
+    return {
+        "receipt": receipt,
+        "name": name[:1] + "*" * max(1, len(name) - 1),
+        "accepted": local_date(app["accepted_at"]).isoformat(),
+        "status": service.STATUS_LABELS.get(app["status"], app["status"]),
+        "returned": returned,
+        "policies": [
+            {
+                "name": names.get(p["policy_code"], p["policy_code"]),
+                "status": service.STATUS_LABELS.get(p["status"], p["status"]),
+                "reason": p["reason"] if p["status"] == service.REJECTED else "",
+            }
+            for p in pols
+        ],
+    }
+
+
+@get("/q")
+def query_form(request: Request[Any, Any, Any]) -> Template:
+    """The applicant's progress query: receipt number and query code, no account."""
+    return page(request, None, T + "query.html", receipt="", error="", found=None)
+
+
+@post("/q")
+def query(
+    request: Request[Any, Any, Any], svc: Services, secret_key: bytes, data: forms.FormData
+) -> Template:
+    receipt = forms.text(data, "receipt").upper()[:32]
+    code = forms.text(data, "code")[:16]
+    ok = bool(RECEIPT.fullmatch(receipt)) and hmac.compare_digest(
+        query_code(secret_key, receipt), code
+    )
+    found = None
+    if ok:
+        try:
+            found = _public_progress(svc, receipt)
+        except NotFound:
+            found = None
+    if found is None:
+        return page(
+            request,
+            None,
+            T + "query.html",
+            404,
+            receipt=receipt,
+            error="受理编号或查询码不正确，请核对回执上的受理编号和8位查询码。",
+            found=None,
+        )
+    return page(request, None, T + "query.html", receipt=receipt, error="", found=found)
+
+
 PAGES = [
     apply_start,
     apply_find,
@@ -738,4 +980,8 @@ PAGES = [
     tasks_page,
     task_page,
     task_decide,
+    task_return,
+    application_resubmit,
+    query_form,
+    query,
 ]

@@ -12,7 +12,7 @@ from jiuzhu.core.storage.tables import persons
 from jiuzhu.core.web.pages.common import local_time
 
 from .roles import APPROVER
-from .tables import application_tasks, applications
+from .tables import application_policies, application_tasks, applications
 
 KINDS = {"decision": "部门审批", "verification": "入户核实"}
 STATUS = {"pending": "办理中", "decided": "已办结"}
@@ -97,10 +97,15 @@ def household_applications(svc: Services, actor: Actor, household_id: int) -> li
     ]
 
 
-def case_applications(svc: Services, actor: Actor, case_id: int) -> list[PageSection]:
-    """The one-form applications filed under a case (一人一档), newest first, linked."""
+def case_applications(
+    svc: Services, actor: Actor, case_id: int, for_recipient: bool = False
+) -> list[PageSection]:
+    """The one-form applications filed under a case (一人一档), newest first, linked; for
+    the recipient's own page with each policy's result and no links to staff pages."""
     if not actor.can("application.read"):
         return []
+    if for_recipient:
+        return _recipient_applications(svc, case_id)
     with svc.engine.connect() as conn:
         rows = conn.execute(
             select(applications)
@@ -129,5 +134,62 @@ def case_applications(svc: Services, actor: Actor, case_id: int) -> list[PageSec
             rows=out,
             link="/applications/{receipt}",
             empty="暂无联办申请",
+        )
+    ]
+
+
+def _recipient_applications(svc: Services, case_id: int) -> list[PageSection]:
+    from .service import STATUS_LABELS, policy_list
+
+    with svc.engine.connect() as conn:
+        apps = (
+            conn.execute(
+                select(applications)
+                .where(applications.c.case_id == case_id)
+                .order_by(applications.c.id.desc())
+            )
+            .mappings()
+            .all()
+        )
+        pols = (
+            conn.execute(
+                select(application_policies).where(
+                    application_policies.c.application_id.in_([a["id"] for a in apps])
+                )
+            )
+            .mappings()
+            .all()
+        )
+    names: dict[str, str] = {}
+    if apps:
+        plist = policy_list(svc.region(str(apps[0]["region_id"])))
+        names = {p.code: p.name for p in plist.policies}
+    rows = []
+    for a in apps:
+        for p in pols:
+            if p["application_id"] != a["id"]:
+                continue
+            rows.append(
+                {
+                    "receipt": a["receipt"],
+                    "policy": names.get(p["policy_code"], p["policy_code"]),
+                    "status": "退回补正"
+                    if a["status"] == "returned" and p["status"] == "pending"
+                    else STATUS_LABELS.get(p["status"], p["status"]),
+                    "accepted": local_time(a["accepted_at"])[:10],
+                }
+            )
+    return [
+        PageSection(
+            key="one_form.my_applications",
+            title="我的申请办理进度",
+            columns=[
+                ("receipt", "受理编号"),
+                ("policy", "申请事项"),
+                ("status", "办理状态"),
+                ("accepted", "受理日期"),
+            ],
+            rows=rows,
+            empty="没有联办申请",
         )
     ]

@@ -50,13 +50,22 @@ from .tables import application_policies, application_tasks, applications
 
 VERIFY = "verification"  # the key a verification-visit task is decided under
 PENDING, APPROVED, REJECTED, DECIDED = "pending", "approved", "rejected", "decided"
+RETURNED = "returned"  # the application, sent back to the window for correction (补正)
 KIND_LABELS = {
     "cash": "现金救助",
     "service": "服务类救助",
     "in_kind": "实物救助",
     "other": "其他事项",
 }
-STATUS_LABELS = {PENDING: "办理中", APPROVED: "已批准", REJECTED: "未批准", DECIDED: "已办结"}
+# one word for one result everywhere: 不批准 (never 未批准)
+STATUS_LABELS = {
+    PENDING: "办理中",
+    APPROVED: "已批准",
+    REJECTED: "不批准",
+    DECIDED: "已办结",
+    RETURNED: "退回补正",
+}
+APPROVED_REASON = "同意"  # an approval needs no typed reason
 # form fields filled from the person's file when the clerk leaves them empty
 PERSON_FIELDS = {
     "applicant_name": "name",
@@ -897,8 +906,11 @@ def decide_task(
     for code, (approve, reason) in decisions.items():
         if not isinstance(approve, bool):
             raise Invalid(f"decisions.{code}.approve", "应为 true（批准）或 false（不批准）")
-        if not reason.strip():
-            raise Invalid(f"decisions.{code}.reason", "批准或不批准都须说明理由")
+        if not approve and not reason.strip():
+            raise Invalid(f"decisions.{code}.reason", "不批准须说明理由")
+    decisions = {
+        c: (a, r.strip() or (APPROVED_REASON if a else r)) for c, (a, r) in decisions.items()
+    }
     with svc.transaction() as conn:
         region, app = _load_application(svc, conn, actor, receipt, lock=True)
         result = _decide(svc, conn, region, actor, app, task_id, decisions)
@@ -941,6 +953,12 @@ def _decide(
             f"任务 #{task_id} 已于 {local_date(task['decided_at'])} 由 {task['decided_by']} 办结",
             task_id=task_id,
         )
+    if app["status"] == RETURNED:
+        raise Refused(
+            "application.returned",
+            "申请已退回窗口补正，待窗口补正后重新提交再办理",
+            receipt=app["receipt"],
+        )
     state: dict[str, dict[str, Any]] = {k: dict(v) for k, v in task["decisions"].items()}
     foreign = [c for c in decisions if c not in state]
     if foreign:
@@ -948,6 +966,8 @@ def _decide(
     done = [c for c in decisions if state[c]["status"] != PENDING]
     if done:
         raise Refused("task.decided", f"事项 {done} 已作出决定", policies=done)
+    if task["kind"] != VERIFY:
+        _require_verification(conn, plist, app, decisions)
     now = svc.now()
     for code, (approve, reason) in decisions.items():
         state[code] = {"status": APPROVED if approve else REJECTED, "reason": reason.strip()}
@@ -1083,6 +1103,164 @@ def _decide(
         services_opened=opened,
         entitlement="open" if service_approved else "",
     )
+
+
+def verification_pending(conn: Connection, application_id: int) -> Mapping[str, Any] | None:
+    """The application's verification task while it is still pending (else None)."""
+    row = (
+        conn.execute(
+            select(application_tasks).where(
+                application_tasks.c.application_id == application_id,
+                application_tasks.c.kind == VERIFY,
+                application_tasks.c.status == PENDING,
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else plain(row)
+
+
+def _require_verification(
+    conn: Connection, plist: PolicyList, app: Mapping[str, Any], decisions: Mapping[str, Any]
+) -> None:
+    """A policy that needs the grid worker's verification is decided only after it."""
+    waiting = verification_pending(conn, app["id"])
+    if waiting is None:
+        return
+    needs = []
+    for code in decisions:
+        try:
+            if plist.policy(code).verified_first:
+                needs.append(code)
+        except KeyError:
+            continue
+    if needs:
+        due = local_date(waiting["due_at"])
+        raise Refused(
+            "task.unverified",
+            f"须待{plist.verification_name}完成后再审批（核实时限 {due}）",
+            receipt=app["receipt"],
+            policies=needs,
+        )
+
+
+def return_for_correction(
+    svc: Services, actor: Actor, receipt: str, task_id: int, note: str
+) -> ApplicationView:
+    """补正/退回: a department sends the application back to the window with a note (what
+    to correct or bring). Nothing is decided; the application waits for the window's
+    correction (`resubmit`), and no department may decide it in between."""
+    actor.require("task.decide")
+    note = note.strip()
+    if not note:
+        raise Invalid("note", "请写明需要补正的内容")
+    if len(note) > 500:
+        raise Invalid("note", "补正说明最多500字")
+    with svc.transaction() as conn:
+        region, app = _load_application(svc, conn, actor, receipt, lock=True)
+        plist = policy_list(region)
+        task = (
+            conn.execute(
+                select(application_tasks).where(
+                    application_tasks.c.id == task_id,
+                    application_tasks.c.application_id == app["id"],
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if task is None:
+            raise NotFound("task", f"{receipt}/{task_id}")
+        if actor.department != task["department"] and (actor.role == APPROVER or actor.department):
+            raise Refused("access", "只能办理本部门的任务")
+        if task["status"] != PENDING:
+            raise Refused("task.decided", f"任务 #{task_id} 已办结，不能退回")
+        if app["status"] != PENDING:
+            raise Refused("application.returned", "申请已退回补正或已办结")
+        n = conn.execute(
+            update(applications)
+            .where(applications.c.id == app["id"], applications.c.version == app["version"])
+            .values(status=RETURNED, version=applications.c.version + 1)
+        ).rowcount
+        if n != 1:
+            raise Refused("application.conflict", "申请已被并发修改，请重试")
+        dept = _task_view(plist, plain(task), receipt, svc.now()).department_name
+        append_event(
+            svc,
+            conn,
+            region,
+            app["case_id"],
+            actor.username,
+            "application.returned",
+            note,
+            receipt=receipt,
+            task_id=task_id,
+            department=task["department"],
+            department_name=dept,
+        )
+        fresh = fetch_one(conn, applications, "application", receipt, receipt=receipt)
+        return _load_view(svc, conn, region, fresh, actor)
+
+
+def resubmit(
+    svc: Services,
+    actor: Actor,
+    receipt: str,
+    form: Mapping[str, Any],
+    documents: Sequence[str],
+    note: str = "",
+) -> ApplicationView:
+    """The window's correction of a returned application: the form's values given replace
+    the old ones, the documents handed in are added, and the application is pending again
+    with the same receipt and tasks."""
+    actor.require("application.accept")
+    with svc.transaction() as conn:
+        region, app = _load_application(svc, conn, actor, receipt, lock=True)
+        if app["status"] != RETURNED:
+            raise Refused("application.not_returned", "该申请没有被退回补正，无需重新提交")
+        plist = policy_list(region)
+        codes = [
+            str(c)
+            for c in conn.execute(
+                select(application_policies.c.policy_code).where(
+                    application_policies.c.application_id == app["id"]
+                )
+            ).scalars()
+        ]
+        merged = {**app["form"], **{k: v for k, v in form.items() if not _missing(v)}}
+        docs = list(app["documents"]) + [d for d in documents if d not in app["documents"]]
+        _policies, clean, docs = validate_submission(plist, codes, merged, docs)
+        n = conn.execute(
+            update(applications)
+            .where(applications.c.id == app["id"], applications.c.version == app["version"])
+            .values(status=PENDING, form=clean, documents=docs, version=applications.c.version + 1)
+        ).rowcount
+        if n != 1:
+            raise Refused("application.conflict", "申请已被并发修改，请重试")
+        append_event(
+            svc,
+            conn,
+            region,
+            app["case_id"],
+            actor.username,
+            "application.resubmitted",
+            note.strip()[:500] or "窗口已补正，重新提交",
+            receipt=receipt,
+        )
+        fresh = fetch_one(conn, applications, "application", receipt, receipt=receipt)
+        return _load_view(svc, conn, region, fresh, actor)
+
+
+def returned_note(svc: Services, actor: Actor, receipt: str) -> dict[str, Any] | None:
+    """The latest 补正 note of a returned application (None when it is not returned)."""
+    view = get_application(svc, actor, receipt)
+    if view.status != RETURNED:
+        return None
+    events = [
+        e for e in application_events(svc, actor, receipt) if e["kind"] == "application.returned"
+    ]
+    return events[-1] if events else None
 
 
 def _open_service_loop(svc: Services, actor: Actor, region: Region, case_id: int) -> str:

@@ -39,7 +39,7 @@ class NewApplication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     approve: bool
-    reason: Annotated[Reason, Meta(min_length=1)]
+    reason: Reason = ""  # required for a refusal only (an approval reads 同意)
 
 
 class NewDecision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -58,6 +58,7 @@ def page_router(
             *sessions.ROUTES,
             rating.rating_page,
             rating.rate,
+            rating.recipient_page,
             oversight.supervision,
             oversight.stats_page,
             oversight.stats_export,

@@ -26,7 +26,7 @@ from ...services.cases import (
     record_assessment,
     record_visit,
 )
-from ...services.orders import NewOrder, cancel_order, describe_who, get_order, place_order
+from ...services.orders import NewOrder, cancel_order, describe_who, get_order, place_orders
 from ...times import local_date
 from ..auth import audit_request
 from . import forms
@@ -237,6 +237,52 @@ def order_form(
     return shown
 
 
+def _lines(data: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """The items chosen and their quantities as typed: ``items`` (checkboxes) with
+    ``qty.<code>``; the first release's single ``item_code`` with ``quantity`` too."""
+    chosen: dict[str, str] = {}
+    single = forms.text(data, "item_code")
+    if single:
+        chosen[single] = forms.text(data, "quantity") or "1"
+    for code in forms.many(data, "items")[:20]:
+        chosen.setdefault(code, forms.text(data, f"qty.{code}") or "1")
+    for code, raw in chosen.items():
+        key = "quantity" if code == single else f"qty.{code}"
+        if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+            errors[key] = "数量应为1至1000之间的整数"
+    return chosen
+
+
+def _preview(svc: Services, actor: Actor, case_id: int, lines: dict[str, str]) -> dict[str, Any]:
+    """What the order will cost, before 下单: each line at today's price, and the total."""
+    file = case_file(svc, actor, case_id)
+    region = svc.region(file.case.region_id)
+    today = local_date(svc.now())
+    rows, total, spends = [], 0, 0
+    for code, raw in lines.items():
+        try:
+            item = region.catalogue.item(code)
+            price = item.price_on(today)
+        except (KeyError, LookupError):
+            continue
+        qty = int(raw) if raw.isdigit() else 1
+        amount = price * qty
+        total += amount
+        if item.spends_entitlement:
+            spends += amount
+        rows.append(
+            {
+                "name": item.name,
+                "quantity": qty,
+                "unit": UNIT_NAMES[item.unit],
+                "price": price,
+                "amount": amount,
+                "free": not item.spends_entitlement,
+            }
+        )
+    return {"rows": rows, "total": total, "spends": spends}
+
+
 @litestar.post("/cases/{case_id:int}/order", sync_to_thread=True)
 def order(
     request: Request[Any, Any, Any],
@@ -245,41 +291,52 @@ def order(
     case_id: int,
     data: forms.FormData,
 ) -> Template | Redirect:
+    """下单 (action=place, the default) or 核对合计 (action=preview: the lines and the
+    total, nothing written). Several items are placed together or not at all."""
     actor.require("order.place")
     errors: dict[str, str] = {}
-    item_code = forms.text(data, "item_code")
     urgent = forms.checked(data, "urgent")
     note = forms.text(data, "note")[:500]
+    lines = _lines(data, errors)
     chosen: dict[str, Any] = {
-        "item_code": item_code,
+        "item_code": forms.text(data, "item_code"),
         "quantity": forms.text(data, "quantity") or "1",
+        "lines": lines,
         "urgent": urgent,
         "note": note,
     }
-    quantity = forms.integer(data, "quantity", errors, 1)
-    if not item_code:
+    if not lines:
         errors["item_code"] = "请选择服务项目"
     if errors:
         return _order_page(request, svc, actor, case_id, 422, chosen, errors)
+    if forms.text(data, "action") == "preview":
+        chosen["preview"] = _preview(svc, actor, case_id, lines)
+        return _order_page(request, svc, actor, case_id, 200, chosen)
     try:
-        placed = place_order(
+        placed = place_orders(
             svc,
             actor,
-            NewOrder(
-                case_id=case_id,
-                item_code=item_code,
-                quantity=quantity or 1,
-                urgent=urgent,
-                note=note,
-            ),
+            [
+                NewOrder(case_id=case_id, item_code=code, quantity=int(q), urgent=urgent, note=note)
+                for code, q in lines.items()
+            ],
         )
     except Invalid as exc:
-        return _order_page(request, svc, actor, case_id, 422, chosen, {exc.field: exc.detail})
+        field = "quantity" if exc.field == "quantity" and chosen["item_code"] else exc.field
+        return _order_page(request, svc, actor, case_id, 422, chosen, {field: exc.detail})
     except Refused as exc:
         if exc.rule == "access":
             raise
         return _order_page(request, svc, actor, case_id, 409, chosen, refusal=exc.detail)
-    audit_request(request, svc, actor, "order.place", case_id, order_id=placed.id)
+    audit_request(
+        request,
+        svc,
+        actor,
+        "order.place",
+        case_id,
+        order_id=placed[0].id,
+        order_ids=[o.id for o in placed],
+    )
     return _back(case_id, "ordered")
 
 
@@ -293,8 +350,12 @@ def cancel(
     data: forms.FormData,
 ) -> Template | Redirect:
     existing = get_order(svc, actor, order_id)  # the area scope
+    reason = forms.text(data, "reason")[:500]
+    if not reason:
+        errors = {f"cancel.{order_id}": "请填写取消原因（将记入办理记录）"}
+        return render_case(request, svc, actor, secret_key, existing.case_id, 422, errors=errors)
     try:
-        cancel_order(svc, actor, order_id, forms.text(data, "reason")[:500])
+        cancel_order(svc, actor, order_id, reason)
     except Refused as exc:
         if exc.rule == "access":
             raise

@@ -130,7 +130,38 @@
     });
   }
 
+  // 点单: the total of the ticked items (price × quantity), shown before 下单.
+  function yuan(fen) { return (fen / 100).toFixed(2) + "元"; }
+  function setupOrder(form) {
+    var out = form.querySelector("#order-total");
+    if (!out) return;
+    function update() {
+      var total = 0, spends = 0, n = 0;
+      form.querySelectorAll("input[name=items]").forEach(function (box) {
+        if (!box.checked) return;
+        var qty = form.querySelector("[data-qty-for='" + box.value + "']");
+        var q = qty ? parseInt(qty.value, 10) : 1;
+        if (!(q > 0)) q = 0;
+        var amount = parseInt(box.getAttribute("data-price"), 10) * q;
+        total += amount;
+        if (box.getAttribute("data-free") !== "1") spends += amount;
+        n += 1;
+      });
+      var text = n ? "已选" + n + "项，合计 " + yuan(total) : "合计：未选择";
+      var available = out.getAttribute("data-available");
+      if (n && available !== "") {
+        text += "（占用额度 " + yuan(spends) + "，可用 " + yuan(parseInt(available, 10)) + "）";
+        out.classList.toggle("bad-text", spends > parseInt(available, 10));
+      }
+      out.textContent = text;
+    }
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
+    update();
+  }
+
   function ready() {
+    document.querySelectorAll("form[data-order]").forEach(setupOrder);
     document.querySelectorAll("form[data-checkout]").forEach(function (form) {
       setupPad(form);
       setupSteps(form);

@@ -2,7 +2,8 @@
 # `jiuzhu db upgrade`, then `jiuzhu serve`. Configure it with environment variables:
 #   JIUZHU_DATABASE_URL  postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE   (required)
 #   JIUZHU_SECRET_KEY    at least 32 characters, shared by every container         (required)
-#   JIUZHU_WORKERS       server processes in this container (default 2)
+#   JIUZHU_WORKERS       server processes in this container (default: one per core on
+#                        PostgreSQL, 1 on SQLite)
 #   FORWARDED_ALLOW_IPS  the reverse proxy's address, so X-Forwarded-* are trusted
 # Build: docker build -t jiuzhu .   Run: see docs/deploy.md.
 FROM python:3.12-slim
@@ -12,8 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     JIUZHU_HOST=0.0.0.0 \
-    JIUZHU_PORT=8000 \
-    JIUZHU_WORKERS=2
+    JIUZHU_PORT=8000
 
 WORKDIR /opt/jiuzhu
 COPY pyproject.toml README.md ./

@@ -154,3 +154,32 @@ def test_the_workload_counts_orders_in_hand(many: World) -> None:
             .values(status="delivered", provider_id=many.provider)
         )
         assert workloads(conn, "ordos") == {many.provider: 1}
+
+
+def test_the_case_list_counts_filters_and_stays_in_scope(
+    client: TestClient[Litestar], world: World
+) -> None:
+    sign_in(client, "ordos-officer")  # the whole region
+    html = client.get("/cases").text
+    assert "共 <strong>2</strong> 份档案" in html
+    assert "王秀兰" in html and "李建国" in html
+    east = client.get("/cases?area=150602").text
+    assert "共 <strong>1</strong> 份档案（全部 2 份档案，已按条件筛选）" in east
+    assert "王秀兰" in east and "李建国" not in east
+    assert "李建国" in client.get("/cases?q=李").text
+    assert "没有符合条件的档案" in client.get("/cases?status=exited").text
+    assert "共 <strong>2</strong>" in client.get("/cases?status=active").text
+    assert "共 <strong>2</strong>" in client.get("/cases?status=bogus&area=x").text
+    # a worker bound to 康巴什区 reads no files: refused, not an empty list
+    client.post("/logout", data={"_csrf_token": csrf(html)})
+    sign_in(client, "ordos-worker-west")
+    assert client.get("/cases").status_code == 403
+
+
+def test_paging_arithmetic() -> None:
+    from jiuzhu.core.web.pages.lists import Paged
+
+    assert (Paged(0, 1).pages, Paged(0, 1).first, Paged(0, 1).last) == (1, 0, 0)
+    assert (Paged(101, 3).pages, Paged(101, 3).first, Paged(101, 3).last) == (3, 101, 101)
+    assert Paged(101, 9).offset == 100  # past the end: the last page
+    assert (Paged(100, 2).first, Paged(100, 2).last) == (51, 100)

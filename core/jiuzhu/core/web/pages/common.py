@@ -43,6 +43,7 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
 NAV: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     ("/", "待办", None, ("admin",)),
     ("/persons", "对象", "case.write", ()),
+    ("/cases", "档案", "case.read", ()),
     ("/dispatch", "派单", "order.dispatch", ("officer",)),
     ("/work", "我的工单", "order.work", ("worker", "provider_admin")),
     ("/sessions", "活动", "session.run", ()),

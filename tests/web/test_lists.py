@@ -183,3 +183,19 @@ def test_paging_arithmetic() -> None:
     assert (Paged(101, 3).pages, Paged(101, 3).first, Paged(101, 3).last) == (3, 101, 101)
     assert Paged(101, 9).offset == 100  # past the end: the last page
     assert (Paged(100, 2).first, Paged(100, 2).last) == (51, 100)
+
+
+def test_supervision_counts_what_it_cannot_list(client: TestClient[Litestar], many: World) -> None:
+    now = many.svc.now()
+    with many.svc.engine.connect() as conn:
+        late = conn.execute(
+            select(func.count()).where(
+                orders.c.status.in_(["placed", "dispatched"]), orders.c.due_at < now
+            )
+        ).scalar_one()
+    sign_in(client, "ordos-supervisor")
+    html = client.get("/supervision").text
+    assert f"超时未接单（共 {late} 单" in html
+    if late > 50:
+        assert "显示加急和时限最早的 50 单" in html
+    assert "进行中的工单（共 0 单）" in html

@@ -170,7 +170,8 @@ def refused(request: Request[Any, Any, Any], exc: Refused) -> Any:
             who = f"「{actor.label}」" if actor is not None else "您的账号"
             detail = f"{who}没有「{labels.permission(permission)}」的权限。如需办理，请联系管理员。"
         return _error_page(request, 403, "无权访问", detail)
-    return _error_page(request, 409, "操作未执行", exc.detail)
+    labels = page_labels(request, signed_in(request))
+    return _error_page(request, 409, "操作未执行", labels.prose(exc.detail))
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
@@ -179,7 +180,8 @@ def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
 
 def invalid(request: Request[Any, Any, Any], exc: Invalid) -> Any:
     labels = page_labels(request, signed_in(request))
-    return _error_page(request, 422, "填写有误", f"{labels.field(exc.field)}：{exc.detail}")
+    detail = labels.prose(exc.detail)
+    return _error_page(request, 422, "填写有误", f"{labels.field(exc.field)}：{detail}")
 
 
 def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Any:

@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from jiuzhu.core.services.users import end_sessions, get_user
 from jiuzhu.core.web.pages.common import safe_next
 
+from .artifacts import screens_dir
 from .conftest import PASSWORD, World, csrf, sign_in
 from .test_browser import CHROMIUM
 from .test_browser import server as server  # the uvicorn fixture
@@ -24,7 +25,7 @@ from .test_browser import server as server  # the uvicorn fixture
 NAV = re.compile(r"<nav>(.*?)</nav>", re.S)
 LINK = re.compile(r'<a href="([^"]+)"')
 STATIC = Path(__file__).resolve().parents[2] / "core/jiuzhu/core/web/static"
-SCREENS = Path("/work/clones/pagesA/screens")
+SCREENS = screens_dir()
 MAIN = {
     "ordos-clerk": "/apply",
     "ordos-officer": "/dispatch",
@@ -162,7 +163,7 @@ def test_the_form_keeps_its_input_across_a_timeout(
         page.click("#visit button[type=submit]")
         page.wait_for_url("**/login?*")
         assert "登录已超时，请重新登录" in page.locator("#expired").inner_text()
-        SCREENS.mkdir(exist_ok=True)
+        SCREENS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENS / f"timeout-login-{width}.png"), full_page=True)
         page.fill("#username", "ordos-officer")
         page.fill("#password", PASSWORD)

@@ -21,12 +21,13 @@ from jiuzhu.plugins.one_form.service import get_application, submit_application
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form
 
+from .artifacts import screens_dir
 from .conftest import World
 
 CHROMIUM = Path("/usr/bin/chromium")
 MM = 96 / 25.4  # CSS px per millimetre
 A4 = 794  # px, the printable page at 96 dpi
-SCREENS = Path("/work/clones/pagesA/screens")
+SCREENS = screens_dir()
 
 pytestmark = [
     pytest.mark.browser,
@@ -84,7 +85,7 @@ def test_the_receipt_keeps_its_number_and_columns_whole(
         assert set(page.evaluate(LINES, "td.nowrap")) == {1}  # 办理时限
         assert set(page.evaluate(LINES, ".nowrap-text")) == {1}  # 结果
         if media == "print":
-            SCREENS.mkdir(exist_ok=True)
+            SCREENS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENS / "print-receipt.png"), full_page=True)
     finally:
         page.close()
@@ -106,7 +107,7 @@ def test_every_paper_form_asks_who_applies_with_room_to_write(
             ".map(td => td.getBoundingClientRect().height)"
         )
         assert heights and min(heights) >= 12 * MM - 0.5
-        SCREENS.mkdir(exist_ok=True)
+        SCREENS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENS / f"print-form-{region_id}.png"), full_page=True)
     finally:
         page.close()

@@ -1,22 +1,22 @@
 """The browser walk of issue 18: every role of the page world, every page of its menu, at
 phone (390 px) and desktop (1366 px) width, in headless Chromium: no sideways scroll,
 nothing the CSP refuses, no code in the visible text, the menu on every page. Screenshots
-go to screens/ beside the repository (not committed) for review."""
+go to $JIUZHU_SCREENS or test-artifacts/ (not committed) for review."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .artifacts import screens_dir
 from .conftest import PASSWORD, World
 from .test_browser import CHROMIUM
 from .test_browser import server as server  # the uvicorn fixture
 from .untranslated import untranslated
 
-SCREENS = Path(__file__).resolve().parents[2] / "screens"
+SCREENS = screens_dir()
 ROLES = [
     "ordos-admin",
     "ordos-officer",
@@ -80,7 +80,7 @@ def test_every_role_walks_its_menu(browser: Any, server: str, world: World, widt
                 if page.locator("header nav").count() != 1:
                     problems.append(f"{username} {href}: no menu")
                 name = href.strip("/").replace("/", "-").replace("?", "-") or "home"
-                SCREENS.mkdir(exist_ok=True)
+                SCREENS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(
                     path=str(SCREENS / f"{width}-{username}-{n:02d}-{name}.png"), full_page=True
                 )

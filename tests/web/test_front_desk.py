@@ -244,4 +244,6 @@ def test_who_may_use_the_front_desk(client: Any, world: World) -> None:
     assert client.get("/apply").status_code == 200
     assert "一表受理" in client.get("/").text
     client.post("/logout", data={"_csrf_token": csrf(client.get("/").text)})
-    assert client.get("/apply", follow_redirects=False).headers["location"] == "/login"
+    assert (
+        client.get("/apply", follow_redirects=False).headers["location"] == "/login?next=%2Fapply"
+    )

@@ -226,3 +226,10 @@ def test_the_receipt_names_the_person_who_accepted(demo: Services) -> None:
         sign_in(client, "ordos-officer")
         html = client.get(f"/applications/{receipt}/receipt").text
     assert "<td>李桂芳</td>" in html and f"<td>{login}</td>" not in html
+
+
+def test_a_refusal_naming_codes_reads_in_chinese(demo: Services) -> None:
+    labels = labels_for(demo.regions.pm, demo.regions.get("ordos"))
+    assert labels.prose("事项 temp_relief 已作出决定") == "事项 「临时救助」 已作出决定"
+    assert "「派单」" in labels.prose("无权执行此操作（order.dispatch）")
+    assert labels.prose("见 policies.toml 与 unknown_code") == "见 policies.toml 与 unknown_code"

@@ -154,3 +154,48 @@ def test_the_workload_counts_orders_in_hand(many: World) -> None:
             .values(status="delivered", provider_id=many.provider)
         )
         assert workloads(conn, "ordos") == {many.provider: 1}
+
+
+def test_the_case_list_counts_filters_and_stays_in_scope(
+    client: TestClient[Litestar], world: World
+) -> None:
+    sign_in(client, "ordos-officer")  # the whole region
+    html = client.get("/cases").text
+    assert "共 <strong>2</strong> 份档案" in html
+    assert "王秀兰" in html and "李建国" in html
+    east = client.get("/cases?area=150602").text
+    assert "共 <strong>1</strong> 份档案（全部 2 份档案，已按条件筛选）" in east
+    assert "王秀兰" in east and "李建国" not in east
+    assert "李建国" in client.get("/cases?q=李").text
+    assert "没有符合条件的档案" in client.get("/cases?status=exited").text
+    assert "共 <strong>2</strong>" in client.get("/cases?status=active").text
+    assert "共 <strong>2</strong>" in client.get("/cases?status=bogus&area=x").text
+    # a worker bound to 康巴什区 reads no files: refused, not an empty list
+    client.post("/logout", data={"_csrf_token": csrf(html)})
+    sign_in(client, "ordos-worker-west")
+    assert client.get("/cases").status_code == 403
+
+
+def test_paging_arithmetic() -> None:
+    from jiuzhu.core.web.pages.lists import Paged
+
+    assert (Paged(0, 1).pages, Paged(0, 1).first, Paged(0, 1).last) == (1, 0, 0)
+    assert (Paged(101, 3).pages, Paged(101, 3).first, Paged(101, 3).last) == (3, 101, 101)
+    assert Paged(101, 9).offset == 100  # past the end: the last page
+    assert (Paged(100, 2).first, Paged(100, 2).last) == (51, 100)
+
+
+def test_supervision_counts_what_it_cannot_list(client: TestClient[Litestar], many: World) -> None:
+    now = many.svc.now()
+    with many.svc.engine.connect() as conn:
+        late = conn.execute(
+            select(func.count()).where(
+                orders.c.status.in_(["placed", "dispatched"]), orders.c.due_at < now
+            )
+        ).scalar_one()
+    sign_in(client, "ordos-supervisor")
+    html = client.get("/supervision").text
+    assert f"超时未接单（共 {late} 单" in html
+    if late > 50:
+        assert "显示加急和时限最早的 50 单" in html
+    assert "进行中的工单（共 0 单）" in html

@@ -66,7 +66,7 @@ def test_jiuzhu_web_pages_mounts_pages_with_the_session_actor(world: World) -> N
     app = plugin_app(world.svc, hello, hello_post, missing)
     with TestClient(app, base_url="https://testserver.local") as client:
         r = client.get("/hello", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fhello"
         sign_in(client, "ordos-supervisor")
         r = client.get("/hello")
         assert r.status_code == 200

@@ -72,7 +72,7 @@ def test_a_damaged_session_cookie_signs_out(client: Any, world: World) -> None:
     for junk in ("garbage", "x" * 5000, "%00%ff", '"quoted"'):
         client.cookies.set("jiuzhu_session", junk)
         r = client.get("/", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
 
 
 # --- 6: limits -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Kinds of label (the first argument of ``register``):
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 from ..regions import Region
 
 KINDS = ("event", "permission", "field", "rule", "policy")
+_CODE = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:[._][a-z0-9]+)+(?![\w])")
 
 EVENTS: dict[str, str] = {
     "case.opened": "立案（一人一档）",
@@ -174,6 +176,21 @@ class Labels:
 
     def policy(self, code: str) -> str:
         return self.get("policy", code, code)
+
+    def prose(self, text: str) -> str:
+        """A message for people with any code in it replaced by its label (a refusal that
+        names a policy, a permission or a field): ``事项 temp_relief 已作出决定`` → 事项
+        「临时救助」已作出决定. Codes nobody labelled are left as they are."""
+
+        def label(match: re.Match[str]) -> str:
+            code = match.group(0)
+            for kind in ("policy", "permission", "event", "field", "rule"):
+                found = self.by_kind[kind].get(code)
+                if found is not None:
+                    return f"「{found}」"
+            return code
+
+        return _CODE.sub(label, text)
 
     def missing(self, kind: str, codes: list[str]) -> list[str]:
         return [c for c in codes if c not in self.by_kind[kind]]

@@ -71,7 +71,7 @@ def _printable(html: str, back: str) -> Response[str]:
 
 
 # --- the front desk: find or register, then the joint form ---------------------------------
-@get("/apply", nav="一表受理", permission="application.accept")
+@get("/apply", nav="一表受理", permission="application.accept", main_for=("clerk",))
 def apply_start(
     request: Request[Any, Any, Any], svc: Services, actor: Actor
 ) -> Template | Redirect:
@@ -609,7 +609,7 @@ def _departments(plist: PolicyList) -> list[tuple[str, str]]:
     return out
 
 
-@get("/tasks", nav="部门审批", permission="task.decide")
+@get("/tasks", nav="部门审批", permission="task.decide", main_for=(APPROVER,))
 def tasks_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, department: str = ""
 ) -> Template:

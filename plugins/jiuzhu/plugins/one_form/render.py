@@ -35,13 +35,33 @@ def printable(html: str) -> Response[str]:
     )
 
 
+# who applies: printed first on every paper form, when the region's fields lack them
+IDENTITY = (
+    (("name", "applicant_name"), "申请人姓名"),
+    (("id_number",), "身份证号"),
+    (("phone",), "联系电话"),
+    (("address",), "现居住地址"),
+)
+
+
+def identity_rows(codes: Iterable[str]) -> list[str]:
+    """The identity rows a region's form fields do not already give."""
+    have = set(codes)
+    return [label for names, label in IDENTITY if not have & set(names)]
+
+
 def render_form(region: Region, ticked: Iterable[str] = ()) -> str:
     """The blank joint form of a region; `ticked` policies are printed pre-ticked."""
     form = form_schema(region)
     return (
         environment()
         .get_template("form.html")
-        .render(form=form, by_code={p.code: p for p in form.policies}, ticked=set(ticked))
+        .render(
+            form=form,
+            by_code={p.code: p for p in form.policies},
+            ticked=set(ticked),
+            identity=identity_rows(f.code for f in form.fields),
+        )
     )
 
 

@@ -13,6 +13,7 @@ from litestar.di import Provide
 
 from . import (
     case,
+    caselist,
     casework,
     dispatch,
     home,
@@ -40,6 +41,7 @@ def page_router(
             signin.logout,
             home.home,
             case.case_page,
+            caselist.case_list,
             people.persons_page,
             people.persons_search,
             people.register,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
 
 from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException
@@ -21,7 +22,7 @@ from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
 from ...storage.tables import cases, households, orders, persons, providers, users, workers
 from ...times import SHANGHAI
-from ..auth import session_user
+from ..auth import SESSION_COOKIE, session_user
 from ..idempotency import SVC_STATE
 from ..labels import Labels, grade, labels_for
 
@@ -38,16 +39,28 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     return user.actor(access_registry(svc.regions.pm))
 
 
-NAV = (
-    ("/", "待办", None),
-    ("/persons", "对象", "case.write"),
-    ("/dispatch", "派单", "order.dispatch"),
-    ("/work", "我的工单", "order.work"),
-    ("/sessions", "活动", "session.run"),
-    ("/supervision", "监管", "stats.read"),
-    ("/stats", "统计", "stats.read"),
-    ("/config", "地区配置", None),
+# (href, label, permission, the roles whose main task it is: first in their menu)
+NAV: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
+    ("/", "待办", None, ("admin",)),
+    ("/persons", "对象", "case.write", ()),
+    ("/cases", "档案", "case.read", ()),
+    ("/dispatch", "派单", "order.dispatch", ("officer",)),
+    ("/work", "我的工单", "order.work", ("worker", "provider_admin")),
+    ("/sessions", "活动", "session.run", ()),
+    ("/supervision", "监管", "stats.read", ("supervisor",)),
+    ("/stats", "统计", "stats.read", ("evaluator",)),
+    ("/config", "地区配置", None, ()),
 )
+
+
+def menu(entries: Any, actor: Actor | None) -> list[tuple[str, str]]:
+    """The menu entries ``actor`` may open, its role's main task first (a page declares
+    whose main task it is: ``main_for`` in NAV, ``opt={"main_for": (...)}`` for plugins)."""
+    if actor is None:
+        return []
+    allowed = [e for e in entries if e[2] is None or actor.can(e[2])]
+    main = [e for e in allowed if actor.role in e[3]]
+    return [(e[0], e[1]) for e in [*main, *(e for e in allowed if e not in main)]]
 
 
 def page(
@@ -57,12 +70,7 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    entries = [*NAV, *request.app.state.get("jiuzhu_nav", ())]
-    nav = [
-        (href, label)
-        for href, label, perm in entries
-        if actor and (perm is None or actor.can(perm))
-    ]
+    nav = menu([*NAV, *request.app.state.get("jiuzhu_nav", ())], actor)
     if actor is not None and name in LIST_PAGES and "page_sections" not in context:
         svc = request.app.state.get(SVC_STATE)
         if isinstance(svc, Services):
@@ -124,8 +132,41 @@ def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail
     return page(request, signed_in(request), "error.html", status, title=title, detail=detail)
 
 
+FROM_COOKIE = "jiuzhu_from"  # the page a form was sent from (static/keep-form.js)
+
+
+def safe_next(value: str) -> str:
+    """A page of this site to return to after signing in ("" if ``value`` is not one)."""
+    parsed = urlsplit(value)
+    if parsed.scheme or parsed.netloc or not parsed.path.startswith("/"):
+        return ""
+    if parsed.path.startswith(("//", "/login", "/logout", "/api", "/static", "/schema", "/r/")):
+        return ""
+    if any(ord(c) < 32 for c in value) or "\\" in value or len(value) > 500:
+        return ""
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+
 def sign_in_first(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
-    return Redirect(path="/login", status_code=303)
+    """To the sign-in page, saying so when a session has ended (timed out, signed out
+    elsewhere), with the page to return to: the one asked for, or for a form's POST the
+    page the form was on (its input is kept in the browser by /static/keep-form.js)."""
+    if request.method == "GET":
+        back = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    elif request.cookies.get(FROM_COOKIE):  # set by keep-form.js as the form is sent
+        back = safe_next(unquote(request.cookies[FROM_COOKIE]))
+    else:  # no script: the Referer, when the browser sends one
+        referer = urlsplit(request.headers.get("referer", ""))
+        same = not referer.netloc or referer.netloc == request.url.netloc
+        back = (
+            safe_next(referer.path + (f"?{referer.query}" if referer.query else "")) if same else ""
+        )
+    query: dict[str, str] = {}
+    if back and back != "/":
+        query["next"] = back
+    if request.cookies.get(SESSION_COOKIE):
+        query["expired"] = "1"
+    return Redirect(path="/login" + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
 
 def refused(request: Request[Any, Any, Any], exc: Refused) -> Any:
@@ -138,7 +179,8 @@ def refused(request: Request[Any, Any, Any], exc: Refused) -> Any:
             who = f"「{actor.label}」" if actor is not None else "您的账号"
             detail = f"{who}没有「{labels.permission(permission)}」的权限。如需办理，请联系管理员。"
         return _error_page(request, 403, "无权访问", detail)
-    return _error_page(request, 409, "操作未执行", exc.detail)
+    labels = page_labels(request, signed_in(request))
+    return _error_page(request, 409, "操作未执行", labels.prose(exc.detail))
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
@@ -147,7 +189,8 @@ def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Any:
 
 def invalid(request: Request[Any, Any, Any], exc: Invalid) -> Any:
     labels = page_labels(request, signed_in(request))
-    return _error_page(request, 422, "填写有误", f"{labels.field(exc.field)}：{exc.detail}")
+    detail = labels.prose(exc.detail)
+    return _error_page(request, 422, "填写有误", f"{labels.field(exc.field)}：{detail}")
 
 
 def out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Any:

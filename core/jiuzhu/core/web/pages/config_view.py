@@ -140,6 +140,7 @@ CONFIG_KEYS = {
     "service": "服务",
     "other": "其他",
     "fact": "条件",
+    "code": "代码",
 }
 VALUES = {
     "fen": "元",
@@ -264,6 +265,9 @@ class ConfigView:
 
     def table(self, rows: list[Mapping[str, Any]]) -> Markup:
         columns: list[str] = []
+        codes = [r.get("code") for r in rows]
+        if all(isinstance(c, str) and c.isdigit() for c in codes):
+            columns.append("code")  # area codes (GB/T 2260): what an IT team looks for
         for row in rows:
             for k, v in row.items():
                 skip = k in HIDDEN or k == "price_illustrative" or v in (None, [], {}, "")

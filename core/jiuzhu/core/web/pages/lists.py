@@ -38,11 +38,15 @@ class ListFilters:
     urgent: str = ""  # "1": urgent only; "0": not urgent
     date_from: str = ""  # YYYY-MM-DD, by the order's placing date (Asia/Shanghai)
     date_to: str = ""
+    status: str = ""  # one of the list's statuses (``statuses`` of from_request)
     page: int = 1
 
     @classmethod
-    def from_request(cls, request: Request[Any, Any, Any], region: Region) -> ListFilters:
+    def from_request(
+        cls, request: Request[Any, Any, Any], region: Region, statuses: tuple[str, ...] = ()
+    ) -> ListFilters:
         get = request.query_params.get
+        status = str(get("status") or "")
         area = str(get("area") or "")
         if area and area != region.info.code and region.info.area(area) is None:
             area = ""
@@ -62,12 +66,15 @@ class ListFilters:
             urgent=urgent if urgent in ("0", "1") else "",
             date_from=start.isoformat() if start else "",
             date_to=end.isoformat() if end else "",
+            status=status if status in statuses else "",
             page=number,
         )
 
     @property
     def active(self) -> bool:
-        return any((self.q, self.area, self.item, self.urgent, self.date_from, self.date_to))
+        return any(
+            (self.q, self.area, self.item, self.urgent, self.date_from, self.date_to, self.status)
+        )
 
     def order_where(self, region: Region) -> list[ColumnElement[bool]]:
         """The filters as conditions on orders joined to cases and persons."""
@@ -86,6 +93,24 @@ class ListFilters:
         if end := _date(self.date_to):
             where.append(
                 orders.c.placed_at < datetime.combine(end + timedelta(days=1), time(), SHANGHAI)
+            )
+        return where
+
+    def case_where(self, region: Region) -> list[ColumnElement[bool]]:
+        """The filters as conditions on cases joined to persons (dates: opened)."""
+        where: list[ColumnElement[bool]] = []
+        if self.q:
+            escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append(persons.c.name.like(escaped + "%", escape="\\"))
+        if self.area:
+            where.append(cases.c.area_code.in_(sorted(area_subtree(region.info, self.area))))
+        if self.status:
+            where.append(cases.c.status == self.status)
+        if start := _date(self.date_from):
+            where.append(cases.c.opened_at >= datetime.combine(start, time(), SHANGHAI))
+        if end := _date(self.date_to):
+            where.append(
+                cases.c.opened_at < datetime.combine(end + timedelta(days=1), time(), SHANGHAI)
             )
         return where
 

@@ -26,7 +26,9 @@ from ...xlsx import workbook_bytes
 from ..auth import audit_request
 from .common import order_rows, page, page_labels, scope_of
 from .config_view import ConfigView
-from .lists import area_choices
+from .lists import area_choices, count_orders
+
+SHOWN = 50  # orders listed on the supervision page (urgent and earliest due first)
 
 
 def _satisfaction(svc: Services, actor: Actor, key: Any) -> list[dict[str, Any]]:
@@ -65,23 +67,24 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
     now = svc.now()
     overdue: list[dict[str, Any]] = []
     active: list[dict[str, Any]] = []
+    counts = {"overdue": 0, "active": 0}
     if actor.can("order.read"):  # evaluators: figures only, nobody's orders
+        late = [
+            orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
+            orders.c.due_at < now,
+        ]
+        going = [
+            orders.c.status.in_(
+                [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
+            )
+        ]
         with svc.engine.connect() as conn:
-            overdue = order_rows(
-                svc,
-                conn,
-                actor,
-                orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
-                orders.c.due_at < now,
-            )
-            active = order_rows(
-                svc,
-                conn,
-                actor,
-                orders.c.status.in_(
-                    [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
-                ),
-            )
+            overdue = order_rows(svc, conn, actor, *late, limit=SHOWN)
+            active = order_rows(svc, conn, actor, *going, limit=SHOWN)
+            counts = {
+                "overdue": count_orders(conn, actor, region, *late),
+                "active": count_orders(conn, actor, region, *going),
+            }
     if overdue or active:
         shown = sorted({r["id"] for r in [*overdue, *active]})
         audit_request(request, svc, actor, "supervision.view", orders=shown)
@@ -109,6 +112,7 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
         "supervision.html",
         overdue=overdue,
         active=active,
+        counts=counts,
         providers=list_providers(svc, actor),
         by_provider=by_provider,
         by_item=by_item,

@@ -70,9 +70,10 @@ def _handlers(obj: Any) -> Iterable[tuple[str, HTTPRouteHandler]]:
         raise TypeError(f"jiuzhu_web_pages: {obj!r} is not a Litestar route handler or Router")
 
 
-def check_pages(pages: list[Any]) -> list[tuple[str, str, str | None]]:
-    """Refuse paths the pages may not take; return the menu entries (href, label, perm)."""
-    nav: list[tuple[str, str, str | None]] = []
+def check_pages(pages: list[Any]) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
+    """Refuse paths the pages may not take; return the menu entries (href, label, perm,
+    the roles whose main task the page is: ``main_for``, listed first in their menu)."""
+    nav: list[tuple[str, str, str | None, tuple[str, ...]]] = []
     for obj in pages:
         for path, handler in _handlers(obj):
             clean = "/" + path.strip("/")
@@ -85,5 +86,6 @@ def check_pages(pages: list[Any]) -> list[tuple[str, str, str | None]]:
             label = handler.opt.get("nav")
             if label and "{" not in clean:
                 perm = handler.opt.get("permission")
-                nav.append((clean, str(label), str(perm) if perm else None))
+                main = tuple(str(r) for r in handler.opt.get("main_for", ()))
+                nav.append((clean, str(label), str(perm) if perm else None, main))
     return nav

@@ -16,22 +16,34 @@ from ...base import Refused
 from ...services import Services
 from ...services.users import authenticate
 from ..auth import client_ip, end_session, session_user, start_session
-from .common import page
+from .common import page, safe_next
 
 
 class LoginForm(msgspec.Struct, kw_only=True):
     username: str = ""
     password: str = ""
+    next: str = ""  # the page to return to (pages/common.safe_next)
 
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 @litestar.get("/login", sync_to_thread=True)
-def login_page(request: Request[Any, Any, Any], svc: Services) -> Template | Redirect:
+def login_page(
+    request: Request[Any, Any, Any], svc: Services, next: str = "", expired: str = ""
+) -> Template | Redirect:
+    back = safe_next(next)
     if session_user(request, svc) is not None:
-        return Redirect(path="/", status_code=303)
-    return page(request, None, "login.html", username="", error="")
+        return Redirect(path=back or "/", status_code=303)
+    return page(
+        request,
+        None,
+        "login.html",
+        username="",
+        error="",
+        next=back,
+        expired=expired == "1",
+    )
 
 
 @litestar.post("/login", sync_to_thread=True)
@@ -52,11 +64,14 @@ def login(
             429 if throttled else 401,
             username=username,
             error=exc.detail,
+            next=safe_next(data.next),
+            expired=False,
         )
         if throttled:
             shown.headers["Retry-After"] = str(exc.facts.get("retry_after", 1))
         return shown
-    return Redirect(path="/", status_code=303, cookies=start_session(request, svc, user))
+    back = safe_next(data.next) or "/"
+    return Redirect(path=back, status_code=303, cookies=start_session(request, svc, user))
 
 
 @litestar.post("/logout", sync_to_thread=True)

@@ -158,6 +158,8 @@ def test_team_and_package_pages(client, home: Home) -> None:
     assert "重点" in html and "发布学习用品微心愿" in html and "研判记录（1）" in html
     pkg = client.get(f"/households/{home.household_id}/package")
     assert pkg.status_code == 200 and "救助大礼包" in pkg.text and "data-print" in pkg.text
+    funds = client.get("/funds").text
+    assert "“兴系你”慈善资源" in funds and "<td>平衡</td>" in funds
     household = client.get(f"/households/{home.household_id}").text
     assert "个案团队（1+1+N）" in household and "救助大礼包" in household
 

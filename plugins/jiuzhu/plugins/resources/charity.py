@@ -6,7 +6,10 @@ a wish). The core's money ledger already books the charity source's share of eve
 order (``ledger.source_code`` = the fund's ``source_code``, split by plugins/funding). The
 fund's statement puts both together, and the rule that keeps it balanced is:
 
-    donations − grants − services charged to the source = balance ≥ 0
+    donations − grants − services charged to the source = balance
+
+and a grant may never take the balance below zero (services are booked by the core, which
+does not ask the fund: a shortfall they cause shows on the statement and blocks grants).
 
 ``res_funds.balance_fen`` is kept in the same transaction as each entry (a rollup, so no
 request sums the whole history); a grant takes the fund's row lock first and is refused

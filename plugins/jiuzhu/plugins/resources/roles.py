@@ -44,8 +44,8 @@ PERMISSIONS = (
     ),
     Permission(
         name="wish.claim",
-        description="claim and fulfil micro-wishes for the account's unit",
-        roles=(UNIT,),
+        description="claim and fulfil micro-wishes for the unit the account is linked to",
+        roles=(UNIT, Role.ADMIN),
     ),
     Permission(
         name="wish.confirm",

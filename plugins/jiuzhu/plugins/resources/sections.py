@@ -14,6 +14,7 @@ from jiuzhu.core.services import Services
 from jiuzhu.core.storage.tables import cases, persons
 
 from .config import ResourceConfig
+from .roles import UNIT
 from .tables import teams, wishes
 from .teams import GRADE_LABELS
 from .wishes import STATUS_LABELS, unit_claims
@@ -26,7 +27,7 @@ def _configured(svc: Services, actor: Actor) -> bool:
 def home_sections(svc: Services, actor: Actor) -> list[PageSection]:
     if not _configured(svc, actor):
         return []
-    if actor.can("wish.claim") and actor.role != "system":
+    if actor.role == UNIT and actor.can("wish.claim"):
         try:
             mine = unit_claims(svc, actor)
         except Refused:  # an account not yet linked to a unit: the wall still works

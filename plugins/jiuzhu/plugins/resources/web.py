@@ -14,12 +14,14 @@ from msgspec import Meta
 from jiuzhu.core.access import Actor
 from jiuzhu.core.limits import AreaCodeOrBlank, Fen, Id, Minutes, Note, Notes, Reason
 from jiuzhu.core.services import Services
-from jiuzhu.core.web.openapi import IdempotencyKey, route
+from jiuzhu.core.web.openapi import READ_ERRORS, IdempotencyKey, route
 
 from . import charity, library, package, teams, volunteers, wishes
 from .config import Offer, Resource
 
 TAG = "resources"
+# reads also answer 409 when the region has no resources.toml (融救联助 not configured)
+READS = (*READ_ERRORS, 409)
 Code = Annotated[str, Meta(min_length=1, max_length=40)]
 Text60 = Annotated[str, Meta(min_length=1, max_length=60)]
 Text120 = Annotated[str, Meta(max_length=120)]
@@ -50,7 +52,7 @@ class NewResource(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     source: Annotated[str, Meta(max_length=500)] = ""
 
 
-@route("GET", "/resources", summary="Search the resource library (资源库)", tag=TAG)
+@route("GET", "/resources", codes=READS, summary="Search the resource library (资源库)", tag=TAG)
 def search_resources(
     svc: Services,
     actor: Actor,
@@ -80,12 +82,24 @@ def add_resource(
     return Response(view, status_code=201, headers={"Location": f"/api/resources/{view.id}"})
 
 
-@route("GET", "/resources/counts", summary="The library by kind, beside reported counts", tag=TAG)
+@route(
+    "GET",
+    "/resources/counts",
+    codes=READS,
+    summary="The library by kind, beside reported counts",
+    tag=TAG,
+)
 def resource_counts(svc: Services, actor: Actor) -> list[library.LibraryCounts]:
     return library.counts(svc, actor)
 
 
-@route("GET", "/resources/{resource_id:int}", summary="One resource and its offers", tag=TAG)
+@route(
+    "GET",
+    "/resources/{resource_id:int}",
+    codes=READS,
+    summary="One resource and its offers",
+    tag=TAG,
+)
 def read_resource(svc: Services, actor: Actor, resource_id: int) -> library.ResourceView:
     return library.get_resource(svc, actor, resource_id)
 
@@ -103,17 +117,19 @@ class NewGrant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: Note = ""
 
 
-@route("GET", "/funds", summary="Charity funds and their statements (慈善资金)", tag=TAG)
+@route(
+    "GET", "/funds", codes=READS, summary="Charity funds and their statements (慈善资金)", tag=TAG
+)
 def list_funds(svc: Services, actor: Actor) -> list[charity.FundStatement]:
     return charity.statements(svc, actor)
 
 
-@route("GET", "/funds/{code:str}/entries", summary="A fund's ledger rows", tag=TAG)
+@route("GET", "/funds/{code:str}/entries", codes=READS, summary="A fund's ledger rows", tag=TAG)
 def fund_entries(svc: Services, actor: Actor, code: str) -> list[charity.Entry]:
     return charity.entries(svc, actor, code)
 
 
-@route("POST", "/funds/{code:str}/donations", summary="Book a donation", tag=TAG, created=True)
+@route("POST", "/funds/{code:str}/donations", summary="Book a donation", tag=TAG)
 def donate(
     svc: Services,
     actor: Actor,
@@ -124,7 +140,7 @@ def donate(
     return charity.donate(svc, actor, code, data.amount_fen, data.donor, data.note)
 
 
-@route("POST", "/funds/{code:str}/grants", summary="A grant to a household", tag=TAG, created=True)
+@route("POST", "/funds/{code:str}/grants", summary="A grant to a household", tag=TAG)
 def grant(
     svc: Services,
     actor: Actor,
@@ -165,14 +181,16 @@ def publish_wish(
     return Response(view, status_code=201, headers={"Location": f"/api/wishes/{view.wall.number}"})
 
 
-@route("GET", "/wishes", summary="Wishes of the actor's area (staff)", tag=TAG)
+@route("GET", "/wishes", codes=READS, summary="Wishes of the actor's area (staff)", tag=TAG)
 def staff_wishes(
     svc: Services, actor: Actor, status: WishStatus | None = None
 ) -> list[wishes.WishView]:
     return wishes.staff_list(svc, actor, status or "")
 
 
-@route("GET", "/wishes/wall", summary="The wish wall (许愿池): no personal data", tag=TAG)
+@route(
+    "GET", "/wishes/wall", codes=READS, summary="The wish wall (许愿池): no personal data", tag=TAG
+)
 def wish_wall(
     svc: Services, actor: Actor, status: WishStatus | None = None
 ) -> list[wishes.WallWish]:
@@ -180,38 +198,60 @@ def wish_wall(
     return wishes.wall(svc, actor.region_id, status or "")
 
 
-@route("GET", "/wishes/stats", summary="Wish statistics (published, claimed, fulfilled)", tag=TAG)
+@route(
+    "GET",
+    "/wishes/stats",
+    codes=READS,
+    summary="Wish statistics (published, claimed, fulfilled)",
+    tag=TAG,
+)
 def wish_stats(svc: Services, actor: Actor) -> wishes.WishStats:
     return wishes.statistics(svc, actor, actor.region_id)
 
 
-@route("GET", "/wishes/mine", summary="The wishes the unit claimed", tag=TAG)
+@route("GET", "/wishes/mine", codes=READS, summary="The wishes the unit claimed", tag=TAG)
 def unit_wishes(svc: Services, actor: Actor) -> list[wishes.WallWish]:
     return wishes.unit_claims(svc, actor)
 
 
-@route("GET", "/wishes/{number:str}", summary="One wish (staff of its area)", tag=TAG)
+@route("GET", "/wishes/{number:str}", codes=READS, summary="One wish (staff of its area)", tag=TAG)
 def read_wish(svc: Services, actor: Actor, number: str) -> wishes.WishView:
     return wishes.get_wish(svc, actor, number)
 
 
 @route("POST", "/wishes/{number:str}/claim", summary="A unit claims a wish (认领)", tag=TAG)
-def claim_wish(svc: Services, actor: Actor, number: str) -> wishes.WallWish:
+def claim_wish(
+    svc: Services, actor: Actor, number: str, idempotency_key: IdempotencyKey = None
+) -> wishes.WallWish:
     return wishes.claim(svc, actor, number)
 
 
 @route("POST", "/wishes/{number:str}/fulfil", summary="The unit fulfilled it (圆梦)", tag=TAG)
-def fulfil_wish(svc: Services, actor: Actor, number: str, data: Fulfilment) -> wishes.WallWish:
+def fulfil_wish(
+    svc: Services,
+    actor: Actor,
+    number: str,
+    data: Fulfilment,
+    idempotency_key: IdempotencyKey = None,
+) -> wishes.WallWish:
     return wishes.fulfil(svc, actor, number, data.note)
 
 
 @route("POST", "/wishes/{number:str}/confirm", summary="Confirm on the recipient's behalf", tag=TAG)
-def confirm_wish(svc: Services, actor: Actor, number: str) -> wishes.WallWish:
+def confirm_wish(
+    svc: Services, actor: Actor, number: str, idempotency_key: IdempotencyKey = None
+) -> wishes.WallWish:
     return wishes.confirm(svc, actor, number)
 
 
 @route("POST", "/wishes/{number:str}/withdraw", summary="Withdraw a published wish", tag=TAG)
-def withdraw_wish(svc: Services, actor: Actor, number: str, data: Withdrawal) -> wishes.WishView:
+def withdraw_wish(
+    svc: Services,
+    actor: Actor,
+    number: str,
+    data: Withdrawal,
+    idempotency_key: IdempotencyKey = None,
+) -> wishes.WishView:
     return wishes.withdraw(svc, actor, number, data.reason)
 
 
@@ -245,13 +285,26 @@ def _holders(raw: dict[str, str]) -> dict[int, str]:
 
 
 @route("POST", "/cases/{case_id:int}/team", summary="Form a 1+1+N case team", tag=TAG, created=True)
-def form_team(svc: Services, actor: Actor, case_id: int, data: NewTeam) -> teams.TeamView:
-    return teams.form_team(
+def form_team(
+    svc: Services,
+    actor: Actor,
+    case_id: int,
+    data: NewTeam,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[teams.TeamView]:
+    view = teams.form_team(
         svc, actor, case_id, data.lead, data.officer, _holders(data.holders), data.grade
     )
+    return Response(view, status_code=201, headers={"Location": f"/api/cases/{case_id}/team"})
 
 
-@route("GET", "/cases/{case_id:int}/team", summary="A case's team and its reviews", tag=TAG)
+@route(
+    "GET",
+    "/cases/{case_id:int}/team",
+    codes=READS,
+    summary="A case's team and its reviews",
+    tag=TAG,
+)
 def read_team(svc: Services, actor: Actor, case_id: int) -> teams.TeamView:
     return teams.get_team(svc, actor, case_id)
 
@@ -261,9 +314,14 @@ def read_team(svc: Services, actor: Actor, case_id: int) -> teams.TeamView:
     "/cases/{case_id:int}/team/reviews",
     summary="Record a graded review (分级研判)",
     tag=TAG,
-    created=True,
 )
-def review_team(svc: Services, actor: Actor, case_id: int, data: NewReview) -> teams.TeamView:
+def review_team(
+    svc: Services,
+    actor: Actor,
+    case_id: int,
+    data: NewReview,
+    idempotency_key: IdempotencyKey = None,
+) -> teams.TeamView:
     return teams.review(
         svc, actor, case_id, data.attendees, data.record, data.decisions, data.grade
     )
@@ -281,6 +339,7 @@ class NewBenefit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 @route(
     "GET",
     "/households/{household_id:int}/package",
+    codes=READS,
     summary="The household's whole package (救助大礼包)",
     tag=TAG,
 )
@@ -293,10 +352,13 @@ def read_package(svc: Services, actor: Actor, household_id: int) -> package.Pack
     "/households/{household_id:int}/benefits",
     summary="Record cash, goods or an aid a household received",
     tag=TAG,
-    created=True,
 )
 def record_benefit(
-    svc: Services, actor: Actor, household_id: int, data: NewBenefit
+    svc: Services,
+    actor: Actor,
+    household_id: int,
+    data: NewBenefit,
+    idempotency_key: IdempotencyKey = None,
 ) -> package.Package:
     package.record_benefit(
         svc,
@@ -322,16 +384,21 @@ class NewHours(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     "/volunteers/{code:str}/hours",
     summary="Book a volunteer's hours",
     tag=TAG,
-    created=True,
 )
 def volunteer_hours(
-    svc: Services, actor: Actor, code: str, data: NewHours
+    svc: Services, actor: Actor, code: str, data: NewHours, idempotency_key: IdempotencyKey = None
 ) -> volunteers.VolunteerStats:
     volunteers.record_hours(svc, actor, code, data.minutes, data.served_on, data.note)
     return volunteers.statistics(svc, actor)
 
 
-@route("GET", "/volunteers/stats", summary="Volunteers: hours, recipients who volunteer", tag=TAG)
+@route(
+    "GET",
+    "/volunteers/stats",
+    codes=READS,
+    summary="Volunteers: hours, recipients who volunteer",
+    tag=TAG,
+)
 def volunteer_stats(svc: Services, actor: Actor) -> volunteers.VolunteerStats:
     return volunteers.statistics(svc, actor)
 

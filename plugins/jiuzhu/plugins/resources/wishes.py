@@ -333,8 +333,11 @@ def staff_list(svc: Services, actor: Actor, status: str = "", limit: int = 200) 
 
 
 def unit_claims(svc: Services, actor: Actor) -> list[WallWish]:
-    """The wishes the actor's unit has claimed (to fulfil), newest first."""
-    actor.require("wish.claim")
+    """The wishes the actor's unit has claimed (to fulfil), newest first; none for readers
+    who are not a unit account."""
+    actor.require("wish.read")
+    if not actor.can("wish.claim"):
+        return []
     region = svc.region(actor.region_id)
     now = svc.now()
     with svc.engine.connect() as conn:

@@ -52,3 +52,36 @@ def test_a_file_unfit_for_a_region_is_named(regions: Regions, tmp_path: Path) ->
     with pytest.raises(FeedRefused) as err:
         compare_rules([regions.get("changji")], {"medical": bad})
     assert "changji" in str(err.value) and err.value.problems[0].row == 1
+
+
+def test_the_evaluator_runs_it_from_the_command_line(regions: Regions, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from jiuzhu.core.cli import cli
+    from jiuzhu.plugins.monitoring import jiuzhu_cli_commands
+
+    jiuzhu_cli_commands(cli=cli)  # as `jiuzhu` does at start
+
+    a, b = number("371621", 1), number("371621", 2)
+    medical = tmp_path / "medical.csv"
+    medical.write_bytes(
+        csv_bytes(regions.get("binzhou"), "medical", [row(a, "12000"), row(b, "12000")])
+    )
+    applied = tmp_path / "applied.csv"
+    applied.write_text(f"身份证号\n{a}\n", encoding="utf-8")
+    run = CliRunner().invoke(
+        cli,
+        ["warnings", "compare", "--feed", f"medical={medical}", "--applied", str(applied),
+         "--regions", "binzhou", "--format", "json"],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    counts = {r["rule"]: (r["flagged"], r["beyond_applicants"]) for r in json.loads(run.output)}
+    assert counts["large_medical_stay"] == (2, 1)  # b did not apply
+    text = CliRunner().invoke(
+        cli, ["warnings", "compare", "--feed", f"medical={medical}", "--regions", "binzhou"]
+    )
+    assert text.exit_code == 0 and "发现人数" in text.output and "其中未申请" in text.output
+    bad = CliRunner().invoke(cli, ["warnings", "compare", "--feed", "medical"])
+    assert bad.exit_code == 2 and "KIND=FILE" in bad.output

@@ -197,3 +197,76 @@ def warnings_escalate(ctx: Context, region_id: str) -> None:
     monitoring_of(region)
     done = escalate_overdue(svc, system_actor(region.id, region.info.code, "cli"))
     click.echo(f"escalated {done} overdue warning(s)")
+
+
+@warnings.command("compare")
+@click.option(
+    "--feed",
+    "feeds_given",
+    multiple=True,
+    required=True,
+    metavar="KIND=FILE",
+    help="A department file as feed KIND (e.g. medical=医保.csv); repeat for more kinds.",
+)
+@click.option(
+    "--applied",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="A text or CSV file whose first column holds the ID numbers of people who applied.",
+)
+@click.option("--regions", "region_ids", default="", help="Comma-separated; default: all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_ctx
+def warnings_compare(
+    ctx: Context,
+    feeds_given: tuple[str, ...],
+    applied: Path | None,
+    region_ids: str,
+    fmt: str,
+) -> None:
+    """Every region's warning rules over the same department files: how many people each
+    rule finds, and how many of them beyond those who applied (nothing is stored)."""
+    import csv
+
+    from .comparison import compare_rules
+
+    files: dict[str, Path] = {}
+    for given in feeds_given:
+        kind, sep, name = given.partition("=")
+        path = Path(name)
+        if not sep or not kind or not name:
+            raise click.BadParameter(f"{given!r}: expected KIND=FILE", param_hint="--feed")
+        if not path.is_file():
+            raise click.BadParameter(f"{name}: no such file", param_hint="--feed")
+        files[kind] = path
+    who: set[str] = set()
+    if applied is not None:
+        with applied.open(encoding="utf-8-sig", newline="") as f:
+            who = {r[0].strip().upper() for r in csv.reader(f) if r and r[0].strip()}
+    wanted = ctx.region_ids(region_ids)
+    chosen = [r for r in ctx.regions if wanted is None or r.id in wanted]
+    try:
+        found = compare_rules(chosen, files, applied=who)
+    except FeedRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {exc.filename}: {problem}", err=True)
+        click.echo(f"error: {exc.filename}: {len(exc.problems)} problem(s)", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(msgspec.json.encode(found).decode())
+        return
+    if not found:
+        click.echo("no region with warning rules (monitoring.toml) among those chosen")
+        return
+    lines = [
+        [
+            r.region_id,
+            r.name + ("（示例）" if r.illustrative else ""),
+            r.level,
+            str(r.flagged),
+            str(r.beyond_applicants),
+        ]
+        for r in found
+    ]
+    for line in table(["地区", "规则", "等级", "发现人数", "其中未申请"], lines, "<<<>>"):
+        click.echo(line)

@@ -19,7 +19,7 @@ from jiuzhu.plugins.one_form.tables import application_tasks
 from tests.conftest import actor_for
 from tests.one_form.helpers import filled_form, verify
 
-from .conftest import PASSWORD, World, csrf, sign_in
+from .conftest import PASSWORD, World, _case, csrf, sign_in
 
 POLICIES = ["service_relief", "temp_relief", "disability_allowances"]
 
@@ -71,7 +71,7 @@ def test_queue_overdue_first_with_deadlines(
     sign_in(client, "ordos-approver-mz")
     html = client.get("/tasks").text
     assert "部门审批：东胜区民政局" in html
-    assert "已超期（1）" in html and "待办理（1）" in html
+    assert re.search(r"共 <strong>2</strong> 件待办理，其中 <strong[^>]*>1</strong> 件已超期", html)
     assert html.index(apps["east"]) < html.index(apps["west"])
     assert re.search(rf"{apps['east']}.*?2025-03-18 09:00（已超期）", html, re.S)
     assert "王秀兰" in html and "李建国" in html
@@ -80,6 +80,30 @@ def test_queue_overdue_first_with_deadlines(
     assert 'href="/tasks"' in home and "（已超期）" in home
     assert f'href="/applications/{apps["east"]}/tasks/' in home
     assert "网格员入户核实" not in html
+
+
+def test_queue_counts_pages_and_filters_by_area(
+    client: Any, world: World, apps: dict[str, str]
+) -> None:
+    from jiuzhu.core.web.pages.lists import PAGE_SIZE
+
+    sign_in(client, "ordos-approver-mz")
+    east = world.case_east
+    east_code = get_case(world.svc, actor_for(world.svc.regions, "ordos"), east).area_code
+    html = client.get("/tasks", params={"area": east_code}).text
+    assert "共 <strong>1</strong> 件待办理" in html
+    assert apps["east"] in html and apps["west"] not in html  # 康巴什区 filtered out
+    assert f'<option value="{east_code}" selected' in html
+    # more than a page: counted whole, paged by the deadline, the pager keeps the filter
+    for i in range(PAGE_SIZE):  # one application each (a pending policy is not applied twice)
+        _accept(world, _case(world.svc, east_code, 600 + i, f"排队{i}")[0])
+    html = client.get("/tasks").text
+    assert f"共 <strong>{PAGE_SIZE + 2}</strong> 件待办理" in html
+    assert html.count('id="task-') == PAGE_SIZE and 'rel="next"' in html
+    assert html.index(apps["east"]) < html.index('rel="next"')  # overdue: first page, first
+    last = client.get("/tasks", params={"page": 2}).text
+    assert last.count('<tr id="task-') == 2 and f"第 {PAGE_SIZE + 1}–{PAGE_SIZE + 2} 件" in last
+    assert apps["east"] not in last.split('id="pending"')[1].split("</table>")[0]
 
 
 def test_decide_with_reasons_errors_next_to_the_policy(
@@ -223,3 +247,29 @@ def test_admin_chooses_the_department(client: Any, world: World, apps: dict[str,
         )
     sign_in(client, "ordos-approver")
     assert "不在本地区联办表的部门中" in client.get("/tasks").text
+
+
+def test_progress_list_counts_pages_and_filters(
+    client: Any, world: World, apps: dict[str, str]
+) -> None:
+    from jiuzhu.core.web.pages.lists import PAGE_SIZE
+
+    sign_in(client, "ordos-officer")
+    html = client.get("/applications").text
+    assert "共 <strong>2</strong> 件申请" in html and apps["east"] in html
+    east_code = get_case(
+        world.svc, actor_for(world.svc.regions, "ordos"), world.case_east
+    ).area_code
+    only_east = client.get("/applications", params={"area": east_code}).text
+    assert apps["east"] in only_east and apps["west"] not in only_east
+    assert "共 <strong>1</strong> 件申请（全部" not in only_east  # no "all" figure on this list
+    decided = client.get("/applications", params={"status": "decided"}).text
+    assert "没有符合条件的申请" in decided and apps["east"] not in decided
+    later = client.get("/applications", params={"date_from": "2025-03-10"}).text
+    assert apps["west"] in later and apps["east"] not in later  # accepted ten days later
+    for i in range(PAGE_SIZE):
+        _accept(world, _case(world.svc, east_code, 700 + i, f"进度{i}")[0])
+    first = client.get("/applications").text
+    assert f"共 <strong>{PAGE_SIZE + 2}</strong> 件申请" in first and 'rel="next"' in first
+    second = client.get("/applications", params={"page": 2}).text
+    assert apps["east"] in second.split('id="recent"')[1]  # the oldest, on the last page

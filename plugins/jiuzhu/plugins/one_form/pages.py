@@ -19,10 +19,10 @@ import litestar
 import msgspec
 from litestar import Request, Response
 from litestar.response import Redirect, Template
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from jiuzhu.core import idcard
-from jiuzhu.core.access import Actor, shown_id, shown_person, shown_values
+from jiuzhu.core.access import Actor, area_subtree, shown_id, shown_person, shown_values
 from jiuzhu.core.base import Invalid, NotFound, Refused
 from jiuzhu.core.domain import Person
 from jiuzhu.core.money import yuan
@@ -34,6 +34,7 @@ from jiuzhu.core.times import local_date
 from jiuzhu.core.web.auth import audit_request
 from jiuzhu.core.web.pages import forms
 from jiuzhu.core.web.pages.common import page, scope_of
+from jiuzhu.core.web.pages.lists import ListFilters, Paged, area_choices
 from jiuzhu.core.web.pages.people import lookup, person_form_context
 from jiuzhu.core.web.pages.secret import derive
 
@@ -378,23 +379,15 @@ def print_ticked(
 
 # --- progress by receipt number, name or ID number -----------------------------------------
 RECEIPT = re.compile(r"[A-Z][A-Z0-9]*-\d{8}-\d{4}")
+APPLICATION_STATUSES = (service.PENDING, service.RETURNED, service.DECIDED)
 
 
-def _application_rows(
-    svc: Services, actor: Actor, *where: ColumnElement[bool], limit: int = 50
-) -> list[dict[str, Any]]:
-    """Applications in the actor's region and area (an approver: those with a task of
-    their department), newest first, with the applicant's name and masked ID number."""
-    query = (
-        select(applications, persons.c.name, persons.c.id_number)
-        .join(persons, persons.c.id == applications.c.person_id)
-        .where(
-            applications.c.region_id == actor.region_id,
-            applications.c.area_code.in_(scope_of(svc, actor)),
-            *where,
-        )
-        .order_by(applications.c.id.desc())
-        .limit(limit)
+def _visible(svc: Services, actor: Actor, query: Select[Any]) -> Select[Any]:
+    """``query`` (over applications joined to persons) narrowed to what the actor may see:
+    their region and area; an approver, applications with a task of their department."""
+    query = query.where(
+        applications.c.region_id == actor.region_id,
+        applications.c.area_code.in_(scope_of(svc, actor)),
     )
     if actor.role == APPROVER:
         query = query.where(
@@ -405,6 +398,28 @@ def _application_rows(
             )
             .exists()
         )
+    return query
+
+
+def _application_rows(
+    svc: Services,
+    actor: Actor,
+    *where: ColumnElement[bool],
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Applications the actor may see, newest first, with the applicant's name and masked
+    ID number."""
+    query = _visible(
+        svc,
+        actor,
+        select(applications, persons.c.name, persons.c.id_number)
+        .join(persons, persons.c.id == applications.c.person_id)
+        .where(*where)
+        .order_by(applications.c.id.desc())
+        .limit(limit)
+        .offset(offset),
+    )
     with svc.engine.connect() as conn:
         rows = [plain(r) for r in conn.execute(query).mappings()]
     for r in rows:
@@ -420,7 +435,21 @@ def _progress_page(
     error: str = "",
     found: list[dict[str, Any]] | None = None,
 ) -> Template:
-    rows = _application_rows(svc, actor)
+    region = svc.region(actor.region_id)
+    f = ListFilters.from_request(request, region, APPLICATION_STATUSES)
+    where = _application_filters(region, f)
+    with svc.engine.connect() as conn:
+        total = conn.execute(
+            _visible(
+                svc,
+                actor,
+                select(func.count())
+                .select_from(applications.join(persons, persons.c.id == applications.c.person_id))
+                .where(*where),
+            )
+        ).scalar_one()
+    paged = Paged(total=int(total), page=f.page)
+    rows = _application_rows(svc, actor, *where, limit=paged.size, offset=paged.offset)
     shown = [r["receipt"] for r in rows + (found or [])]
     if shown:
         audit_request(request, svc, actor, "application.list", receipts=shown)
@@ -434,7 +463,32 @@ def _progress_page(
         found=found,
         rows=rows,
         labels=service.STATUS_LABELS,
+        f=f,
+        paged=paged,
+        areas=area_choices(region, actor),
+        statuses=[(k, service.STATUS_LABELS[k]) for k in APPLICATION_STATUSES],
     )
+
+
+def _application_filters(region: Any, f: ListFilters) -> list[ColumnElement[bool]]:
+    """The list's filters on applications: area (and below), status, accepted between."""
+    from datetime import datetime, time, timedelta
+
+    from jiuzhu.core.access import area_subtree
+    from jiuzhu.core.times import SHANGHAI
+
+    where: list[ColumnElement[bool]] = []
+    if f.area:
+        where.append(applications.c.area_code.in_(sorted(area_subtree(region.info, f.area))))
+    if f.status:
+        where.append(applications.c.status == f.status)
+    if f.date_from:
+        start = datetime.combine(date.fromisoformat(f.date_from), time(), SHANGHAI)
+        where.append(applications.c.accepted_at >= start)
+    if f.date_to:
+        end = date.fromisoformat(f.date_to) + timedelta(days=1)
+        where.append(applications.c.accepted_at < datetime.combine(end, time(), SHANGHAI))
+    return where
 
 
 @get("/applications", nav="办理进度", permission="application.read")
@@ -613,19 +667,26 @@ def _departments(plist: PolicyList) -> list[tuple[str, str]]:
 def tasks_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, department: str = ""
 ) -> Template:
-    """A department's queue: overdue first, then by deadline; decided ones below."""
+    """A department's queue: counted, paged and filtered by area, overdue first, then by
+    deadline; the latest decided ones below."""
     actor.require("task.decide")
     plist = _plist(svc, actor)
+    region = svc.region(actor.region_id)
+    f = ListFilters.from_request(request, region)
     depts = _departments(plist)
     dept = actor.department or department
     known = dict(depts)
-    tasks: list[service.TaskView] = []
+    queue: service.Queue | None = None
+    paged = Paged(total=0, page=f.page)
     error = ""
     if dept and dept not in known:
         error = f"部门「{dept}」不在本地区联办表的部门中，请联系系统管理员。"
     elif dept:
-        tasks = service.department_tasks(svc, actor, dept)
-    pending = [t for t in tasks if t.status == service.PENDING]
+        areas = area_subtree(region.info, f.area) if f.area else None
+        first = service.department_queue(svc, actor, dept, areas, limit=0)
+        paged = Paged(total=first.pending, page=f.page)
+        queue = service.department_queue(svc, actor, dept, areas, offset=paged.offset)
+    tasks = [*queue.page, *queue.done] if queue else []
     if tasks:
         audit_request(request, svc, actor, "task.list", receipts=sorted({t.receipt for t in tasks}))
     return page(
@@ -637,9 +698,11 @@ def tasks_page(
         depts=depts,
         chooser=not actor.department,
         error=error,
-        overdue=[t for t in pending if t.overdue],
-        waiting=[t for t in pending if not t.overdue],
-        done=[t for t in tasks if t.status != service.PENDING][:30],
+        queue=queue,
+        f=f,
+        paged=paged,
+        path=f"/tasks?department={dept}" if not actor.department and dept else "/tasks",
+        areas=area_choices(region, actor),
         names=_applicants(svc, {t.receipt for t in tasks}),
         now=svc.now(),
     )

@@ -13,12 +13,12 @@ Deadlines are calendar days from acceptance (``Department.deadline_days``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, Select, case, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from jiuzhu.core.access import (
@@ -767,11 +767,10 @@ def get_application(svc: Services, actor: Actor, receipt: str) -> ApplicationVie
         return _load_view(svc, conn, region, app, actor)
 
 
-def department_tasks(
-    svc: Services, actor: Actor, department: str, overdue: bool = False
-) -> list[TaskView]:
-    """A department's queue in the actor's region (pending first, by deadline); with
-    ``overdue`` only pending tasks past their deadline. Approvers see their own queue only."""
+def _department_query(
+    svc: Services, actor: Actor, department: str
+) -> tuple[PolicyList, Select[Any]]:
+    """The department's tasks the actor may see (the checks of ``department_tasks``)."""
     actor.require("application.read")
     region = svc.region(actor.region_id)
     plist = policy_list(region)
@@ -782,7 +781,6 @@ def department_tasks(
         raise NotFound("department", department)
     if actor.role == APPROVER and actor.department != department:
         raise Refused("access", f"部门审批员只能查看本部门（{actor.department}）的任务")
-    now = svc.now()
     query = (
         select(application_tasks, applications.c.receipt)
         .join(applications, applications.c.id == application_tasks.c.application_id)
@@ -791,13 +789,71 @@ def department_tasks(
             application_tasks.c.department == department,
             applications.c.area_code.in_(area_subtree(region.info, actor.area_code)),
         )
-        .order_by(application_tasks.c.status.desc(), application_tasks.c.due_at)
     )
+    return plist, query
+
+
+def department_tasks(
+    svc: Services, actor: Actor, department: str, overdue: bool = False
+) -> list[TaskView]:
+    """A department's queue in the actor's region (pending first, by deadline); with
+    ``overdue`` only pending tasks past their deadline. Approvers see their own queue only."""
+    plist, query = _department_query(svc, actor, department)
+    now = svc.now()
+    query = query.order_by(application_tasks.c.status.desc(), application_tasks.c.due_at)
     if overdue:
         query = query.where(application_tasks.c.status == PENDING, application_tasks.c.due_at < now)
     with svc.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
+
+
+class Queue(msgspec.Struct, kw_only=True):
+    """One page of a department's pending tasks (by deadline: overdue ones come first),
+    with the counts of the whole queue, and the latest decided tasks."""
+
+    pending: int
+    overdue: int
+    page: list[TaskView]
+    done: list[TaskView]
+
+
+def department_queue(
+    svc: Services,
+    actor: Actor,
+    department: str,
+    areas: Collection[str] | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    done: int = 30,
+) -> Queue:
+    """The department's queue as a page lists it: counted, paged, narrowed to ``areas``."""
+    plist, query = _department_query(svc, actor, department)
+    if areas is not None:
+        query = query.where(applications.c.area_code.in_(sorted(areas)))
+    now = svc.now()
+    waiting = query.where(application_tasks.c.status == PENDING)
+    sub = waiting.subquery()
+    with svc.engine.connect() as conn:
+        pending, overdue = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((sub.c.due_at < now, 1), else_=0)), 0),
+            ).select_from(sub)
+        ).one()
+        rows = conn.execute(
+            waiting.order_by(application_tasks.c.due_at, application_tasks.c.id)
+            .offset(offset)
+            .limit(limit)
+        ).mappings()
+        page = [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
+        decided = conn.execute(
+            query.where(application_tasks.c.status != PENDING)
+            .order_by(application_tasks.c.decided_at.desc(), application_tasks.c.id.desc())
+            .limit(done)
+        ).mappings()
+        recent = [_task_view(plist, plain(r), r["receipt"], now, actor) for r in decided]
+    return Queue(pending=int(pending), overdue=int(overdue), page=page, done=recent)
 
 
 class ApplicationSummary(msgspec.Struct, kw_only=True):

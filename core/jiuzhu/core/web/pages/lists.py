@@ -115,9 +115,12 @@ class ListFilters:
         return where
 
     def url(self, path: str, **change: Any) -> str:
-        """``path`` with these filters (and ``change``) as its query string."""
+        """``path`` with these filters (and ``change``) as its query string (after the
+        query ``path`` may already carry, e.g. ``/tasks?department=mz``)."""
         values = {k: v for k, v in vars(replace(self, **change)).items() if v not in ("", 1)}
-        return f"{path}?{urlencode(values)}" if values else path
+        if not values:
+            return path
+        return f"{path}{'&' if '?' in path else '?'}{urlencode(values)}"
 
 
 @dataclass(frozen=True)

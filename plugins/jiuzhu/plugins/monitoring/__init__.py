@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jiuzhu.core import hookimpl
+from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.access import Actor, Permission, Role, RoleDef, View
 from jiuzhu.core.sections import PageSection
 from jiuzhu.core.services import Services
@@ -35,6 +35,60 @@ def jiuzhu_region_sections(register: Callable[..., None]) -> None:
 def jiuzhu_warning_rules(register: Callable[[RuleKind], None]) -> None:
     for kind in BUILTIN:
         register(kind)
+
+
+@hookimpl
+def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any], None]) -> None:
+    register("event", {"case.recertified": "定期复核"})
+    register(
+        "permission",
+        {
+            "feeds.load": "导入部门数据",
+            "warnings.read": "查看预警",
+            "leads.report": "报告线索",
+            "warnings.visit": "预警核实",
+        },
+    )
+    register(
+        "field",
+        {
+            "monitoring": "政策找人（动态监测预警）",
+            "recertify_months": "定期复核（月）",
+            "income_line_fen": "退出复核收入线（月人均）",
+            "response_hours": "响应时限（小时）",
+            "columns": "数据列",
+            "header": "列名",
+            "type": "类型",
+            "person": "身份证号列",
+            "date": "日期列",
+            "area": "区划列",
+            "effect": "效果",
+            "feed": "数据",
+            "column": "数据列",
+            "op": "比较",
+            "value": "阈值",
+            "days": "时间窗（天）",
+            "agg": "汇总方式",
+            "rules": "规则",
+            "weights": "权重",
+            "params": "参数",
+            "helper": "仅供组合规则",
+            "text": "文字",
+            "int": "整数",
+            "id_number": "身份证号",
+            "bool": "是/否",
+            "money": "金额",
+            "sum": "合计",
+            "count": "次数",
+            "death": "死亡（注销档案）",
+            "income": "收入（退出复核）",
+        },
+    )
+    # a region's own column codes read as the headers its files use
+    monitoring = region.section("monitoring", Monitoring) if region is not None else None
+    if monitoring is not None:
+        register("field", {c.code: c.header for k in monitoring.kinds for c in k.columns})
+        register("field", {k.code: k.name for k in monitoring.kinds})
 
 
 @hookimpl

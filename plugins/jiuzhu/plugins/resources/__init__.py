@@ -38,6 +38,79 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 
 
 @hookimpl
+def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any], None]) -> None:
+    register(
+        "event",
+        {
+            "wish.published": "发布微心愿",
+            "wish.claimed": "微心愿被认领",
+            "wish.fulfilled": "微心愿已兑现",
+            "wish.confirmed": "微心愿确认收到",
+            "wish.withdrawn": "撤回微心愿",
+            "team.formed": "组建个案团队",
+            "team.reviewed": "个案研判",
+        },
+    )
+    register(
+        "permission",
+        {
+            "resource.read": "查看资源库",
+            "resource.write": "维护资源库",
+            "fund.read": "查看慈善资金",
+            "fund.write": "登记捐赠与拨付",
+            "wish.publish": "发布微心愿",
+            "wish.read": "查看微心愿",
+            "wish.claim": "认领微心愿",
+            "wish.confirm": "代为确认微心愿",
+            "team.manage": "个案团队",
+            "package.read": "查看救助大礼包",
+            "benefit.record": "登记救助物资",
+            "volunteer.record": "登记志愿服务",
+        },
+    )
+    register(
+        "field",
+        {
+            "resources": "融救联助（社会资源）",
+            "library": "资源库",
+            "offers": "服务内容",
+            "content": "内容",
+            "needs": "对应需求",
+            "area_code": "服务区域",
+            "capacity": "服务能力（每月）",
+            "owner": "责任主体",
+            "contact": "联系方式",
+            "location": "位置",
+            "counts": "公开数字",
+            "reported": "报道数",
+            "funds": "慈善资金",
+            "source_code": "资金来源",
+            "wishes": "微心愿",
+            "street_level": "展示到",
+            "claim_days": "认领时限（天）",
+            "fulfil_days": "兑现时限（天）",
+            "confirm_days": "确认时限（天）",
+            "max_value_fen": "单个心愿价值上限",
+            "teams": "个案团队（1+1+N）",
+            "lead_label": "牵头人",
+            "officer_label": "干部",
+            "holder_label": "资源方",
+            "grades": "研判分级",
+            "review_days": "研判间隔（天）",
+            "min_resource_holders": "资源方最少人数",
+            "organisation": "社会组织",
+            "unit": "爱心单位",
+            "business": "爱心企业",
+            "volunteer": "志愿者",
+            "sentinel": "需求哨点",
+            "general": "一般",
+            "key": "重点",
+            "difficult": "疑难",
+        },
+    )
+
+
+@hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
     register(Path(__file__).parent / "migrations", "resources")
 

@@ -117,6 +117,11 @@ CONFIG_KEYS = {
     "verification_department": "核实部门",
     "verification_name": "核实环节",
     "verification_days": "核实时限（天）",
+    "verified_first": "须先入户核实",
+    # calibration.toml: published delivery figures
+    "households": "户数",
+    "hours": "服务小时",
+    "spent_fen": "支出金额",
     "receipt_prefix": "受理编号前缀",
     "hours_per_worker_per_year": "每名社工年服务小时",
     "min_team_size": "团队最少人数",
@@ -185,7 +190,8 @@ class ConfigView:
     def _collect(self, value: Any) -> None:
         """Every {code, name} pair of the data: a code elsewhere is shown by its name."""
         if isinstance(value, Mapping):
-            code, name = value.get("code"), value.get("name") or value.get("label")
+            code = value.get("code")
+            name = value.get("name") or value.get("label") or value.get("header")
             if isinstance(code, str) and isinstance(name, str) and name:
                 self.names.setdefault(code, name)
             for v in value.values():
@@ -238,7 +244,12 @@ class ConfigView:
         return Markup(escape(str(value)))
 
     def text(self, value: str) -> str:
-        return self.names.get(value) or VALUES.get(value) or self.prose(value)
+        return (
+            self.names.get(value)
+            or VALUES.get(value)
+            or self.labels.by_kind.get("field", {}).get(value)
+            or self.prose(value)
+        )
 
     def prose(self, value: str) -> str:
         """Free text (a summary, a source) naming a key: the key's label instead."""

@@ -5,9 +5,6 @@ graded review; the public wish wall. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,12 +15,11 @@ from jiuzhu.plugins.resources import wishes
 from .helpers import Home
 from .test_pages import PASSWORD, SECRET, cheap_hashes, home
 
-__all__ = ["cheap_hashes", "home"]  # fixtures used below
+__all__ = ["cheap_hashes", "home", "page", "server"]  # fixtures used below
 
-from tests.web.test_browser import CHROMIUM, shot
+from tests.web.test_browser import CHROMIUM, page, server, shot
 from tests.web.test_browser_security import watch
 
-PORT = 8103  # this work's own port
 PHONE: Any = {"width": 390, "height": 844}
 DESKTOP: Any = {"width": 1366, "height": 900}
 
@@ -34,37 +30,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(svc, home: Home) -> Iterator[str]:
-    import uvicorn
-
-    config = uvicorn.Config(
-        create_app(svc, secret_key=SECRET), host="127.0.0.1", port=PORT, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{PORT}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        context = browser.new_context(base_url=server, locale="zh-CN", viewport=PHONE)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def app(svc, home: Home) -> Any:
+    """The app the shared ``server`` fixture (tests/web/test_browser.py) serves."""
+    return create_app(svc, secret_key=SECRET)
 
 
 def sign_in(page: Any, username: str) -> None:

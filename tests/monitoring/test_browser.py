@@ -61,7 +61,7 @@ def test_feed_to_warning_to_visit_to_application(page: Any, world: World, tmp_pa
     # 1. the officer at a desk: upload the medical-insurance file
     sign_in(page, "bz-officer")
     page.set_viewport_size(DESKTOP)
-    page.click("nav >> text=数据导入")
+    page.click("nav >> text=部门数据")
     page.select_option("#kind", "medical")
     page.set_input_files("#file", str(feed))
     page.click("#upload button")

@@ -276,3 +276,22 @@ def test_recording_the_package_through_the_page(client, svc, regions, home: Home
     html = client.get(page).text
     assert "金额待录入" not in html and "3,800.00" in html  # 800 + 3,000 yuan
     assert "<td>电动轮椅一台</td>" in html
+
+
+def test_the_menu_offers_融救联助_only_where_the_region_has_it(client, svc) -> None:
+    """A region without resources.toml keeps the pages (a notice) but not the menu entries:
+    an untrained worker is not sent to four pages that say the region has none of it."""
+    nav = re.compile(r"<nav>(.*?)</nav>", re.S)
+    add_user(svc, "ordos-officer-m", PASSWORD, "officer", "ordos", "150600")
+    sign_in(client, "ordos-officer-m")
+    ordos = nav.search(client.get("/").text)
+    assert ordos is not None
+    for label in ("资源库", "许愿池", "个案团队", "慈善资金", "预警核实"):
+        assert label not in ordos.group(1), label
+    assert "派单" in ordos.group(1)
+    client.cookies.clear()
+    sign_in(client, "xq-officer")
+    xingqing = nav.search(client.get("/").text)
+    assert xingqing is not None
+    for label in ("资源库", "许愿池", "个案团队", "慈善资金"):
+        assert label in xingqing.group(1), label

@@ -87,7 +87,7 @@ def _facts(monitoring: Any, trigger: dict[str, Any]) -> tuple[str, list[tuple[st
 
 
 # --- the queue and the visit ------------------------------------------------------------
-@get("/monitoring", nav="预警核实", permission="warnings.visit")
+@get("/monitoring", nav="预警核实", permission="warnings.visit", section="monitoring")
 def queue(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     rows = service.list_signals(svc, actor, actor.region_id)
     return page(
@@ -161,7 +161,7 @@ def visit(
 
 
 # --- leads --------------------------------------------------------------------------------
-@get("/monitoring/lead", nav="报告线索", permission="leads.report")
+@get("/monitoring/lead", nav="报告线索", permission="leads.report", section="monitoring")
 def lead_form(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     actor.require("leads.report")
     return _lead_page(request, svc, actor, {}, {})
@@ -205,7 +205,7 @@ def lead_submit(
 
 
 # --- feeds --------------------------------------------------------------------------------
-@get("/monitoring/feeds", nav="数据导入", permission="feeds.load")
+@get("/monitoring/feeds", nav="部门数据", permission="feeds.load", section="monitoring")
 def feeds_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     return _feeds_page(request, svc, actor)
 
@@ -265,7 +265,7 @@ async def feeds_upload(
 
 
 # --- supervision --------------------------------------------------------------------------
-@get("/monitoring/oversight", nav="预警监管", permission="warnings.read")
+@get("/monitoring/oversight", nav="预警监管", permission="warnings.read", section="monitoring")
 def oversight_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     o = service.oversight(svc, actor, actor.region_id)
     charts = [

@@ -58,7 +58,7 @@ def _attempt(work: Callable[[], Any], errors: dict[str, str]) -> tuple[Any, str]
 
 
 # --- the resource library -------------------------------------------------------------------
-@get("/library", nav="资源库", permission="resource.read")
+@get("/library", nav="资源库", permission="resource.read", section="resources")
 def library_page(
     request: Request[Any, Any, Any],
     svc: Services,
@@ -188,7 +188,7 @@ def wall_page(request: Request[Any, Any, Any], svc: Services, region_id: str) ->
 
 
 # --- wishes for staff and units ---------------------------------------------------------------
-@get("/wishes", nav="许愿池", permission="wish.read")
+@get("/wishes", nav="许愿池", permission="wish.read", section="resources")
 def wishes_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     actor.require("wish.read")
     off = _off(request, svc, actor, "许愿池（微心愿）")
@@ -418,7 +418,7 @@ def _region_of(svc: Services, number: str) -> str:
 
 
 # --- 1+1+N case teams -------------------------------------------------------------------------
-@get("/teams", nav="个案团队", permission="team.manage")
+@get("/teams", nav="个案团队", permission="team.manage", section="resources")
 def teams_page(
     request: Request[Any, Any, Any], svc: Services, actor: Actor, case: str = ""
 ) -> Template | Redirect:
@@ -535,7 +535,7 @@ def team_review(
 
 
 # --- charity funds -----------------------------------------------------------------------------
-@get("/funds", nav="慈善资金", permission="fund.read")
+@get("/funds", nav="慈善资金", permission="fund.read", section="resources")
 def funds_page(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Template:
     actor.require("fund.read")
     off = _off(request, svc, actor, "慈善资金")

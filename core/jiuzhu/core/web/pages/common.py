@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
@@ -17,6 +18,7 @@ from ...base import Invalid, NotFound, Refused
 from ...domain import OrderStatus
 from ...entitlement import amount_text
 from ...money import yuan
+from ...regions import Region
 from ...sections import PageSection
 from ...services import Services, plain
 from ...services.orders import STATUS_LABELS
@@ -39,26 +41,37 @@ def page_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
     return user.actor(access_registry(svc.regions.pm))
 
 
-# (href, label, permission, the roles whose main task it is: first in their menu)
-NAV: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
-    ("/", "待办", None, ("admin",)),
-    ("/persons", "对象", "case.write", ()),
-    ("/cases", "档案", "case.read", ()),
-    ("/dispatch", "派单", "order.dispatch", ("officer",)),
-    ("/work", "我的工单", "order.work", ("worker", "provider_admin")),
-    ("/sessions", "活动", "session.run", ()),
-    ("/supervision", "监管", "stats.read", ("supervisor",)),
-    ("/stats", "统计", "stats.read", ("evaluator",)),
-    ("/config", "地区配置", None, ()),
+# (href, label, permission, the roles whose main task it is: first in their menu, the
+# region data section the page needs: None for every region)
+NavEntry = tuple[str, str, str | None, tuple[str, ...], str | None]
+NAV: tuple[NavEntry, ...] = (
+    ("/", "待办", None, ("admin",), None),
+    ("/persons", "对象", "case.write", (), None),
+    ("/cases", "档案", "case.read", (), None),
+    ("/dispatch", "派单", "order.dispatch", ("officer",), None),
+    ("/work", "我的工单", "order.work", ("worker", "provider_admin"), None),
+    ("/sessions", "活动", "session.run", (), None),
+    ("/supervision", "监管", "stats.read", ("supervisor",), None),
+    ("/stats", "统计", "stats.read", ("evaluator",), None),
+    ("/config", "地区配置", None, (), None),
 )
 
 
-def menu(entries: Any, actor: Actor | None) -> list[tuple[str, str]]:
+def menu(
+    entries: Any, actor: Actor | None, sections: Collection[str] | None = None
+) -> list[tuple[str, str]]:
     """The menu entries ``actor`` may open, its role's main task first (a page declares
-    whose main task it is: ``main_for`` in NAV, ``opt={"main_for": (...)}`` for plugins)."""
+    whose main task it is: ``main_for`` in NAV, ``opt={"main_for": (...)}`` for plugins);
+    a page that needs a region data section (``opt={"section": ...}``) only where the
+    actor's region has it (``sections``; None: not known, shown)."""
     if actor is None:
         return []
-    allowed = [e for e in entries if e[2] is None or actor.can(e[2])]
+    allowed = [
+        e
+        for e in entries
+        if (e[2] is None or actor.can(e[2]))
+        and (e[4] is None or sections is None or e[4] in sections)
+    ]
     main = [e for e in allowed if actor.role in e[3]]
     return [(e[0], e[1]) for e in [*main, *(e for e in allowed if e not in main)]]
 
@@ -70,7 +83,9 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    nav = menu([*NAV, *request.app.state.get("jiuzhu_nav", ())], actor)
+    region = actor_region(request, actor)
+    sections = None if region is None else set(region.sections)
+    nav = menu([*NAV, *request.app.state.get("jiuzhu_nav", ())], actor, sections)
     if actor is not None and name in LIST_PAGES and "page_sections" not in context:
         svc = request.app.state.get(SVC_STATE)
         if isinstance(svc, Services):
@@ -81,23 +96,28 @@ def page(
             "actor": actor,
             "nav": nav,
             "path": request.url.path,
-            "labels": page_labels(request, actor),
+            "labels": labels_for(request.app.state[SVC_STATE].regions.pm, region),
             **context,
         },
         status_code=status_code,
     )
 
 
+def actor_region(request: Request[Any, Any, Any], actor: Actor | None) -> Region | None:
+    """The signed-in actor's region (None: no one signed in, or a region not installed)."""
+    if actor is None:
+        return None
+    svc: Services = request.app.state[SVC_STATE]
+    try:
+        return svc.region(actor.region_id)
+    except NotFound:
+        return None
+
+
 def page_labels(request: Request[Any, Any, Any], actor: Actor | None) -> Labels:
     """The Chinese labels of the actor's region (web/labels.py; plugins add theirs)."""
     svc: Services = request.app.state[SVC_STATE]
-    region = None
-    if actor is not None:
-        try:
-            region = svc.region(actor.region_id)
-        except NotFound:
-            region = None
-    return labels_for(svc.regions.pm, region)
+    return labels_for(svc.regions.pm, actor_region(request, actor))
 
 
 def staff_names(svc: Services, usernames: Any) -> dict[str, str]:

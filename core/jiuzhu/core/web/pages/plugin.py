@@ -19,6 +19,8 @@ import jinja2
 from litestar import Router
 from litestar.handlers import HTTPRouteHandler
 
+from .common import NavEntry
+
 RESERVED = ("/api", "/static", "/schema")
 
 
@@ -70,10 +72,12 @@ def _handlers(obj: Any) -> Iterable[tuple[str, HTTPRouteHandler]]:
         raise TypeError(f"jiuzhu_web_pages: {obj!r} is not a Litestar route handler or Router")
 
 
-def check_pages(pages: list[Any]) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
+def check_pages(pages: list[Any]) -> list[NavEntry]:
     """Refuse paths the pages may not take; return the menu entries (href, label, perm,
-    the roles whose main task the page is: ``main_for``, listed first in their menu)."""
-    nav: list[tuple[str, str, str | None, tuple[str, ...]]] = []
+    the roles whose main task the page is: ``main_for``, listed first in their menu; the
+    region data section the page needs: ``section``, e.g. "resources" — the entry shows
+    only in regions whose data has it)."""
+    nav: list[NavEntry] = []
     for obj in pages:
         for path, handler in _handlers(obj):
             clean = "/" + path.strip("/")
@@ -87,5 +91,8 @@ def check_pages(pages: list[Any]) -> list[tuple[str, str, str | None, tuple[str,
             if label and "{" not in clean:
                 perm = handler.opt.get("permission")
                 main = tuple(str(r) for r in handler.opt.get("main_for", ()))
-                nav.append((clean, str(label), str(perm) if perm else None, main))
+                section = handler.opt.get("section")
+                nav.append(
+                    (clean, str(label), str(perm) if perm else None, main, section and str(section))
+                )
     return nav

@@ -683,9 +683,8 @@ def tasks_page(
         error = f"部门「{dept}」不在本地区联办表的部门中，请联系系统管理员。"
     elif dept:
         areas = area_subtree(region.info, f.area) if f.area else None
-        first = service.department_queue(svc, actor, dept, areas, limit=0)
-        paged = Paged(total=first.pending, page=f.page)
-        queue = service.department_queue(svc, actor, dept, areas, offset=paged.offset)
+        queue = service.department_queue(svc, actor, dept, areas, f.page, paged.size)
+        paged = Paged(total=queue.pending, page=f.page)
     tasks = [*queue.page, *queue.done] if queue else []
     if tasks:
         audit_request(request, svc, actor, "task.list", receipts=sorted({t.receipt for t in tasks}))

@@ -823,11 +823,12 @@ def department_queue(
     actor: Actor,
     department: str,
     areas: Collection[str] | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    page: int = 1,
+    size: int = 50,
     done: int = 30,
 ) -> Queue:
-    """The department's queue as a page lists it: counted, paged, narrowed to ``areas``."""
+    """The department's queue as a page lists it: counted, narrowed to ``areas``, page
+    ``page`` of ``size`` (a page past the end: the last one)."""
     plist, query = _department_query(svc, actor, department)
     if areas is not None:
         query = query.where(applications.c.area_code.in_(sorted(areas)))
@@ -841,19 +842,20 @@ def department_queue(
                 func.coalesce(func.sum(case((sub.c.due_at < now, 1), else_=0)), 0),
             ).select_from(sub)
         ).one()
+        last = max(1, -(-int(pending) // size))
         rows = conn.execute(
             waiting.order_by(application_tasks.c.due_at, application_tasks.c.id)
-            .offset(offset)
-            .limit(limit)
+            .offset((min(page, last) - 1) * size)
+            .limit(size)
         ).mappings()
-        page = [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
+        shown = [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
         decided = conn.execute(
             query.where(application_tasks.c.status != PENDING)
             .order_by(application_tasks.c.decided_at.desc(), application_tasks.c.id.desc())
             .limit(done)
         ).mappings()
         recent = [_task_view(plist, plain(r), r["receipt"], now, actor) for r in decided]
-    return Queue(pending=int(pending), overdue=int(overdue), page=page, done=recent)
+    return Queue(pending=int(pending), overdue=int(overdue), page=shown, done=recent)
 
 
 class ApplicationSummary(msgspec.Struct, kw_only=True):

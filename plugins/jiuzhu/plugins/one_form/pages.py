@@ -472,23 +472,12 @@ def _progress_page(
 
 def _application_filters(region: Any, f: ListFilters) -> list[ColumnElement[bool]]:
     """The list's filters on applications: area (and below), status, accepted between."""
-    from datetime import datetime, time, timedelta
-
-    from jiuzhu.core.access import area_subtree
-    from jiuzhu.core.times import SHANGHAI
-
     where: list[ColumnElement[bool]] = []
     if f.area:
         where.append(applications.c.area_code.in_(sorted(area_subtree(region.info, f.area))))
     if f.status:
         where.append(applications.c.status == f.status)
-    if f.date_from:
-        start = datetime.combine(date.fromisoformat(f.date_from), time(), SHANGHAI)
-        where.append(applications.c.accepted_at >= start)
-    if f.date_to:
-        end = date.fromisoformat(f.date_to) + timedelta(days=1)
-        where.append(applications.c.accepted_at < datetime.combine(end, time(), SHANGHAI))
-    return where
+    return where + f.between(applications.c.accepted_at)
 
 
 @get("/applications", nav="办理进度", permission="application.read")

@@ -88,13 +88,7 @@ class ListFilters:
             where.append(orders.c.item_code == self.item)
         if self.urgent:
             where.append(orders.c.urgent.is_(self.urgent == "1"))
-        if start := _date(self.date_from):
-            where.append(orders.c.placed_at >= datetime.combine(start, time(), SHANGHAI))
-        if end := _date(self.date_to):
-            where.append(
-                orders.c.placed_at < datetime.combine(end + timedelta(days=1), time(), SHANGHAI)
-            )
-        return where
+        return where + self.between(orders.c.placed_at)
 
     def case_where(self, region: Region) -> list[ColumnElement[bool]]:
         """The filters as conditions on cases joined to persons (dates: opened)."""
@@ -106,12 +100,16 @@ class ListFilters:
             where.append(cases.c.area_code.in_(sorted(area_subtree(region.info, self.area))))
         if self.status:
             where.append(cases.c.status == self.status)
+        return where + self.between(cases.c.opened_at)
+
+    def between(self, moment: Any) -> list[ColumnElement[bool]]:
+        """The date filters on a timestamp column: from the first day's start to the end of
+        the last day (Asia/Shanghai days)."""
+        where: list[ColumnElement[bool]] = []
         if start := _date(self.date_from):
-            where.append(cases.c.opened_at >= datetime.combine(start, time(), SHANGHAI))
+            where.append(moment >= datetime.combine(start, time(), SHANGHAI))
         if end := _date(self.date_to):
-            where.append(
-                cases.c.opened_at < datetime.combine(end + timedelta(days=1), time(), SHANGHAI)
-            )
+            where.append(moment < datetime.combine(end + timedelta(days=1), time(), SHANGHAI))
         return where
 
     def url(self, path: str, **change: Any) -> str:

@@ -282,7 +282,7 @@ def _demo_users(svc: Services, region: Region, provider_id: int, worker_id: int)
         if role.departments is not None and not departments:
             continue  # e.g. no one-form departments in this region: nobody to approve
         username = f"{region.id}-{role.name}"
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 continue
         password = generate_password()

@@ -16,6 +16,13 @@ reads it without a lock, locks its case, then its entitlement, then the order it
 paths that lock the same rows in different orders can deadlock (a cancel that locked
 order → entitlement → case did, against orders being placed on PostgreSQL).
 
+Connections
+-----------
+Reads go through ``Services.reading()``. On PostgreSQL they run in autocommit: under READ
+COMMITTED every statement takes its own snapshot anyway, so a transaction around reads
+only adds a BEGIN and a ROLLBACK round trip. A web request's thread *pins* one connection
+(``pinning``): its token check, audit row, reads and unit of work all use it.
+
 After commit
 ------------
 Case events appended inside a unit reach the ``jiuzhu_case_event`` observers only after it
@@ -26,6 +33,7 @@ change is already committed (a 500 on a committed spend invites a double order o
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError
 from tenacity import (
     Retrying,
@@ -49,13 +57,15 @@ from ..regions import Region
 from ..storage.engine import writer
 from ..storage.tables import case_events
 from ..times import utcnow
-from . import idempotency, rollups
+from . import idempotency, pinning, rollups
 
 log = logging.getLogger("jiuzhu.services")
 
 EVENTS = "jiuzhu.events"  # key in Connection.info: the events of the open unit of work
 AFTER_COMMIT = "jiuzhu.after_commit"  # key in Connection.info: work to run once committed
 T = TypeVar("T")
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+UNIT = "jiuzhu.unit"  # key in Connection.info: a unit of work is open on it
 
 # PostgreSQL SQLSTATEs after which running the whole unit again is safe and useful
 RETRYABLE = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
@@ -115,20 +125,59 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     attempts: int = ATTEMPTS
     _writer: Engine | None = field(default=None, init=False, repr=False)
+    _reader: Engine | None = field(default=None, init=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def reader(self) -> Engine:
+        """The engine for reads: autocommit on PostgreSQL (see Connections above)."""
+        if self._reader is None:
+            pg = self.engine.dialect.name == "postgresql"
+            self._reader = self.engine.execution_options(**AUTOCOMMIT) if pg else self.engine
+        return self._reader
+
+    def _pinned(self) -> Connection | None:
+        return pinning.pinned(self.reader) if self.engine.dialect.name == "postgresql" else None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection to read with: the request's pinned one, or one from the pool."""
+        pinned = self._pinned()
+        if pinned is not None:
+            yield pinned
+            return
+        with self.reader.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def single(self) -> Iterator[Connection]:
+        """A connection for writes that are one statement each, atomic on their own (an
+        audit row): the reading connection on PostgreSQL (autocommit) unless a unit of
+        work is open on it (it may roll back), a write unit on SQLite (BEGIN IMMEDIATE,
+        committed on leaving)."""
+        if self.engine.dialect.name == "postgresql":
+            pinned = self._pinned()
+            if pinned is not None and UNIT not in pinned.info:
+                yield pinned
+                return
+            with self.reader.connect() as conn:
+                yield conn
+            return
+        if self._writer is None:
+            self._writer = writer(self.engine)
+        with self._writer.begin() as conn:
+            yield conn
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write unit of work, run once: commits on success, rolls back on any error
         (nothing half-written). On SQLite it holds the write lock from its first statement.
         Events and ``after_commit`` work reach observers once it has committed, isolated."""
-        if self._writer is None:
-            self._writer = writer(self.engine)
         events: list[tuple[Region, CaseEvent]] = []
         after: list[Callable[[], object]] = []
-        with self._writer.begin() as conn:
+        with self._unit() as conn:
             conn.info[EVENTS] = events
             conn.info[AFTER_COMMIT] = after
             rollups.begin(conn)
@@ -141,6 +190,35 @@ class Services:
                 conn.info.pop(EVENTS, None)
                 conn.info.pop(AFTER_COMMIT, None)
         self._notify(events, after)
+
+    @contextmanager
+    def _unit(self) -> Iterator[Connection]:
+        """The transaction of one unit: on the pinned connection (out of autocommit for
+        its length) or on a connection of its own."""
+        pinned = self._pinned()
+        if pinned is None:
+            if self._writer is None:
+                self._writer = writer(self.engine)
+            with self._writer.begin() as conn:
+                yield conn
+            return
+        if UNIT in pinned.info:
+            raise RuntimeError("a unit of work cannot begin inside another on its connection")
+        if pinned.in_transaction():  # autocommit statements' logical transaction: no-op
+            pinned.commit()
+        pinned.execution_options(isolation_level=self._default_isolation(pinned))
+        pinned.info[UNIT] = True
+        try:
+            with pinned.begin():
+                yield pinned
+        finally:
+            del pinned.info[UNIT]
+            pinned.execution_options(**AUTOCOMMIT)
+
+    @staticmethod
+    def _default_isolation(conn: Connection) -> str:
+        level = conn.dialect.default_isolation_level
+        return level if isinstance(level, str) else "READ COMMITTED"
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` as one unit of work; run it again from the start when the
@@ -261,15 +339,20 @@ def plain(row: Mapping[Any, Any]) -> dict[str, Any]:
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
+@functools.cache
+def _row_query(table: Table, columns: tuple[str, ...], lock: bool) -> Select[Any]:
+    """``SELECT * FROM table WHERE column = :column …`` built once per shape (fetch_one is
+    on every request's path; a built statement also keeps its cache key)."""
+    query = select(table).where(*(table.c[c] == bindparam(c) for c in columns))
+    return query.with_for_update() if lock else query
+
+
 def fetch_one(
     conn: Connection, table: Table, kind: str, key: object, lock: bool = False, **where: Any
 ) -> dict[str, Any]:
     if any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in where.values()):
         raise NotFound(kind, key)  # beyond any id column: absent, not a database error
-    query = select(table).filter_by(**where)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_row_query(table, tuple(sorted(where)), lock), where).mappings().first()
     if row is None:
         raise NotFound(kind, key)
     return plain(row)

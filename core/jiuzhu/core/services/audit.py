@@ -21,9 +21,9 @@ def audit(
     client_ip: str = "",
     **detail: Any,
 ) -> None:
-    """One row per view or change; written in its own transaction so a refused change is
-    still on record as attempted."""
-    with svc.engine.begin() as conn:
+    """One row per view or change; written on its own (one statement, outside any unit of
+    work) so a refused change is still on record as attempted."""
+    with svc.single() as conn:
         conn.execute(
             audit_log.insert().values(
                 user_id=actor.user_id,

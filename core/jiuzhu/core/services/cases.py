@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import assessment as scoring
@@ -581,19 +581,13 @@ def exit_case(svc: Services, actor: Actor, case_id: int, reason: str) -> Case:
 
 
 def case_events_of(conn: Connection, case_id: int) -> list[CaseEvent]:
-    rows = (
-        conn.execute(
-            select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
-        )
-        .mappings()
-        .all()
-    )
+    rows = conn.execute(_OF_CASE["case_events"], {"case_id": case_id}).mappings().all()
     return [msgspec.convert(plain(r), CaseEvent) for r in rows]
 
 
 def get_case(svc: Services, actor: Actor, case_id: int) -> Case:
     actor.require("case.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return load_case(svc, conn, actor, case_id)[1]
 
 
@@ -618,38 +612,25 @@ def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
     def text(value: str) -> str:
         return shown_text(actor, value)
 
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         _region, case = load_case(svc, conn, actor, case_id)
         person = msgspec.convert(
             fetch_one(conn, persons, "person", case.person_id, id=case.person_id), Person
         )
 
-        def rows(table: Any, order_col: Any) -> list[dict[str, Any]]:
-            return [
-                plain(r)
-                for r in conn.execute(
-                    select(table).where(table.c.case_id == case_id).order_by(order_col)
-                ).mappings()
-            ]
+        def rows(table: Table) -> list[dict[str, Any]]:
+            return [plain(r) for r in conn.execute(_OF_CASE[table.name], key).mappings()]
+
+        key = {"case_id": case_id}
 
         return CaseFile(
             case=msgspec.structs.replace(case, exit_reason=text(case.exit_reason)),
             person=shown_person(actor, person, today),
-            assessments=[
-                msgspec.convert(r, Assessment) for r in rows(assessments, assessments.c.id)
-            ],
-            entitlements=[
-                msgspec.convert(r, Entitlement) for r in rows(entitlements, entitlements.c.year)
-            ],
-            orders=[
-                msgspec.convert({**r, "note": text(r["note"])}, Order)
-                for r in rows(orders, orders.c.id)
-            ],
+            assessments=[msgspec.convert(r, Assessment) for r in rows(assessments)],
+            entitlements=[msgspec.convert(r, Entitlement) for r in rows(entitlements)],
+            orders=[msgspec.convert({**r, "note": text(r["note"])}, Order) for r in rows(orders)],
             deliveries=deliveries_of_case(conn, case_id),
-            visits=[
-                msgspec.convert({**r, "notes": text(r["notes"])}, Visit)
-                for r in rows(visits, visits.c.id)
-            ],
+            visits=[msgspec.convert({**r, "notes": text(r["notes"])}, Visit) for r in rows(visits)],
             events=[
                 msgspec.structs.replace(e, reason=text(e.reason))
                 for e in case_events_of(conn, case_id)
@@ -657,11 +638,25 @@ def case_file(svc: Services, actor: Actor, case_id: int) -> CaseFile:
         )
 
 
+# What a case file lists, built once (read on every view of a case): by ``case_id``.
+_OF_CASE: dict[str, Select[Any]] = {
+    t.name: select(t).where(t.c.case_id == bindparam("case_id")).order_by(col)
+    for t, col in (
+        (assessments, assessments.c.id),
+        (entitlements, entitlements.c.year),
+        (orders, orders.c.id),
+        (visits, visits.c.id),
+        (case_events, case_events.c.id),
+    )
+}
+_OF_CASE["deliveries"] = (
+    select(deliveries)
+    .join(orders, orders.c.id == deliveries.c.order_id)
+    .where(orders.c.case_id == bindparam("case_id"))
+    .order_by(deliveries.c.checkin_at, deliveries.c.id)
+)
+
+
 def deliveries_of_case(conn: Connection, case_id: int) -> list[Delivery]:
-    rows = conn.execute(
-        select(deliveries)
-        .join(orders, orders.c.id == deliveries.c.order_id)
-        .where(orders.c.case_id == case_id)
-        .order_by(deliveries.c.checkin_at, deliveries.c.id)
-    ).mappings()
+    rows = conn.execute(_OF_CASE["deliveries"], {"case_id": case_id}).mappings()
     return [msgspec.convert(plain(r), Delivery) for r in rows]

@@ -163,7 +163,7 @@ def entitlement_view(
     from .cases import load_case
 
     actor.require("case.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         region, _case = load_case(svc, conn, actor, case_id)
         today = local_date(svc.now())
         if period is not None:
@@ -351,7 +351,7 @@ def shortfalls(
     region = svc.region(actor.region_id)
     scope = sorted(area_subtree(region.info, actor.area_code))
     year = int(period[:4])
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(entitlements, persons, cases.c.area_code.label("case_area"))
             .select_from(

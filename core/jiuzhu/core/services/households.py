@@ -110,7 +110,7 @@ def _household(
 
 def get_household(svc: Services, actor: Actor, household_id: int) -> Household:
     actor.require("case.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return _household(svc, conn, actor, household_id)
 
 
@@ -132,7 +132,7 @@ def household_members(
     """(household, members the actor may see, how many others there are), head first."""
     actor.require("case.read")
     today = local_date(svc.now())
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         home = _household(svc, conn, actor, household_id)
         info = svc.region(home.region_id).info
         people = sorted(_members(conn, household_id), key=_relation_order)
@@ -159,7 +159,7 @@ def household_file(svc: Services, actor: Actor, household_id: int) -> HouseholdF
     totals, and the sections plugins add (``jiuzhu_page_sections`` with page
     ``"household"``)."""
     home, members, hidden = household_members(svc, actor, household_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         all_cases = (
             [
                 msgspec.convert(plain(r), Case)

@@ -180,7 +180,7 @@ def read_image(svc: Services, actor: Actor, image_id: int) -> tuple[str, bytes]:
     """An image's media type and bytes, if the actor may see its order (order_scope);
     404 otherwise, as for a missing image."""
     region = svc.region(actor.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row: Any = conn.execute(
             select(delivery_images.c.media_type, delivery_images.c.body)
             .join(deliveries, deliveries.c.id == delivery_images.c.delivery_id)

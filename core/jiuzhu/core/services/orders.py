@@ -293,9 +293,10 @@ def create_order(
         "rule_version": f"{version}funding@{funding.rule_version.isoformat()}"[:120],
     }
     columns.update(values or {})
-    oid = conn.execute(orders.insert().values(**columns)).inserted_primary_key
-    assert oid is not None
-    order_id = int(oid[0])
+    # the row as stored (defaults included) comes back with the insert: booking below
+    # writes the ledgers and usage, never the order row
+    placed = conn.execute(orders.insert().values(**columns).returning(*orders.c)).mappings().one()
+    order_id = int(placed["id"])
     if ent is not None and rule is not None and cost:
         assert bucket is not None
         book_usage(conn, rule, ent.id, order_id, key, bucket, cost, now)
@@ -312,7 +313,7 @@ def create_order(
     if session_id is not None:
         detail["session_id"] = session_id
     append_event(svc, conn, region, case.id, actor.username, "order.placed", note, **detail)
-    return _read_order(conn, order_id)
+    return msgspec.convert(plain(placed), Order)
 
 
 def place_order(svc: Services, actor: Actor, data: NewOrder) -> Order:
@@ -425,10 +426,15 @@ def cancel_in_transaction(
         refund_money(conn, order.id, order.entitlement_id, order.amount_fen, now).values()
     )
     returned = _refund_usage(svc, conn, region, order, lambda held: held)
-    conn.execute(
-        update(orders)
-        .where(orders.c.id == order.id)
-        .values(status=OrderStatus.CANCELLED, cancelled_at=now)
+    cancelled = (
+        conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(status=OrderStatus.CANCELLED, cancelled_at=now)
+            .returning(*orders.c)
+        )
+        .mappings()
+        .one()
     )
     append_event(
         svc,
@@ -442,7 +448,7 @@ def cancel_in_transaction(
         refunded_fen=refunded,
         returned=returned,
     )
-    return _read_order(conn, order_id)
+    return msgspec.convert(plain(cancelled), Order)
 
 
 def cancel_order(svc: Services, actor: Actor, order_id: int, reason: str = "") -> Order:
@@ -973,14 +979,14 @@ def rate_order(svc: Services, actor: Actor, order_id: int, data: NewRating) -> O
 
 def get_order(svc: Services, actor: Actor, order_id: int) -> Order:
     actor.require("order.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return shown_order(actor, _load_order(svc, conn, actor, order_id, lock=False)[1])
 
 
 def order_deliveries(svc: Services, actor: Actor, order_id: int) -> list[Delivery]:
     """The visits of an order, in order (whoever may see the order)."""
     actor.require("order.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         _load_order(svc, conn, actor, order_id, lock=False)
         rows = conn.execute(
             select(deliveries).where(deliveries.c.order_id == order_id).order_by(deliveries.c.id)
@@ -998,7 +1004,7 @@ def escalate_overdue(svc: Services, actor: Actor, region_id: str) -> list[Order]
     if region_id != actor.region_id:
         raise NotFound("region", region_id)
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         scope = order_scope(actor, svc.region(region_id).info)
         due = [int(r["id"]) for r in overdue_rows(conn, region_id, now, scope)]
     escalated: list[Order] = []

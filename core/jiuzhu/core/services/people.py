@@ -152,7 +152,7 @@ def duplicate(svc: Services, actor: Actor, region_id: str, number: str) -> Refus
 
 def get_person(svc: Services, actor: Actor, person_id: int) -> Person:
     actor.require("case.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = fetch_one(conn, persons, "person", person_id, id=person_id)
     person = msgspec.convert(row, Person)
     check_scope(
@@ -167,7 +167,7 @@ def get_person(svc: Services, actor: Actor, person_id: int) -> Person:
 
 
 def find_person(svc: Services, region_id: str, id_number: str) -> Person | None:
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = (
             conn.execute(
                 select(persons).where(

@@ -88,7 +88,7 @@ def create_worker(
 
 
 def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         r = conn.execute(
             select(
                 func.count(),
@@ -131,7 +131,7 @@ def provider_stats(svc: Services, provider_id: int) -> ProviderStats:
 def refresh_light(svc: Services, provider_id: int) -> ProviderStanding:
     """Recompute the provider's standing from ratings and return visits, via the plugin
     answering ``jiuzhu_provider_light`` for its region, and store it."""
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
     region = svc.region(prow["region_id"])
     stats = provider_stats(svc, provider_id)
@@ -168,7 +168,7 @@ def get_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView:
     """A provider, its light and figures; its workers (names, phones) only for the region's
     staff and the provider's own admin. Provider staff see no other provider."""
     actor.require("provider.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         prow = fetch_one(conn, providers, "provider", provider_id, id=provider_id)
         own = actor.provider_id is None or actor.provider_id == provider_id
         if prow["region_id"] != actor.region_id or not own:
@@ -194,7 +194,7 @@ def get_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView:
 
 def list_providers(svc: Services, actor: Actor) -> list[Provider]:
     actor.require("provider.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = (
             conn.execute(
                 select(providers)
@@ -209,7 +209,7 @@ def list_providers(svc: Services, actor: Actor) -> list[Provider]:
 
 def provider_region(svc: Services, provider_id: int) -> str:
     """The region a provider belongs to (NotFound if there is no such provider)."""
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return str(fetch_one(conn, providers, "provider", provider_id, id=provider_id)["region_id"])
 
 

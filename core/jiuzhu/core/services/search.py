@@ -74,7 +74,7 @@ def page(
     """One page of ``query`` (already scoped and filtered) after the cursor, by id."""
     after = decode_cursor(cursor, filters)
     check_limit(limit)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = [
             plain(r)
             for r in conn.execute(

@@ -286,7 +286,7 @@ def close_session(svc: Services, actor: Actor, session_id: int) -> GroupSession:
 
 def get_session(svc: Services, actor: Actor, session_id: int) -> SessionView:
     actor.require("order.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         region, session = _session_row(svc, conn, actor, session_id)
         rows = conn.execute(
             select(session_attendees, persons.c.name, cases.c.area_code)
@@ -333,7 +333,7 @@ def list_sessions(
         if status not in (OPEN, CLOSED):
             raise Invalid("status", "应为 open 或 closed")
         query = query.where(group_sessions.c.status == status)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             query.order_by(group_sessions.c.starts_at.desc()).limit(max(1, min(limit, 500)))
         ).mappings()
@@ -347,7 +347,7 @@ def candidates(svc: Services, actor: Actor, session_id: int, q: str) -> list[Can
     q = q.strip()[:20]
     if not q:
         return []
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         region, session = _session_row(svc, conn, actor, session_id)
         scope = sorted(
             area_subtree(region.info, actor.area_code)

@@ -88,7 +88,7 @@ def statistics(
             raise Invalid("area", f"{area} 不在可查看的区域内")
         scope = area_subtree(region.info, area)
     period = _rollup_period(start, end)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         if period is not None and provider_id is None and item_code is None:
             whole = scope == area_subtree(region.info, region.info.code)
             rows, total, amounts, money, held = _from_rollups(

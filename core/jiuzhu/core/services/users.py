@@ -19,14 +19,13 @@ from typing import Any
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, func, literal, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from ..access import AccessRegistry, Actor, Role, access_registry
 from ..base import Invalid, NotFound, Refused
 from ..regions import Region
-from ..storage.engine import writer
 from ..storage.tables import (
     api_tokens,
     audit_log,
@@ -212,7 +211,7 @@ def _check_provider(
 
 
 def get_user(svc: Services, username: str) -> User:
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = fetch_one(conn, users, "user", username, username=username)
     return msgspec.convert(row, User)
 
@@ -226,7 +225,7 @@ class UserInfo(msgspec.Struct, kw_only=True):
 
 def list_users(svc: Services, region_id: str | None = None) -> list[UserInfo]:
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         query = select(users).order_by(users.c.region_id, users.c.username)
         if region_id is not None:
             query = query.where(users.c.region_id == region_id)
@@ -352,7 +351,7 @@ def authenticate(svc: Services, username: str, password: str, client_ip: str = "
     attempt is logged with the client IP. The argon2 check runs outside any write lock."""
     now = svc.now()
     username = username[:60]
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         wait = login_wait(conn, username, client_ip, now)
         row = (
             None
@@ -428,27 +427,27 @@ def start_session(
 TOUCH_EVERY = timedelta(minutes=1)  # the idle clock is refreshed at most once a minute
 
 
+# built once: read on every page request
+_SESSION_USER = (
+    select(
+        user_sessions.c.id.label("session_id"),
+        user_sessions.c.last_seen_at,
+        user_sessions.c.expires_at,
+        users,
+    )
+    .join(users, users.c.id == user_sessions.c.user_id)
+    .where(user_sessions.c.key_hash == bindparam("digest"), user_sessions.c.ended_at.is_(None))
+)
+
+
 def session_user(svc: Services, key: str, idle: timedelta) -> User | None:
     """The user of a live session: not ended, within its absolute lifetime, used within
     the idle window, its user active. A session past either limit is ended on the spot."""
     if not key or len(key) > 100:
         return None
     now = svc.now()
-    with svc.engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(
-                    user_sessions.c.id.label("session_id"),
-                    user_sessions.c.last_seen_at,
-                    user_sessions.c.expires_at,
-                    users,
-                )
-                .join(users, users.c.id == user_sessions.c.user_id)
-                .where(user_sessions.c.key_hash == _digest(key), user_sessions.c.ended_at.is_(None))
-            )
-            .mappings()
-            .first()
-        )
+    with svc.reading() as conn:
+        row = conn.execute(_SESSION_USER, {"digest": _digest(key)}).mappings().first()
     if row is None:
         return None
     reason = ""
@@ -561,7 +560,7 @@ def _token_query() -> Any:
 def _token_info(svc: Services, token_id: int) -> TokenInfo:
     if not 0 < token_id <= MAX_ID:
         raise NotFound("token", token_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = conn.execute(_token_query().where(api_tokens.c.id == token_id)).mappings().first()
     if row is None:
         raise NotFound("token", token_id)
@@ -573,7 +572,7 @@ def list_tokens(svc: Services, username: str | None = None) -> list[TokenInfo]:
     if username is not None:
         get_user(svc, username)  # an unknown name is an error, not an empty list
         query = query.where(users.c.username == username)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return [msgspec.convert(plain(r), TokenInfo) for r in conn.execute(query).mappings()]
 
 
@@ -604,7 +603,7 @@ def revoke_tokens(svc: Services, username: str) -> int:
 def user_for_token(svc: Services, token: str) -> User:
     if not token or len(token) > 100:
         raise NotFound("token", "…")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = (
             conn.execute(
                 select(users)
@@ -627,6 +626,40 @@ def user_for_token(svc: Services, token: str) -> User:
 TOKEN_CACHE_SECONDS = 60.0
 TOKEN_CACHE_SIZE = 10_000
 _token_users: dict[str, tuple[float, User]] = {}  # token digest -> (cached until, user)
+
+
+# Built once (hot: every API call): the live token's user, and the audit row written only
+# while the token is live — "digest" and "now" bound per call, the row's values too.
+_LIVE = and_(
+    api_tokens.c.token_hash == bindparam("digest"),
+    api_tokens.c.revoked_at.is_(None),
+    api_tokens.c.expires_at.is_(None) | (api_tokens.c.expires_at > bindparam("now")),
+    users.c.active.is_(True),
+)
+_TOKEN_USERS = users.join(api_tokens, api_tokens.c.user_id == users.c.id)
+_TOKEN_USER = select(users).select_from(_TOKEN_USERS).where(_LIVE)
+_AUDITED = ("at", "action", "case_id", "path", "detail", "client_ip")  # audit.audit_values
+_TOKEN_AUDIT = (
+    audit_log.insert()
+    .from_select(
+        ["user_id", "username", *_AUDITED],
+        select(
+            users.c.id,
+            users.c.username,
+            *(bindparam(k, type_=audit_log.c[k].type) for k in _AUDITED),
+        )
+        .select_from(_TOKEN_USERS)
+        .where(_LIVE),
+    )
+    .returning(audit_log.c.id)
+)
+
+
+def token_known(token: str) -> bool:
+    """This process checked the token within the user cache's minute (it may have been
+    revoked since: token_user_audited still decides)."""
+    cached = _token_users.get(_digest(token)) if token and len(token) <= 100 else None
+    return cached is not None and cached[0] > time.monotonic()
 
 
 def token_user_audited(
@@ -653,37 +686,19 @@ def token_user_audited(
     cached = _token_users.get(digest)
     user = cached[1] if cached is not None and cached[0] > clock else None
     fresh = user is None
-    live = and_(api_tokens.c.token_hash == digest, _live_token(now), users.c.active.is_(True))
-    # a write unit (SQLite: BEGIN IMMEDIATE), or a read snapshot taken by the SELECT could
-    # not become the INSERT's write once another writer committed (SQLITE_BUSY at once)
-    with writer(svc.engine).begin() as conn:
+    params = {"digest": digest, "now": now}
+    # SQLite: a write unit (BEGIN IMMEDIATE), or a read snapshot taken by the SELECT could
+    # not become the INSERT's write once another writer committed (SQLITE_BUSY at once);
+    # PostgreSQL: autocommit, as the INSERT … SELECT re-checks the token by itself
+    with svc.single() as conn:
         if user is None:
-            row = (
-                conn.execute(
-                    select(users).join(api_tokens, api_tokens.c.user_id == users.c.id).where(live)
-                )
-                .mappings()
-                .first()
-            )
+            row = conn.execute(_TOKEN_USER, params).mappings().first()
             if row is None:
                 raise NotFound("token", "…")
             user = msgspec.convert(plain(row), User)
         values = audit_values(svc, action, path, case_id, client_ip, {})
-        columns = ["user_id", "username", *values]
-        written = conn.execute(  # RETURNING: psycopg gives no rowcount for INSERT … SELECT
-            audit_log.insert()
-            .from_select(
-                columns,
-                select(
-                    users.c.id,
-                    users.c.username,
-                    *(literal(v, audit_log.c[k].type) for k, v in values.items()),
-                )
-                .select_from(users.join(api_tokens, api_tokens.c.user_id == users.c.id))
-                .where(live),
-            )
-            .returning(audit_log.c.id)
-        ).all()
+        # RETURNING: psycopg gives no rowcount for INSERT … SELECT
+        written = conn.execute(_TOKEN_AUDIT, {**params, **values}).all()
         if len(written) != 1:
             _token_users.pop(digest, None)
             raise NotFound("token", "…")

@@ -7,13 +7,28 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from ..base import ConfigError
+
 DEFAULT_URL = "sqlite:///jiuzhu.db"
 URL_ENV = "JIUZHU_DATABASE_URL"
+POOL_ENV = "JIUZHU_DB_POOL"  # connections per process (PostgreSQL); also the request threads
+DEFAULT_POOL = 8
 WRITE = "jiuzhu_write"  # execution option marking a write unit of work (see writer())
 
 
 def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def pool_size() -> int:
+    """Connections each process keeps (PostgreSQL). Requests beyond it wait for one; a
+    pool that overflows would open and close a server connection per request instead."""
+    raw = os.environ.get(POOL_ENV, "").strip()
+    if not raw:
+        return DEFAULT_POOL
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ConfigError([f"{POOL_ENV}: expected a whole number from 1 to 200, got {raw!r}"])
+    return int(raw)
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -32,7 +47,13 @@ def make_engine(url: str | None = None) -> Engine:
     # the server dropped fails its statement once, and SQLAlchemy then discards the pool's
     # connections of that generation (the next checkout connects afresh). Connections are
     # recycled hourly, before server-side idle timeouts that are usually longer.
-    return create_engine(url, pool_recycle=3600, hide_parameters=True)
+    # the overflow only serves a second connection a request's thread takes beside its
+    # pinned one (an audit row during a unit of work): request threads never wait on each
+    # other's connections
+    size = pool_size()
+    return create_engine(
+        url, pool_size=size, max_overflow=size, pool_recycle=3600, hide_parameters=True
+    )
 
 
 def writer(engine: Engine) -> Engine:

@@ -9,15 +9,12 @@ failure has the one error shape (errors.py). docs/api.md is the integrator's gui
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import anyio
 import msgspec
-from litestar import Request, Response, Router
+from litestar import Response, Router
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 from msgspec import Meta
 from sqlalchemy import Table
@@ -65,16 +62,14 @@ from ..services import (
     sessions,
     stats,
 )
-from ..services import users as accounts
 from ..services.cases import CaseFile, EntitlementView
 from ..services.entitlements import ShortfallView
 from ..services.orders import Finish, NewOrder, NewRating
 from ..services.providers import ProviderView
 from ..storage.tables import assessments, visits, workers
 from ..times import local_date
-from .auth import USER_KEY, client_ip
-from .bodies import strict_body
-from .idempotency import SVC_STATE, IdempotencyMiddleware
+from .callers import before_api_request, provide_actor
+from .idempotency import IdempotencyMiddleware
 from .openapi import IdempotencyKey, route
 
 
@@ -477,7 +472,7 @@ def _case_record(
 ) -> dict[str, Any]:
     """One record of a case the actor may read (the case's scope decides)."""
     cases.get_case(svc, actor, case_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return fetch_one(conn, table, kind, record_id, id=record_id, case_id=case_id)
 
 
@@ -622,7 +617,7 @@ def cancel(
 def overdue(svc: Services, actor: Actor) -> list[Order]:
     actor.require("order.dispatch")
     scope = access.order_scope(actor, svc.region(actor.region_id).info)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = orders.overdue_rows(conn, actor.region_id, svc.now(), scope)
     return [orders.shown_order(actor, msgspec.convert(row, Order)) for row in rows]
 
@@ -686,7 +681,7 @@ def read_provider(svc: Services, actor: Actor, provider_id: int) -> ProviderView
 )
 def read_worker(svc: Services, actor: Actor, provider_id: int, worker_id: int) -> Worker:
     providers.get_provider(svc, actor, provider_id)  # the region check
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = fetch_one(conn, workers, "worker", worker_id, id=worker_id, provider_id=provider_id)
     return msgspec.convert(row, Worker)
 
@@ -806,57 +801,6 @@ def read_region(svc: Services, actor: Actor, region_id: str) -> dict[str, Any]:
     return region_data(svc.region(region_id))
 
 
-_CASE_PATH = re.compile(r"^/api/cases/(\d+)")
-
-
-def identify(request: Request[Any, Any, Any], svc: Services) -> Actor:
-    """The signed-in caller; every authenticated API call leaves an audit row (who, which
-    path, which case), so views through the API are on record as on the pages. The token's
-    check and the audit row are one statement in one transaction (users.token_user_audited)."""
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise NotAuthorizedException("sign in first")
-    match = _CASE_PATH.match(request.url.path)
-    case_id = int(match[1]) if match else None
-    try:
-        user = accounts.token_user_audited(
-            svc,
-            header[7:].strip(),
-            f"api.{request.method}",
-            request.url.path,
-            case_id,
-            client_ip(request),
-        )
-    except NotFound:
-        raise NotAuthorizedException("invalid, expired or revoked token") from None
-    request.state[USER_KEY] = user
-    request.scope.setdefault("state", {})["user"] = user.username  # for the request log
-    return user.actor(access.access_registry(svc.regions.pm))
-
-
-async def before_api_request(request: Request[Any, Any, Any]) -> None:
-    """Who is calling (401 first), then whether the body's types are exactly right.
-    OPTIONS only lists the methods of a path: no caller needed."""
-    if request.method == "OPTIONS":
-        return
-    svc: Services = request.app.state[SVC_STATE]
-    actor = await anyio.to_thread.run_sync(identify, request, svc)
-    request.scope["state"][ACTOR_STATE] = actor
-    await strict_body(request)
-
-
-async def provide_actor(request: Request[Any, Any, Any], svc: Services) -> Actor:
-    """The caller before_api_request identified (on the event loop: no thread hop for a
-    dictionary lookup); identified now only for a route outside that hook."""
-    known = request.scope.get("state", {}).get(ACTOR_STATE)
-    if isinstance(known, Actor):
-        return known
-    return await anyio.to_thread.run_sync(identify, request, svc)
-
-
-ACTOR_STATE = "jiuzhu_actor"
-
-
 HANDLERS = [
     create_person,
     list_persons,
@@ -910,7 +854,7 @@ def api_router(extra: list[Any]) -> Router:
     return Router(
         path="/api",
         route_handlers=[*HANDLERS, *extra],
-        dependencies={"actor": Provide(provide_actor)},
+        dependencies={"actor": Provide(provide_actor)},  # routes made without openapi.route
         before_request=before_api_request,
         middleware=[IdempotencyMiddleware()],
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from jinja2 import ChoiceLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -21,6 +23,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from ..services import Services
+from ..services.pinning import RequestThreads
+from ..storage.engine import pool_size
 from .api import api_router
 from .docs import with_docs_ui
 from .errors import HANDLERS
@@ -121,6 +125,7 @@ def create_app(
             engine_callback=_add_filters,
         ),
         exception_handlers=HANDLERS,
+        on_startup=[_request_threads],
         before_send=[security_headers(settings)],
         after_exception=[audit_refusals(svc)],
         request_max_body_size=settings.api_body_limit,
@@ -131,6 +136,17 @@ def create_app(
         logging_config=None,
         debug=debug,
     )
+
+
+def _request_threads() -> None:
+    """Sync handlers run on RequestThreads (services.pinning: one pinned connection per
+    call), as many as the pool has connections, and so do anyio's worker threads: a request
+    beyond them waits on the event loop for a thread, not in a thread for a connection."""
+    size = pool_size()
+    asyncio.get_running_loop().set_default_executor(
+        RequestThreads(max_workers=size, thread_name_prefix="jiuzhu-request")
+    )
+    anyio.to_thread.current_default_thread_limiter().total_tokens = size
 
 
 def _add_filters(engine: JinjaTemplateEngine) -> None:

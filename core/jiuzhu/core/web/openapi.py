@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.params import HeaderParameter
 
 from .. import __version__
+from .callers import IDENTIFIES, in_request_thread
 from .errors import ApiError
 
 BEARER = "bearer"
@@ -90,12 +91,13 @@ def route(
     codes: Sequence[int] | None = None,
     **kw: Any,
 ) -> Callable[[Any], Any]:
-    """A sync API handler (run in the thread pool) with its OpenAPI metadata. ``created``:
-    answers 201 with a Location header. Reads document 401/403/404/422; writes also
-    400/409/413/503."""
+    """A sync API handler with its OpenAPI metadata, run in one worker thread on one
+    pinned connection, identifying its caller there (callers.in_request_thread).
+    ``created``: answers 201 with a Location header. Reads document 401/403/404/422;
+    writes also 400/409/413/503."""
     decorator = {"GET": litestar.get, "POST": litestar.post}[method]
     writes = method != "GET"
-    return decorator(  # type: ignore[no-any-return]
+    made = decorator(
         path,
         summary=summary,
         tags=[tag],
@@ -103,8 +105,10 @@ def route(
         responses=errors(codes or (WRITE_ERRORS if writes else READ_ERRORS)),
         response_headers=[LOCATION] if created else None,
         sync_to_thread=True,
+        opt={**kw.pop("opt", {}), IDENTIFIES: True},
         **kw,
     )
+    return lambda fn: made(in_request_thread(fn))
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -165,7 +165,7 @@ def cases_table(svc: Services, actor: Actor, region: Region, f: Filters) -> Tabl
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             for r in conn.execute(query).mappings():
                 p = _shown(actor, r, today)
                 yield [
@@ -211,7 +211,7 @@ def orders_table(svc: Services, actor: Actor, region: Region, f: Filters) -> Tab
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             for r in conn.execute(query).mappings():
                 p = _shown(actor, r, today)
                 item = items.get(r["item_code"])
@@ -263,7 +263,7 @@ def deliveries_table(svc: Services, actor: Actor, region: Region, f: Filters) ->
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             for r in conn.execute(query).mappings():
                 p = _shown(actor, r, today)
                 yield [
@@ -321,7 +321,7 @@ def statistics_table(svc: Services, actor: Actor, region: Region, f: Filters) ->
         )
         .group_by(key, cases.c.area_code, ledger.c.source_code)
     )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         money: dict[tuple[str, str], dict[str, int]] = {}
         for month, area, source, amount in conn.execute(money_q):
             money.setdefault((str(month), str(area)), {})[str(source)] = int(amount)
@@ -376,7 +376,7 @@ def applications_table(svc: Services, actor: Actor, region: Region, f: Filters) 
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             found = list(conn.execute(query).mappings())
             policies: dict[int, list[str]] = {}
             ids = [r["id"] for r in found]

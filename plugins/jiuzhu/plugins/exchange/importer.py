@@ -147,7 +147,7 @@ def run_import(
         return outcome
     checker, writer = KINDS[kind]
     if not apply:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             checker(svc, conn, actor, region.info, outcome)
         outcome.problems.sort(key=lambda p: p.row)
         return outcome

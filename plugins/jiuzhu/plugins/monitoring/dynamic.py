@@ -73,7 +73,7 @@ def due_recertifications(svc: Services, actor: Actor, on: date | None = None) ->
         .order_by(cases.c.id)
     )
     out: list[Due] = []
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         for cid, pid, name, area, opened, recertified in conn.execute(query):
             since = local_date(recertified or opened)
             due_on = add_months(since, months)
@@ -127,7 +127,7 @@ def apply_deaths(svc: Services, actor: Actor, load_id: int) -> Effects:
     unit of work per case; a case that cannot be closed now is reported, not half-closed."""
     region = svc.region(actor.region_id)
     monitoring = monitoring_of(region)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         load_rows = conn.execute(
             select(feed_rows.c.kind, feed_rows.c.person_id, feed_rows.c.on_date, cases.c.id)
             .join(cases, cases.c.person_id == feed_rows.c.person_id)

@@ -478,7 +478,7 @@ def list_signals(
         query = query.where(signals.c.level == level)
     query = query.order_by(signals.c.due_at, signals.c.id).limit(limit)
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = [plain(r) for r in conn.execute(query).mappings()]
     return [shown_signal(actor, monitoring, r, now) for r in rows]
 
@@ -544,7 +544,7 @@ def loads(svc: Services, actor: Actor, region_id: str) -> list[LoadView]:
     actor.require("feeds.load")
     if actor.region_id != region_id:
         raise Refused("access", "只能查看本地区的导入记录")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(feed_loads)
             .where(feed_loads.c.region_id == region_id)
@@ -594,7 +594,7 @@ def oversight(svc: Services, actor: Actor, region_id: str) -> Oversight:
     base = scoped_area_rows(svc, actor, signals, "warnings.read").subquery()
     now = svc.now()
     names = {a.code: a.name for a in region.info.areas} | {region.info.code: region.info.name}
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
 
         def grouped(col: Any) -> list[tuple[str, int]]:
             rows = conn.execute(select(col, func.count()).group_by(col).order_by(col))

@@ -117,7 +117,7 @@ def _exit_for(svc: Services, actor: Actor, region: Any, signal_id: int, note: st
     """The outcome "exit": the person's open case exits through the core's exit_case (its
     own unit of work: orders cancelled or closed early and refunded)."""
     actor.require("case.write")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = _signal(conn, actor, region.info, signal_id, lock=False)
         if row["status"] == "closed":
             raise Refused("warnings.closed", "该预警已核实办结")
@@ -138,7 +138,7 @@ def get_signal(svc: Services, actor: Actor, signal_id: int) -> SignalView:
     if not (actor.can("warnings.read") or actor.can("warnings.visit")):
         raise Refused("access", f"角色「{actor.label}」无权查看预警（warnings.read）")
     region = svc.region(actor.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = _signal(conn, actor, region.info, signal_id, lock=False)
     return shown_signal(actor, monitoring_of(region), row, svc.now())
 
@@ -247,7 +247,7 @@ def case_source(svc: Services, case_id: int) -> str:
     """How a case's person was found: recorded when a visit opened it; for a case opened
     otherwise, the source of the closed signal whose visit sent the person to apply
     (before the case was opened), else an application (主动申请)."""
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         found = conn.execute(
             select(case_sources.c.source).where(case_sources.c.case_id == case_id)
         ).scalar()

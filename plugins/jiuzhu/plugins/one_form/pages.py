@@ -206,7 +206,7 @@ def blocking_errors(plist: PolicyList, chosen: list[str], form: dict[str, Any]) 
 
 
 def _pending_receipts(svc: Services, person_id: int) -> list[str]:
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return [
             str(r[0])
             for r in conn.execute(
@@ -420,7 +420,7 @@ def _application_rows(
         .limit(limit)
         .offset(offset),
     )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = [plain(r) for r in conn.execute(query).mappings()]
     for r in rows:
         r["id_shown"] = shown_id(actor, r.pop("id_number"))
@@ -438,7 +438,7 @@ def _progress_page(
     region = svc.region(actor.region_id)
     f = ListFilters.from_request(request, region, APPLICATION_STATUSES)
     where = _application_filters(region, f)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         total = conn.execute(
             _visible(
                 svc,
@@ -699,7 +699,7 @@ def tasks_page(
 def _applicants(svc: Services, receipts: set[str]) -> dict[str, str]:
     if not receipts:
         return {}
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return {
             str(r[0]): str(r[1])
             for r in conn.execute(
@@ -730,7 +730,7 @@ def _task_page(
     fields = [
         (f, shown_form_value(f, view.form[f.code])) for f in plist.fields if f.code in view.form
     ]
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         person = msgspec.convert(
             fetch_one(conn, persons, "person", view.person_id, id=view.person_id), Person
         )
@@ -930,7 +930,7 @@ def query_code(secret_key: bytes, receipt: str) -> str:
 
 
 def _public_progress(svc: Services, receipt: str) -> dict[str, Any]:
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         app = (
             conn.execute(
                 select(applications, persons.c.name)

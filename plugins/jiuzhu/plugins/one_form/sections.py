@@ -24,7 +24,7 @@ def pending_tasks(svc: Services, actor: Actor) -> list[PageSection]:
         return []
     region = svc.region(actor.region_id)
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(application_tasks, applications.c.receipt)
             .join(applications, applications.c.id == application_tasks.c.application_id)
@@ -63,7 +63,7 @@ def household_applications(svc: Services, actor: Actor, household_id: int) -> li
     """The one-form applications of a household's members (一户一档)."""
     if not actor.can("application.read"):
         return []
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(applications, persons.c.name)
             .join(persons, persons.c.id == applications.c.person_id)
@@ -106,7 +106,7 @@ def case_applications(
         return []
     if for_recipient:
         return _recipient_applications(svc, case_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(applications)
             .where(applications.c.case_id == case_id)
@@ -141,7 +141,7 @@ def case_applications(
 def _recipient_applications(svc: Services, case_id: int) -> list[PageSection]:
     from .service import STATUS_LABELS, policy_list
 
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         apps = (
             conn.execute(
                 select(applications)

@@ -557,7 +557,7 @@ def _open_case_in(
 
 def pending_policies(svc: Services, person_id: int) -> dict[str, str]:
     """The person's policies still pending, each with the receipt it is pending under."""
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return {
             str(code): str(receipt)
             for code, receipt in conn.execute(
@@ -608,7 +608,7 @@ def submit_application(
     plist = policy_list(region)
     if region_id != actor.region_id:
         raise NotFound("region", region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         prow = fetch_one(conn, persons, "person", person_id, id=person_id)
     person = msgspec.convert(prow, Person)
     if person.region_id != region_id:
@@ -762,7 +762,7 @@ def _has_task(conn: Connection, application_id: int, department: str) -> bool:
 def get_application(svc: Services, actor: Actor, receipt: str) -> ApplicationView:
     """Progress by receipt number: every policy's status and every department's task."""
     actor.require("application.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         region, app = _load_application(svc, conn, actor, receipt)
         return _load_view(svc, conn, region, app, actor)
 
@@ -803,7 +803,7 @@ def department_tasks(
     query = query.order_by(application_tasks.c.status.desc(), application_tasks.c.due_at)
     if overdue:
         query = query.where(application_tasks.c.status == PENDING, application_tasks.c.due_at < now)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(query).mappings().all()
     return [_task_view(plist, plain(r), r["receipt"], now, actor) for r in rows]
 
@@ -835,7 +835,7 @@ def department_queue(
     now = svc.now()
     waiting = query.where(application_tasks.c.status == PENDING)
     sub = waiting.subquery()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         pending, overdue = conn.execute(
             select(
                 func.count(),
@@ -905,7 +905,7 @@ def list_applications(
     policies: dict[int, list[str]] = {i: [] for i in ids}
     departments: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             for aid, code in conn.execute(
                 select(application_policies.c.application_id, application_policies.c.policy_code)
                 .where(application_policies.c.application_id.in_(ids))
@@ -1327,7 +1327,7 @@ def _open_service_loop(svc: Services, actor: Actor, region: Region, case_id: int
     from jiuzhu.core.services.cases import grant_entitlement
 
     year = local_date(svc.now()).year
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         has_ent = conn.execute(
             select(entitlements.c.id).where(
                 entitlements.c.case_id == case_id, entitlements.c.year == year
@@ -1354,7 +1354,7 @@ def _open_service_loop(svc: Services, actor: Actor, region: Region, case_id: int
 def application_events(svc: Services, actor: Actor, receipt: str) -> list[dict[str, Any]]:
     """The case events that belong to one application (for progress pages)."""
     actor.require("application.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         _region, app = _load_application(svc, conn, actor, receipt)
         rows = conn.execute(
             select(case_events)

@@ -76,7 +76,7 @@ def form_for(
     if person_id is None:
         return schema
     actor.require("application.accept")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         person = msgspec.convert(
             fetch_one(conn, persons, "person", person_id, id=person_id), Person
         )

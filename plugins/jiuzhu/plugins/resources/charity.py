@@ -208,7 +208,7 @@ def grant(
 
 def statement(svc: Services, actor: Actor, fund_code: str) -> FundStatement:
     actor.require("fund.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         fund = _fund(conn, actor.region_id, fund_code)
         return _statement(conn, actor.region_id, fund)
 
@@ -240,7 +240,7 @@ def _statement(conn: Connection, region_id: str, fund: dict[str, Any]) -> FundSt
 
 def statements(svc: Services, actor: Actor) -> list[FundStatement]:
     actor.require("fund.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(funds).where(funds.c.region_id == actor.region_id).order_by(funds.c.code)
         ).mappings()
@@ -249,7 +249,7 @@ def statements(svc: Services, actor: Actor) -> list[FundStatement]:
 
 def entries(svc: Services, actor: Actor, fund_code: str, limit: int = 100) -> list[Entry]:
     actor.require("fund.read")
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         fund = _fund(conn, actor.region_id, fund_code)
         rows = conn.execute(
             select(fund_entries)

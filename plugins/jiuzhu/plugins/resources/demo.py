@@ -36,7 +36,7 @@ def demo_data(svc: Services, region: Region) -> list[str]:
         out.append(f"{region.id}: resource library {added} entries, {new_funds} charity funds")
     unit_user = f"{region.id}-{UNIT}"
     org = next((r for r in cfg.library if r.kind in ("organisation", "unit", "business")), None)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         has_user = conn.execute(select(users.c.id).where(users.c.username == unit_user)).first()
         linked = conn.execute(
             select(unit_accounts.c.username).where(unit_accounts.c.username == unit_user)

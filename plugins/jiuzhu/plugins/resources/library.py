@@ -304,7 +304,7 @@ def _views(conn: Connection, region: Region, rows: list[dict[str, Any]]) -> list
 def get_resource(svc: Services, actor: Actor, resource_id: int) -> ResourceView:
     actor.require("resource.read")
     region = svc.region(actor.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = (
             conn.execute(
                 select(resources).where(
@@ -344,7 +344,7 @@ def search(
     up: list[str] = []
     if area_code:
         up = ancestors(region, area_code.strip())
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         if area_code or need:
             # need tags are a JSON list: matched in Python over the area's candidate offers
             cand_q = select(offers.c.resource_id, offers.c.needs, offers.c.content)
@@ -397,7 +397,7 @@ def counts(svc: Services, actor: Actor) -> list[LibraryCounts]:
     actor.require("resource.read")
     region = svc.region(actor.region_id)
     cfg = config(region)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         have: dict[str, int] = {
             str(k): int(n)
             for k, n in conn.execute(

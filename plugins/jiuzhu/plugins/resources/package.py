@@ -168,7 +168,7 @@ def package(svc: Services, actor: Actor, household_id: int) -> Package:
     file = household_file(svc, actor, household_id)
     region = svc.region(file.household.region_id)
     lines: list[PackageLine] = []
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         if (
             conn.execute(select(households.c.id).where(households.c.id == household_id)).first()
             is None

@@ -410,7 +410,7 @@ def _region_of(svc: Services, number: str) -> str:
 
     from .tables import wishes as table
 
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         found = conn.execute(select(table.c.region_id).where(table.c.number == number)).scalar()
     if found is None:
         raise NotFound("wish", number)

@@ -54,7 +54,7 @@ def home_sections(svc: Services, actor: Actor) -> list[PageSection]:
 def household_sections(svc: Services, actor: Actor, household_id: int) -> list[PageSection]:
     if not _configured(svc, actor) or not actor.can("wish.publish"):
         return []
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = [
             {
                 "number": r["number"],

@@ -236,7 +236,7 @@ def get_team(svc: Services, actor: Actor, case_id: int) -> TeamView:
         actor.require("team.manage")
     region = svc.region(actor.region_id)
     rules = _rules(region)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         _case(conn, actor, region, case_id)
         team = fetch_one(conn, teams, "team", case_id, case_id=case_id)
         hs = [
@@ -292,7 +292,7 @@ def list_teams(svc: Services, actor: Actor) -> list[dict[str, Any]]:
     """Teams of the actor's area: case, grade, lead, officer (for the team page)."""
     actor.require("team.manage")
     region = svc.region(actor.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return [
             {**plain(r), "grade_label": GRADE_LABELS[r["grade"]]}
             for r in conn.execute(

@@ -67,7 +67,7 @@ class VolunteerStats(msgspec.Struct, kw_only=True):
 def statistics(svc: Services, actor: Actor) -> VolunteerStats:
     actor.require("resource.read")
     r = resources.c
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         by_origin: dict[str, int] = dict(
             conn.execute(
                 select(r.origin, func.count())

@@ -271,7 +271,7 @@ def get_wish(svc: Services, actor: Actor, number: str) -> WishView:
     if not (actor.can("wish.publish") or actor.can("wish.confirm")):
         actor.require("wish.publish")
     region = svc.region(actor.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = _load(conn, region, number)
         _staff_scope(actor, region, row, number)
         return _view(region, row, _unit_name(conn, row["claimed_by"]), svc.now())
@@ -280,7 +280,7 @@ def get_wish(svc: Services, actor: Actor, number: str) -> WishView:
 def wall_wish(svc: Services, region_id: str, number: str) -> WallWish:
     """One wish as anyone may see it."""
     region = svc.region(region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = _load(conn, region, number)
         if row["status"] == WITHDRAWN:
             raise NotFound("wish", number)
@@ -305,7 +305,7 @@ def wall(svc: Services, region_id: str, status: str = "", limit: int = 200) -> l
         query = query.where(wishes.c.status == PUBLISHED, wishes.c.claim_by >= now)
     elif status:
         query = query.where(wishes.c.status == status)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(query.order_by(wishes.c.id.desc()).limit(limit)).mappings().all()
     return [_wall(region, plain(r), str(r["unit"] or ""), now) for r in rows]
 
@@ -327,7 +327,7 @@ def staff_list(svc: Services, actor: Actor, status: str = "", limit: int = 200) 
             raise Invalid("status", "应为 published、claimed、fulfilled、confirmed、withdrawn 之一")
         query = query.where(wishes.c.status == status)
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(query.order_by(wishes.c.id.desc()).limit(limit)).mappings().all()
     return [_view(region, plain(r), str(r["unit"] or ""), now) for r in rows]
 
@@ -340,7 +340,7 @@ def unit_claims(svc: Services, actor: Actor) -> list[WallWish]:
         return []
     region = svc.region(actor.region_id)
     now = svc.now()
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         unit = unit_of(conn, actor)
         name = _unit_name(conn, unit)
         rows = (
@@ -519,7 +519,7 @@ def statistics(svc: Services, actor: Actor | None, region_id: str) -> WishStats:
         actor.require("wish.read")
     now = svc.now()
     w = wishes.c
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(w.status, func.count(), func.coalesce(func.sum(w.value_fen), 0))
             .where(w.region_id == region.id, w.status != WITHDRAWN)

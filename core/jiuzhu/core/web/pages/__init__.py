@@ -68,7 +68,9 @@ def page_router(
             *(plugin_pages or []),
         ],
         dependencies={
-            "actor": Provide(page_actor, sync_to_thread=False),
+            # in a request thread: the session check reads (and now and then touches) its
+            # row, which must never hold up the event loop
+            "actor": Provide(page_actor, sync_to_thread=True),
             "secret_key": Provide(lambda: secret_key, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=PAGE_HANDLERS,

@@ -65,7 +65,7 @@ def render_case(
     except NotFound:
         ent = None
     order_ids = [o.id for o in file.orders]
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rated = {
             int(r["order_id"]): plain(r)
             for r in conn.execute(

@@ -27,7 +27,7 @@ def case_list(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> T
     f = ListFilters.from_request(request, region, tuple(s for s, _ in STATUSES))
     joined = cases.join(persons, persons.c.id == cases.c.person_id)
     where = [case_scope(actor, region.info), *f.case_where(region)]
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
         paged = Paged(int(total), f.page)
         rows = [

@@ -125,7 +125,7 @@ def staff_names(svc: Services, usernames: Any) -> dict[str, str]:
     wanted = sorted({u for u in usernames if u})
     if not wanted:
         return {}
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = conn.execute(
             select(users.c.username, users.c.display_name).where(users.c.username.in_(wanted))
         ).all()

@@ -52,7 +52,7 @@ def _board(
     region = svc.region(actor.region_id)
     f = ListFilters.from_request(request, region)
     where = [orders.c.status.in_(WAITING), *f.order_where(region)]
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         paged = Paged(count_orders(conn, actor, region, *where), f.page)
         waiting = order_rows(svc, conn, actor, *where, limit=paged.size, offset=paged.offset)
         load = workloads(conn, region.id)

@@ -48,7 +48,7 @@ def home(request: Request[Any, Any, Any], svc: Services, actor: Actor) -> Templa
         orders.c.status.in_([OrderStatus.PLACED, OrderStatus.DISPATCHED]),
         orders.c.due_at < now,
     )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         if actor.role in (Role.OFFICER, Role.CLERK, Role.ADMIN):
             ctx["waiting"] = _cases_waiting(svc, conn, actor)
             ctx["to_dispatch"] = order_rows(svc, conn, actor, orders.c.status == OrderStatus.PLACED)

@@ -48,7 +48,7 @@ def _satisfaction(svc: Services, actor: Actor, key: Any) -> list[dict[str, Any]]
         .group_by(key)
         .order_by(key)
     )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return [
             {
                 "key": r[0],
@@ -78,7 +78,7 @@ def supervision(request: Request[Any, Any, Any], svc: Services, actor: Actor) ->
                 [OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE]
             )
         ]
-        with svc.engine.connect() as conn:
+        with svc.reading() as conn:
             overdue = order_rows(svc, conn, actor, *late, limit=SHOWN)
             active = order_rows(svc, conn, actor, *going, limit=SHOWN)
             counts = {
@@ -150,7 +150,7 @@ def _survey_due(svc: Services, actor: Actor, now: datetime) -> list[dict[str, An
         .order_by(cases.c.id)
         .limit(200)
     )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         return [{"case_id": r[0], "name": r[1], "area_code": r[2]} for r in conn.execute(query)]
 
 

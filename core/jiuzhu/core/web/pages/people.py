@@ -76,7 +76,7 @@ def _search(svc: Services, actor: Actor, q: str) -> tuple[list[dict[str, Any]], 
         query = query.where(persons.c.id_number == number)
     else:
         query = query.where(persons.c.name.contains(q, autoescape=True))
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = [plain(r) for r in conn.execute(query.order_by(persons.c.id).limit(50)).mappings()]
     for r in rows:
         r["shown_id"] = shown_id(actor, r["id_number"])
@@ -216,7 +216,7 @@ def person_page(
 ) -> Template:
     person = get_person(svc, actor, person_id)  # checks case.read and the area scope
     region = svc.region(person.region_id)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         files = [
             plain(r)
             for r in conn.execute(

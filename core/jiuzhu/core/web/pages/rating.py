@@ -51,7 +51,7 @@ def _order(svc: Services, key: bytes, token: str) -> dict[str, Any]:
     order_id = read_rating_token(key, token[:200], svc.now().timestamp())
     if order_id is None:
         raise BadLink
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         row = conn.execute(select(orders).where(orders.c.id == order_id)).mappings().first()
         if row is None:
             raise BadLink
@@ -157,7 +157,7 @@ def recipient_page(
         return _bad_link(request)
     region = svc.region(str(order["region_id"]))
     case_id = int(order["case_id"])
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         case = plain(conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one())
         person = plain(
             conn.execute(select(persons).where(persons.c.id == case["person_id"])).mappings().one()

@@ -45,7 +45,7 @@ def _list(
     actor.require("order.read")
     region = svc.region(actor.region_id)
     rows = list_sessions(svc, actor)
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         counts = attendance_counts(conn, [s.id for s in rows])
     items = [i for i in region.catalogue.items if i.mode == "group"]
     providers = [

@@ -61,7 +61,7 @@ def _work_page(
         where.append(
             (orders.c.worker_id == actor.worker_id) | (orders.c.status == OrderStatus.DISPATCHED)
         )
-    with svc.engine.connect() as conn:
+    with svc.reading() as conn:
         rows = order_rows(svc, conn, actor, *where)
     rows.sort(key=lambda r: STATUS_RANK.get(OrderStatus(r["status"]), 9))  # stable: urgent first
     audit_request(request, svc, actor, "work.view", orders=[r["id"] for r in rows])

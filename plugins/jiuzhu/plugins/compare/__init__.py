@@ -58,13 +58,6 @@ def jiuzhu_check_region(region: Region) -> list[str] | None:
 
 
 @hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import compare_command
-
-    cli.add_command(compare_command)
-
-
-@hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
     register(
         Permission(

@@ -40,14 +40,6 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 
 
 @hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import export_command, import_group
-
-    cli.add_command(import_group)
-    cli.add_command(export_command)
-
-
-@hookimpl
 def jiuzhu_web_routes(register: Callable[[Any], None]) -> None:
     from .web import ROUTES
 

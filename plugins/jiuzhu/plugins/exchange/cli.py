@@ -166,3 +166,7 @@ def export_command(
     n = export(svc, actor, kind, region_id, fmt, target, filters, via=f"cli:{actor.username}")
     masked = "" if actor.can("id.full") else "，身份证号已脱敏"
     click.echo(f"{target}：{n}行{masked}")
+
+
+# Both commands, for the entry point of group jiuzhu.commands (pyproject.toml).
+COMMANDS = [import_group, export_command]

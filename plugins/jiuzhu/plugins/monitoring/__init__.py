@@ -160,12 +160,4 @@ def jiuzhu_page_sections(
     return urgent_signals(svc, actor) if page == "home" else None
 
 
-@hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import feeds, warnings
-
-    cli.add_command(feeds)
-    cli.add_command(warnings)
-
-
 __all__ = ["Monitoring", "RuleKind"]

@@ -270,3 +270,7 @@ def warnings_compare(
     ]
     for line in table(["地区", "规则", "等级", "发现人数", "其中未申请"], lines, "<<<>>"):
         click.echo(line)
+
+
+# Both groups, for the entry point of group jiuzhu.commands (pyproject.toml).
+COMMANDS = [feeds, warnings]

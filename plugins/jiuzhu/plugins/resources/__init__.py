@@ -166,8 +166,3 @@ def jiuzhu_demo_data(svc: Services, region: Region) -> list[str] | None:
     return demo_data(svc, region)
 
 
-@hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import resources_command
-
-    cli.add_command(resources_command)

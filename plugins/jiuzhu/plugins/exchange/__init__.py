@@ -8,12 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
-from jiuzhu.core.access import Permission, Role
 
 if TYPE_CHECKING:
-    import click
-
-    from jiuzhu.core.access import Actor
+    from jiuzhu.core.access import Actor, Permission
     from jiuzhu.core.sections import PageSection
     from jiuzhu.core.services import Services
 
@@ -30,6 +27,8 @@ DOWNLOADS = {
 
 @hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    from jiuzhu.core.access import Permission, Role
+
     register(
         Permission(
             name="data.import",

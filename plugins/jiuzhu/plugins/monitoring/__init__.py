@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.access import Actor, Permission, Role, RoleDef, View
@@ -21,9 +21,6 @@ from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import Monitoring
 from .roles import ADVISER, SENTINEL
 from .rules import BUILTIN, RuleKind
-
-if TYPE_CHECKING:
-    import click
 
 
 @hookimpl

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
-
 from jiuzhu.core import Region, hookimpl
 from jiuzhu.core.access import Actor, Permission, RoleDef
 from jiuzhu.core.sections import PageSection
@@ -164,5 +162,3 @@ def jiuzhu_demo_data(svc: Services, region: Region) -> list[str] | None:
     from .demo import demo_data
 
     return demo_data(svc, region)
-
-

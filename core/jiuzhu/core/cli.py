@@ -21,7 +21,14 @@ import click
 
 from . import __version__
 from .cli_errors import TRACEBACK_ENV, OperatorError, lines_for
-from .entrypoints import COMMANDS_GROUP, PluginError, blocked_from_env, entry_points, load
+from .entrypoints import (
+    COMMANDS_GROUP,
+    DISABLE_ENV,
+    PluginError,
+    blocked_from_env,
+    entry_points,
+    load,
+)
 from .textcols import pad, table
 
 if TYPE_CHECKING:
@@ -94,9 +101,9 @@ class FriendlyGroup(click.Group):
                         )
                     elif command.name in self.commands or command.name in self._plugin_commands:
                         click.echo(
-                            f"warning: plugin '{ep.name}' adds a command '{command.name}' that "
-                            f"another already adds; ignored (block it with "
-                            f"JIUZHU_DISABLE_PLUGINS={ep.name})",
+                            f"warning: plugin '{ep.name}' adds a command '{command.name}', "
+                            f"a name already taken; ignored (block it with "
+                            f"{DISABLE_ENV}={ep.name})",
                             err=True,
                         )
                     else:

@@ -102,8 +102,6 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> click.Group:
         return make_plugin_manager(entry_points=False, plugins=all_builtin_plugins())
 
     monkeypatch.setattr(core_cli, "make_plugin_manager", builtins)
-    pm = make_plugin_manager(entry_points=False, plugins=all_builtin_plugins())
-    pm.hook.jiuzhu_cli_commands(cli=core_cli.cli)
     return core_cli.cli
 
 

@@ -232,12 +232,6 @@ def call_hooks(
         for region in regions:
             lines = module.jiuzhu_demo_data(svc=svc, region=region)
             assert lines is None or all(isinstance(line, str) for line in lines)
-    if "jiuzhu_cli_commands" in hooks:
-        group = click.Group()
-        module.jiuzhu_cli_commands(cli=group)
-        for name in group.commands:
-            result = CliRunner().invoke(group, [name], catch_exceptions=False)
-            assert result.exit_code == 0, (name, result.output)
     if hooks and {"jiuzhu_web_routes", "jiuzhu_web_pages"} & set(hooks):
         check_web(module, regions, hooks, engine)
 
@@ -284,7 +278,12 @@ def test_doc_example_runs(example: Example, tmp_path: Path, engine: Engine) -> N
             entry_points=False, plugins=[*all_builtin_plugins(), *helper, ("example", module)]
         )
         call_hooks(pm, module, hooks, engine, tmp_path)
+    # commands, as an entry point of group jiuzhu.commands names them
+    commands = [c for c in vars(module).values() if isinstance(c, click.Command)]
+    for command in commands:
+        result = CliRunner().invoke(command, [], catch_exceptions=False)
+        assert result.exit_code == 0, (command.name, result.output)
     tests = [getattr(module, n) for n in dir(module) if n.startswith("test_")]
     for test in tests:
         test()
-    assert hooks or tests, f"{example.name}: neither a plugin nor a test"
+    assert hooks or tests or commands, f"{example.name}: neither a plugin nor a test"

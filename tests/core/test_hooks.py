@@ -5,9 +5,7 @@ from __future__ import annotations
 import types
 from datetime import date
 
-import click
 import numpy as np
-from click.testing import CliRunner
 from litestar import get
 from litestar.testing import TestClient
 
@@ -187,20 +185,6 @@ def test_jiuzhu_case_event_sees_committed_events(engine, regions):
     pid = new_person(svc, actor, regs.get("ordos"))
     open_case(svc, actor, pid)
     assert seen == ["case.opened"]
-
-
-def test_jiuzhu_cli_commands_adds_a_command():
-    from jiuzhu.core.cli import cli
-
-    @hookimpl
-    def jiuzhu_cli_commands(cli):
-        @cli.command("hello-test")
-        def hello() -> None:
-            click.echo("你好")
-
-    group = click.Group(commands=dict(cli.commands))
-    manager_with(jiuzhu_cli_commands=jiuzhu_cli_commands).hook.jiuzhu_cli_commands(cli=group)
-    assert CliRunner().invoke(group, ["hello-test"]).output == "你好\n"
 
 
 def test_jiuzhu_web_routes_mounts_under_api_with_access(engine):

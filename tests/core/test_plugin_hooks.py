@@ -9,11 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pluggy
 import pytest
-from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -297,15 +295,6 @@ def test_hook_jiuzhu_demo_data(engine: Engine, fx: Regions) -> None:
     again = list(load_demo(svc, ["fixtureland"]))
     assert "fixtureland: fixture demo data" not in again  # idempotent: nothing added twice
     assert all_hooks.DEMO_CALLS.count("fixtureland") >= 2
-
-
-def test_hook_jiuzhu_cli_commands(pm: pluggy.PluginManager) -> None:
-    from jiuzhu.core.cli import cli
-
-    group = click.Group(commands=dict(cli.commands))
-    pm.hook.jiuzhu_cli_commands(cli=group)
-    result = CliRunner().invoke(group, ["fixture-hello", "世界"])
-    assert result.exit_code == 0 and result.output == "你好，世界\n"
 
 
 def test_hook_jiuzhu_web_routes(engine: Engine, fx: Regions) -> None:

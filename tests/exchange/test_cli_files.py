@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from jiuzhu.core import idcard
 from jiuzhu.core.cli import cli
-from jiuzhu.plugins.exchange import jiuzhu_cli_commands
 
 from .helpers import BAD_CELLS, PERSON_HEADERS, person_row, to_csv
 
@@ -18,7 +17,6 @@ AREA = "150602"
 
 
 def run(url: str, *args: str):
-    jiuzhu_cli_commands(cli=cli)  # as `jiuzhu` does at start (adding again is harmless)
     return CliRunner().invoke(cli, ["--database-url", url, *args], catch_exceptions=False)
 
 

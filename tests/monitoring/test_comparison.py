@@ -60,9 +60,6 @@ def test_the_evaluator_runs_it_from_the_command_line(regions: Regions, tmp_path:
     from click.testing import CliRunner
 
     from jiuzhu.core.cli import cli
-    from jiuzhu.plugins.monitoring import jiuzhu_cli_commands
-
-    jiuzhu_cli_commands(cli=cli)  # as `jiuzhu` does at start
 
     a, b = number("371621", 1), number("371621", 2)
     medical = tmp_path / "medical.csv"

@@ -229,7 +229,6 @@ def test_cli_loads_reports_bad_rows_and_lists_masked(
     svc: Services, regions: Regions, engine: Engine, tmp_path
 ) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    regions.pm.hook.jiuzhu_cli_commands(cli=core_cli.cli)
     region = regions.get("binzhou")
     who = number("371621", 7)
     good = tmp_path / "good.csv"

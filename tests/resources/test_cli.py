@@ -23,8 +23,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[click.Group]:
         return make_plugin_manager(entry_points=False, plugins=all_builtin_plugins())
 
     monkeypatch.setattr(core_cli, "make_plugin_manager", builtins)
-    builtins().hook.jiuzhu_cli_commands(cli=core_cli.cli)
-    assert "resources" in core_cli.cli.commands
+    assert "resources" in core_cli.cli.list_commands(click.Context(core_cli.cli))
     yield core_cli.cli
 
 

@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 import pluggy
 
-from .base import Base, ConfigError, Invalid, NotFound, Refused
-from .hookspecs import hookspec
-from .plugins import Regions, load_regions, make_plugin_manager, region_source
-from .regions import Region, RegionSource
+if TYPE_CHECKING:
+    from .base import Base, ConfigError, Invalid, NotFound, Refused
+    from .hookspecs import hookspec
+    from .plugins import Regions, load_regions, make_plugin_manager, region_source
+    from .regions import Region, RegionSource
 
 __version__ = "0.1.0"
 
 hookimpl = pluggy.HookimplMarker("jiuzhu")
+
+# Re-exports load on first use (PEP 562): `jiuzhu --help` and a plugin's light modules
+# import this package without paying for msgspec, numpy and the region loader.
+_LAZY = {
+    "Base": "base",
+    "ConfigError": "base",
+    "Invalid": "base",
+    "NotFound": "base",
+    "Refused": "base",
+    "hookspec": "hookspecs",
+    "Regions": "plugins",
+    "load_regions": "plugins",
+    "make_plugin_manager": "plugins",
+    "region_source": "plugins",
+    "Region": "regions",
+    "RegionSource": "regions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Base",

@@ -1,5 +1,10 @@
 """The `jiuzhu` command line. Every failure is one line naming the cause and the fix:
-the root group turns exceptions into `error: …` lines (jiuzhu.core.cli_errors)."""
+the root group turns exceptions into `error: …` lines (jiuzhu.core.cli_errors).
+
+Start-up is light: this module imports click and little else, so `jiuzhu --help` and
+`jiuzhu COMMAND --help` need no database layer, plugin manager or numpy; commands import
+what they use in their bodies, and plugins' commands come from entry points of group
+``jiuzhu.commands``, loaded only when a command is not a built-in one or for the list."""
 
 from __future__ import annotations
 
@@ -10,20 +15,27 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import pluggy
-from sqlalchemy import Engine
 
 from . import __version__
-from .access import Role, access_registry
-from .base import ConfigError, Invalid, NotFound, Refused
 from .cli_errors import TRACEBACK_ENV, OperatorError, lines_for
-from .describe import region_data, region_text
-from .plugins import PluginError, Regions, load_region_dir, load_regions, make_plugin_manager
-from .storage.engine import database_url
+from .entrypoints import (
+    COMMANDS_GROUP,
+    DISABLE_ENV,
+    PluginError,
+    blocked_from_env,
+    entry_points,
+    load,
+)
 from .textcols import pad, table
+
+if TYPE_CHECKING:
+    import pluggy
+    from sqlalchemy import Engine
+
+    from .plugins import Regions
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRET_HINT = "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"
@@ -34,6 +46,8 @@ def friendly(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .base import ConfigError, Invalid, NotFound, Refused
+
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
@@ -55,12 +69,53 @@ class Interrupted(OperatorError):
 
 class FriendlyGroup(click.Group):
     """The root group: any failure of any subcommand (plugins' too) becomes `error: …`
-    lines and exit status 1 (130 for Ctrl-C); `region` is accepted for `regions`."""
+    lines and exit status 1 (130 for Ctrl-C); `region` is accepted for `regions`.
+
+    Plugins add commands with an entry point of group ``jiuzhu.commands`` named after the
+    plugin (so blocking the plugin hides them) that names a click command or a list of them;
+    they are loaded when a name is not a built-in command's, or to list them all."""
 
     aliases = {"region": "regions"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugin_commands: dict[str, click.Command] | None = None
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        """Every plugin's commands by name, loaded once; a plugin that fails to load is a
+        warning, and the built-in commands still run."""
+        if self._plugin_commands is None:
+            self._plugin_commands = {}
+            for ep in entry_points(COMMANDS_GROUP, blocked_from_env()):
+                try:
+                    found = load(ep)
+                except PluginError as exc:
+                    click.echo(f"warning: {exc}", err=True)
+                    continue
+                for command in found if isinstance(found, list | tuple) else [found]:
+                    if not isinstance(command, click.Command) or not command.name:
+                        click.echo(
+                            f"warning: plugin '{ep.name}' ({ep.value}): {command!r} is not a "
+                            "named click command; ignored",
+                            err=True,
+                        )
+                    elif command.name in self.commands or command.name in self._plugin_commands:
+                        click.echo(
+                            f"warning: plugin '{ep.name}' adds a command '{command.name}', "
+                            f"a name already taken; ignored (block it with "
+                            f"{DISABLE_ENV}={ep.name})",
+                            err=True,
+                        )
+                    else:
+                        self._plugin_commands[command.name] = command
+        return self._plugin_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.plugin_commands()})
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+        name = self.aliases.get(cmd_name, cmd_name)
+        return self.commands.get(name) or self.plugin_commands().get(name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -83,6 +138,14 @@ class FriendlyGroup(click.Group):
             ctx.exit(getattr(exc, "exit_code", 1))
 
 
+def make_plugin_manager() -> pluggy.PluginManager:
+    """The plugin manager of a command run, built when the command first needs it (tests
+    replace this to run on the built-in plugins alone)."""
+    from .plugins import make_plugin_manager as from_entry_points
+
+    return from_entry_points()
+
+
 class Context:
     """Per-invocation state: the database URL is checked, and the plugin manager, the
     regions and the engine are built, once and only when a command needs them."""
@@ -96,6 +159,8 @@ class Context:
 
     @property
     def raw_url(self) -> str:
+        from .storage.engine import database_url
+
         return database_url(self.database_url)
 
     @property
@@ -121,6 +186,8 @@ class Context:
     @property
     def regions(self) -> Regions:
         if self._regions is None:
+            from .plugins import load_regions
+
             self._regions = load_regions(self.pm)
         return self._regions
 
@@ -200,6 +267,8 @@ def regions_list(ctx: Context) -> None:
 @pass_ctx
 def regions_show(ctx: Context, region_id: str, as_json: bool) -> None:
     """Print a region's catalogue, tiers, funding, eligibility and every other file."""
+    from .describe import region_data, region_text
+
     region = ctx.regions.get(ctx.region_id(region_id))
     if as_json:
         click.echo(json.dumps(region_data(region), ensure_ascii=False, indent=2, default=str))
@@ -213,6 +282,8 @@ def regions_show(ctx: Context, region_id: str, as_json: bool) -> None:
 def regions_check(ctx: Context, path: Path) -> None:
     """Validate the region files in PATH (a folder, or one of its .toml files): every
     problem in every file, each as `file: key.path: what was expected`."""
+    from .plugins import load_region_dir
+
     folder = path.parent if path.suffix == ".toml" else path
     region = load_region_dir(ctx.pm, folder)
     files = ", ".join(["region", "catalogue", "assessment", *sorted(region.sections)])
@@ -767,6 +838,7 @@ def users_add(
 ) -> None:
     """Create a user bound to a region and an area of its hierarchy. The password is read
     from JIUZHU_NEW_PASSWORD or standard input, or asked for once."""
+    from .access import access_registry
     from .services.users import add_user
 
     svc = services(ctx)
@@ -816,6 +888,8 @@ def users_list(ctx: Context, region_id: str | None) -> None:
 @friendly
 def users_roles(ctx: Context) -> None:
     """Every registered role (the core's and the plugins') and the permissions it holds."""
+    from .access import Role, access_registry
+
     registry = access_registry(ctx.pm)
     for role in registry.roles.values():
         if role.name == Role.SYSTEM:
@@ -938,12 +1012,4 @@ def tokens_revoke(ctx: Context, token_id: int | None, username: str | None) -> N
 
 
 def main() -> None:
-    pm_for_commands = None
-    try:
-        pm_for_commands = make_plugin_manager()
-    except PluginError as exc:
-        # still run built-in commands; the error shows again where plugins are needed
-        click.echo(f"warning: {exc}", err=True)
-    if pm_for_commands is not None:
-        pm_for_commands.hook.jiuzhu_cli_commands(cli=cli)
     cli(prog_name="jiuzhu")

@@ -3,19 +3,18 @@
 The CLI turns exceptions into these lines at its boundary (see cli.FriendlyGroup); no
 traceback, no SQL statement and no bound parameters (which may hold a password hash) are
 printed. An exception nobody foresaw still gets one line, and JIUZHU_TRACEBACK=1 shows it.
+
+The CLI imports this module at start, so what explains errors is imported only when there
+is one to explain.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-
-from .base import ConfigError, Invalid, NotFound, Refused
-from .plugins import PluginError
-from .storage.migrate import UPGRADE_HINT, SchemaError
-from .storage.urls import POSTGRES_EXTRA, DatabaseUrlError, safe
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
 
 TRACEBACK_ENV = "JIUZHU_TRACEBACK"
 
@@ -26,6 +25,13 @@ class OperatorError(Exception):
 
 def lines_for(exc: BaseException, url: str | None = None) -> list[str]:
     """The lines to print (without the `error: ` prefix) for an exception."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+    from .base import ConfigError, Invalid, NotFound, Refused
+    from .entrypoints import PluginError
+    from .storage.migrate import SchemaError
+    from .storage.urls import POSTGRES_EXTRA, DatabaseUrlError, safe
+
     if isinstance(exc, ConfigError):
         return list(exc.problems)
     if isinstance(exc, (OperatorError, DatabaseUrlError, SchemaError, PluginError)):
@@ -64,6 +70,9 @@ _ROLE_MISSING = re.compile(r'role "(?P<name>[^"]+)" does not exist')
 def database_problem(exc: DBAPIError, url: str | None) -> str:
     """What a driver error means, from its message only (never the statement or its
     parameters, which `str(exc)` of a SQLAlchemy error would include)."""
+    from .storage.migrate import UPGRADE_HINT
+    from .storage.urls import safe
+
     message = str(exc.orig) if exc.orig is not None else ""
     where = _where(url)
     if m := _DB_MISSING.search(message):
@@ -100,6 +109,9 @@ def database_problem(exc: DBAPIError, url: str | None) -> str:
 
 
 def _where(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     if not url:
         return "the database"
     try:

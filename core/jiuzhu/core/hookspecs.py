@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    import click
-
     from .access import Actor, Permission, RoleDef
     from .assessment import Instrument
     from .entitlement import EntitlementRule
@@ -222,14 +220,6 @@ def jiuzhu_page_sections(
 
     Return a list of :class:`~jiuzhu.core.sections.PageSection` (or None); query only what
     ``actor`` may see. Results of all plugins are collected, in plugin order.
-    """
-
-
-@hookspec
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    """Add commands to the ``jiuzhu`` command line.
-
-    Called once when the CLI starts. Add click commands or groups to ``cli``.
     """
 
 

@@ -6,8 +6,6 @@ Nothing loads at import time: every app, CLI run and test builds its own manager
 from __future__ import annotations
 
 import importlib
-import importlib.metadata as md
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -21,21 +19,14 @@ from . import hookspecs
 from .assessment import Instrument
 from .base import ConfigError
 from .entitlement import BudgetRuleAdapter, EntitlementRule
+from .entrypoints import DISABLE_ENV, GROUP, blocked_from_env, distribution, load
+from .entrypoints import PluginError as PluginError  # re-exported: raised from here too
+from .entrypoints import entry_points as find_entry_points
 from .facts import Population
 from .regions import Region, RegionSource, Section, load_region
 from .rules import BudgetRule, Eligibility, FundingRule
 
-GROUP = "jiuzhu"
-DISABLE_ENV = "JIUZHU_DISABLE_PLUGINS"
 DIRECT = "registered directly"
-
-
-class PluginError(RuntimeError):
-    """A plugin could not be loaded or registered; the message names it."""
-
-
-def blocked_from_env() -> set[str]:
-    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
 
 
 def make_plugin_manager(
@@ -58,26 +49,14 @@ def make_plugin_manager(
         pm.set_blocked(name)
     dists: dict[str, str] = {}
     if entry_points:
-        seen: set[tuple[str, str]] = set()
-        for ep in md.entry_points(group=GROUP):
-            dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
-            if (ep.name, ep.value) in seen:  # the same distribution seen twice on sys.path
-                continue
-            seen.add((ep.name, ep.value))
-            if ep.name in blocked:
-                continue
+        for ep in find_entry_points(GROUP, blocked):
+            dist = distribution(ep)
             if ep.name in dists:
                 raise PluginError(
                     f"two plugins are named '{ep.name}': from {dists[ep.name]} and from {dist}; "
                     f"uninstall one or block it with {DISABLE_ENV}={ep.name}"
                 )
-            try:
-                module = ep.load()
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin '{ep.name}' ({ep.value}) from distribution {dist} failed to load: "
-                    f"{type(exc).__name__}: {exc}. Block it with {DISABLE_ENV}={ep.name}"
-                ) from exc
+            module = load(ep)
             dists[ep.name] = dist
             _register(pm, ep.name, module, dist)
     for name, obj in plugins:

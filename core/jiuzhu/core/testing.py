@@ -18,8 +18,9 @@ from types import ModuleType
 import numpy as np
 import pluggy
 
+from .entrypoints import GROUP
 from .facts import PersonFacts, Population
-from .plugins import GROUP, PluginError, Regions, load_regions, make_plugin_manager
+from .plugins import PluginError, Regions, load_regions, make_plugin_manager
 from .regions import Region
 
 

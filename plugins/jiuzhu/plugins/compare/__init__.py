@@ -9,24 +9,47 @@ Python API (the web app and notebooks use it; the ``jiuzhu compare`` command is 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jiuzhu.core import Region, hookimpl
-from jiuzhu.core.access import Permission, Role
-
-from . import jobs  # noqa: F401  (the plugin's table joins the core MetaData)
-from .calibration import Calibration, check_calibration
-from .config import Staffing
-from .engine import PlanSettings, compare
-from .kinds import KINDS, NeedMap, check_need_map
-from .population import People, PopulationSettings, generate
-from .report import render_html, render_json
-from .results import Comparison
+from jiuzhu.core import hookimpl
 
 if TYPE_CHECKING:
-    import click
+    from jiuzhu.core import Region
+    from jiuzhu.core.access import Permission
+
+    from .config import Staffing
+    from .engine import PlanSettings, compare
+    from .kinds import KINDS, NeedMap
+    from .population import People, PopulationSettings, generate
+    from .report import render_html, render_json
+    from .results import Comparison
+
+# The API loads on first use (PEP 562), and the hooks import what they call: `jiuzhu
+# --help` imports this package for its command and must not pay for numpy and the report.
+_LAZY = {
+    "Staffing": "config",
+    "PlanSettings": "engine",
+    "compare": "engine",
+    "KINDS": "kinds",
+    "NeedMap": "kinds",
+    "People": "population",
+    "PopulationSettings": "population",
+    "generate": "population",
+    "render_html": "report",
+    "render_json": "report",
+    "Comparison": "results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "KINDS",
@@ -45,6 +68,10 @@ __all__ = [
 
 @hookimpl
 def jiuzhu_region_sections(register: Callable[..., None]) -> None:
+    from .calibration import Calibration
+    from .config import Staffing
+    from .kinds import NeedMap
+
     register("staffing", Staffing)
     register("needs", NeedMap)
     register("calibration", Calibration)
@@ -54,18 +81,16 @@ def jiuzhu_region_sections(register: Callable[..., None]) -> None:
 def jiuzhu_check_region(region: Region) -> list[str] | None:
     """needs.toml names catalogue items, places every item, and maps no item that nobody
     can buy within the region's own budget."""
+    from .calibration import check_calibration
+    from .kinds import check_need_map
+
     return [*check_need_map(region), *check_calibration(region)]
 
 
 @hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import compare_command
-
-    cli.add_command(compare_command)
-
-
-@hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    from jiuzhu.core.access import Permission, Role
+
     register(
         Permission(
             name="compare.run",
@@ -77,6 +102,8 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 
 @hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    from . import jobs  # noqa: F401  (the plugin's table joins the core MetaData)
+
     register(Path(__file__).parent / "migrations", "compare")
 
 

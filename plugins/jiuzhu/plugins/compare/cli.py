@@ -1,24 +1,23 @@
-"""``jiuzhu compare``: one population through every region's model, side by side."""
+"""``jiuzhu compare``: one population through every region's model, side by side.
+
+`jiuzhu --help` imports this module (entry point of group jiuzhu.commands), so the engine,
+numpy, the report's templates and rich are imported in the functions that run it."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import msgspec
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiuzhu.core.base import Invalid
 from jiuzhu.core.cli import Context, friendly, pass_ctx
-from jiuzhu.core.plugins import load_regions
 
-from .engine import PlanSettings, compare
-from .population import People, PopulationSettings, generate, load_settings
-from .report import print_table, render_html, render_json, table_console
-from .results import Comparison, Explanation
+if TYPE_CHECKING:
+    from .engine import PlanSettings
+    from .population import People, PopulationSettings
+    from .results import Comparison
 
 LONG_RUN = 1_000_000  # person x regions: a run this long shows progress even without a TTY
 
@@ -30,6 +29,8 @@ def build_people(
     roster: Path | None,
 ) -> People:
     """The population the options describe (a roster, or the synthetic generator)."""
+    from .population import generate
+
     if roster is not None:
         check_roster_alone(people, seed, config)
         from .roster import read_roster
@@ -49,6 +50,12 @@ def check_roster_alone(people: int | None, seed: int | None, config: Path | None
 def population_settings(
     people: int | None, seed: int | None, config: Path | None
 ) -> PopulationSettings:
+    import msgspec
+
+    from jiuzhu.core.base import Invalid
+
+    from .population import PopulationSettings, load_settings
+
     settings = load_settings(config) if config is not None else PopulationSettings()
     changes: dict[str, int] = {}
     if people is not None:
@@ -70,7 +77,12 @@ def run(
     region_ids: list[str] | None,
     plan: PlanSettings,
 ) -> Comparison:
-    regions = load_regions(ctx.pm)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .engine import compare
+
+    regions = ctx.regions
     ids = region_ids or sorted(regions.by_id)
     for rid in ids:
         if rid not in regions.by_id:
@@ -99,6 +111,7 @@ def run(
 
 def write_files(config_out: Path | None, template: Path | None, config: Path | None) -> None:
     """--write-population-config and --write-roster-template."""
+    from .population import PopulationSettings, load_settings
     from .population_config import write_population_config
     from .roster import write_template
 
@@ -120,10 +133,15 @@ def explain(
     decompose: bool,
 ) -> Comparison:
     """The comparison with its sensitivity table and structure/parameter split."""
+    import msgspec
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .results import Explanation
     from .sensitivity import decompose as run_decompose
     from .sensitivity import sensitivity as run_sensitivity
 
-    regions = load_regions(ctx.pm)
+    regions = ctx.regions
     ids = [r.id for r in result.regions]
     s = msgspec.structs.replace(plan, on=result.plan.on)
     rows = []
@@ -307,6 +325,9 @@ def compare_command(
       jiuzhu compare --write-population-config pop.toml --write-roster-template roster.xlsx
       jiuzhu compare --engine dask --scheduler tcp://10.0.0.5:8786 --roster people.parquet
     """
+    from .engine import PlanSettings
+    from .report import print_table, render_html, render_json, table_console
+
     if write_config is not None or write_template is not None:
         write_files(write_config, write_template, config)
         return
@@ -327,7 +348,7 @@ def compare_command(
         if roster is not None:
             check_roster_alone(people, seed, config)
         result = compare_dask(
-            load_regions(ctx.pm),
+            ctx.regions,
             population=None if roster else population_settings(people, seed, config),
             roster=roster,
             region_ids=region_ids,

@@ -8,12 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
-from jiuzhu.core.access import Permission, Role
 
 if TYPE_CHECKING:
-    import click
-
-    from jiuzhu.core.access import Actor
+    from jiuzhu.core.access import Actor, Permission
     from jiuzhu.core.sections import PageSection
     from jiuzhu.core.services import Services
 
@@ -30,6 +27,8 @@ DOWNLOADS = {
 
 @hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    from jiuzhu.core.access import Permission, Role
+
     register(
         Permission(
             name="data.import",
@@ -37,14 +36,6 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
             roles=(Role.ADMIN,),
         )
     )
-
-
-@hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import export_command, import_group
-
-    cli.add_command(import_group)
-    cli.add_command(export_command)
 
 
 @hookimpl

@@ -10,17 +10,20 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from jiuzhu.core.access import Actor, access_registry, system_actor
 from jiuzhu.core.cli import Context, pass_ctx, services
 
-from .columns import KINDS
-from .export import EXPORTS, FORMATS
+from .kinds import EXPORTS, FORMATS, KINDS
+
+if TYPE_CHECKING:  # imported where used: `jiuzhu --help` imports this module
+    from jiuzhu.core.access import Actor
 
 
 def acting(ctx: Context, svc: object, region_id: str, username: str | None) -> Actor:
+    from jiuzhu.core.access import access_registry, system_actor
     from jiuzhu.core.base import Refused
     from jiuzhu.core.services import Services
     from jiuzhu.core.services.users import get_user
@@ -166,3 +169,7 @@ def export_command(
     n = export(svc, actor, kind, region_id, fmt, target, filters, via=f"cli:{actor.username}")
     masked = "" if actor.can("id.full") else "，身份证号已脱敏"
     click.echo(f"{target}：{n}行{masked}")
+
+
+# Both commands, for the entry point of group jiuzhu.commands (pyproject.toml).
+COMMANDS = [import_group, export_command]

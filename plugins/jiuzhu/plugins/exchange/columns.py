@@ -16,7 +16,8 @@ from typing import Any
 from jiuzhu.core.domain import RELATIONS
 from jiuzhu.core.facts import COVERAGE, DISABILITY_TYPES, GROUPS
 
-KINDS = ("persons", "households", "providers", "workers")
+from .kinds import KINDS as KINDS
+
 KIND_LABELS = {
     "persons": "救助对象",
     "households": "家庭户",

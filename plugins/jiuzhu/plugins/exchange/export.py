@@ -40,8 +40,9 @@ from jiuzhu.core.storage.tables import (
 from jiuzhu.core.times import SHANGHAI, local_date
 
 from .files import atomic_path
+from .kinds import EXPORTS as EXPORTS
+from .kinds import FORMATS as FORMATS
 
-EXPORTS = ("cases", "orders", "deliveries", "statistics", "applications")
 EXPORT_LABELS = {
     "cases": "救助对象档案",
     "orders": "服务工单",
@@ -49,7 +50,6 @@ EXPORT_LABELS = {
     "statistics": "统计报表",
     "applications": "一表受理申请",
 }
-FORMATS = ("xlsx", "csv")
 STATUS = {
     "open": "已建档",
     "active": "服务中",

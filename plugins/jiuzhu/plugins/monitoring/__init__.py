@@ -8,37 +8,53 @@ through ``jiuzhu_warning_rules``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jiuzhu.core import Region, hookimpl
-from jiuzhu.core.access import Actor, Permission, Role, RoleDef, View
-from jiuzhu.core.sections import PageSection
-from jiuzhu.core.services import Services
-
-from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
-from .config import Monitoring
-from .roles import ADVISER, SENTINEL
-from .rules import BUILTIN, RuleKind
+from jiuzhu.core import hookimpl
 
 if TYPE_CHECKING:
-    import click
+    from jiuzhu.core import Region
+    from jiuzhu.core.access import Actor, Permission, RoleDef
+    from jiuzhu.core.sections import PageSection
+    from jiuzhu.core.services import Services
+
+    from .config import Monitoring
+    from .rules import RuleKind
+
+# The hooks import what they use, and the API loads on first use (PEP 562): `jiuzhu --help`
+# imports this package for its commands and must not pay for numpy and the services.
+_LAZY = {"Monitoring": "config", "RuleKind": "rules"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
 
 
 @hookimpl
 def jiuzhu_region_sections(register: Callable[..., None]) -> None:
+    from .config import Monitoring
+
     register("monitoring", Monitoring)
 
 
 @hookimpl
 def jiuzhu_warning_rules(register: Callable[[RuleKind], None]) -> None:
+    from .rules import BUILTIN
+
     for kind in BUILTIN:
         register(kind)
 
 
 @hookimpl
 def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any], None]) -> None:
+    from .config import Monitoring
+
     register("event", {"case.recertified": "定期复核"})
     register(
         "permission",
@@ -93,12 +109,20 @@ def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any],
 
 @hookimpl
 def jiuzhu_register_roles(register: Callable[[RoleDef], None]) -> None:
+    from jiuzhu.core.access import RoleDef
+
+    from .roles import ADVISER, SENTINEL
+
     register(RoleDef(name=ADVISER, label="救助顾问"))
     register(RoleDef(name=SENTINEL, label="需求哨点"))
 
 
 @hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    from jiuzhu.core.access import Permission, Role, View
+
+    from .roles import ADVISER, SENTINEL
+
     register(
         Permission(
             name="feeds.load",
@@ -132,6 +156,8 @@ def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
 
 @hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
+
     register(Path(__file__).parent / "migrations", "monitoring")
 
 
@@ -158,14 +184,6 @@ def jiuzhu_page_sections(
     from .sections import urgent_signals
 
     return urgent_signals(svc, actor) if page == "home" else None
-
-
-@hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import feeds, warnings
-
-    cli.add_command(feeds)
-    cli.add_command(warnings)
 
 
 __all__ = ["Monitoring", "RuleKind"]

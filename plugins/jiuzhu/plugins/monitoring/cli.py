@@ -1,28 +1,30 @@
 """`jiuzhu feeds …` and `jiuzhu warnings …`: load department data, list the queue.
 
-ID numbers are printed as a supervisor sees them (masked, through jiuzhu.core.access)."""
+ID numbers are printed as a supervisor sees them (masked, through jiuzhu.core.access).
+`jiuzhu --help` imports this module, so the commands import the services where they run."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import msgspec
 
-from jiuzhu.core.access import Actor, Role, access_registry, shown_id, system_actor
 from jiuzhu.core.cli import Context, pass_ctx, services
 from jiuzhu.core.money import yuan
 from jiuzhu.core.textcols import table
 from jiuzhu.core.times import shown
 
-from .feeds import FeedRefused
-from .service import list_signals, load_feed, monitoring_of
+if TYPE_CHECKING:
+    from jiuzhu.core.access import Actor
 
 
 def _viewer(ctx: Context, region_id: str, area: str) -> Actor:
     """Who the printed lines are shaped for: a supervisor of the region (IDs masked)."""
+    from jiuzhu.core.access import Role, access_registry
+
     return access_registry(ctx.pm).actor(
         username="cli", role=Role.SUPERVISOR, region_id=region_id, area_code=area
     )
@@ -42,6 +44,11 @@ def feeds() -> None:
 def feeds_load(ctx: Context, region_id: str, kind: str, path: Path, by: str | None) -> None:
     """Load PATH (CSV in UTF-8 or GBK, or XLSX) as feed KIND of REGION_ID, then run the
     region's warning rules. A file with any bad row is refused whole."""
+    from jiuzhu.core.access import shown_id, system_actor
+
+    from .feeds import FeedRefused
+    from .service import load_feed
+
     ctx.region_id(region_id)
     svc = services(ctx)
     region = svc.region(region_id)
@@ -80,6 +87,10 @@ def feeds_load(ctx: Context, region_id: str, kind: str, path: Path, by: str | No
 @pass_ctx
 def feeds_list(ctx: Context, region_id: str, as_json: bool) -> None:
     """Every load of REGION_ID: who, when, which file (sha256), how many rows."""
+    import msgspec
+
+    from jiuzhu.core.access import system_actor
+
     from .service import loads
 
     ctx.region_id(region_id)
@@ -127,6 +138,10 @@ def warnings() -> None:
 @pass_ctx
 def warnings_list(ctx: Context, region_id: str, level: str | None, status: str, fmt: str) -> None:
     """The open warnings and leads of a region, most urgent first (ID numbers masked)."""
+    import msgspec
+
+    from .service import list_signals, monitoring_of
+
     ctx.region_id(region_id)
     svc = services(ctx)
     region = svc.region(region_id)
@@ -165,7 +180,10 @@ def warnings_list(ctx: Context, region_id: str, level: str | None, status: str, 
 @pass_ctx
 def warnings_due(ctx: Context, region_id: str, fmt: str) -> None:
     """Open cases whose periodic re-certification (动态复核) is due."""
+    import msgspec
+
     from .dynamic import due_recertifications
+    from .service import monitoring_of
 
     ctx.region_id(region_id)
     svc = services(ctx)
@@ -189,6 +207,9 @@ def warnings_due(ctx: Context, region_id: str, fmt: str) -> None:
 def warnings_escalate(ctx: Context, region_id: str) -> None:
     """Escalate (督办) every open warning or lead past its deadline, once; run it from a
     timer as often as the region likes."""
+    from jiuzhu.core.access import system_actor
+
+    from .service import monitoring_of
     from .work import escalate_overdue
 
     ctx.region_id(region_id)
@@ -228,7 +249,10 @@ def warnings_compare(
     rule finds, and how many of them beyond those who applied (nothing is stored)."""
     import csv
 
+    import msgspec
+
     from .comparison import compare_rules
+    from .feeds import FeedRefused
 
     files: dict[str, Path] = {}
     for given in feeds_given:
@@ -270,3 +294,7 @@ def warnings_compare(
     ]
     for line in table(["地区", "规则", "等级", "发现人数", "其中未申请"], lines, "<<<>>"):
         click.echo(line)
+
+
+# Both groups, for the entry point of group jiuzhu.commands (pyproject.toml).
+COMMANDS = [feeds, warnings]

@@ -11,28 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
+from jiuzhu.core import hookimpl
 
-from jiuzhu.core import Region, hookimpl
-from jiuzhu.core.access import Actor, Permission, RoleDef
-from jiuzhu.core.sections import PageSection
-from jiuzhu.core.services import Services
-
-from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
 from .config import ResourceConfig
-from .roles import PERMISSIONS, ROLES
+
+if TYPE_CHECKING:  # the hooks import what they use: `jiuzhu --help` imports this package
+    from jiuzhu.core import Region
+    from jiuzhu.core.access import Actor, Permission, RoleDef
+    from jiuzhu.core.sections import PageSection
+    from jiuzhu.core.services import Services
 
 
 @hookimpl
 def jiuzhu_register_roles(register: Callable[[RoleDef], None]) -> None:
+    from .roles import ROLES
+
     for role in ROLES:
         register(role)
 
 
 @hookimpl
 def jiuzhu_register_permissions(register: Callable[[Permission], None]) -> None:
+    from .roles import PERMISSIONS
+
     for permission in PERMISSIONS:
         register(permission)
 
@@ -112,6 +115,8 @@ def jiuzhu_register_labels(region: Region | None, register: Callable[[str, Any],
 
 @hookimpl
 def jiuzhu_migrations(register: Callable[[Path, str], None]) -> None:
+    from . import tables  # noqa: F401  (the plugin's tables join the core MetaData)
+
     register(Path(__file__).parent / "migrations", "resources")
 
 
@@ -164,10 +169,3 @@ def jiuzhu_demo_data(svc: Services, region: Region) -> list[str] | None:
     from .demo import demo_data
 
     return demo_data(svc, region)
-
-
-@hookimpl
-def jiuzhu_cli_commands(cli: click.Group) -> None:
-    from .cli import resources_command
-
-    cli.add_command(resources_command)

@@ -1,4 +1,5 @@
-"""`jiuzhu resources …`: the library from the command line (the same services as the API)."""
+"""`jiuzhu resources …`: the library from the command line (the same services as the API).
+`jiuzhu --help` imports this module, so the commands import the services where they run."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ from pathlib import Path
 import click
 import msgspec
 
-from jiuzhu.core.access import system_actor
 from jiuzhu.core.cli import Context, pass_ctx, services
 from jiuzhu.core.money import yuan
 from jiuzhu.core.textcols import table
 
-from . import charity, library, volunteers, wishes
 from .config import KIND_LABELS, Offer, Resource
 
 
 def _actor(ctx: Context, region_id: str):  # type: ignore[no-untyped-def]
+    from jiuzhu.core.access import system_actor
+
     ctx.region_id(region_id)
     svc = services(ctx)
     region = svc.region(region_id)
@@ -39,6 +40,8 @@ def list_command(
     ctx: Context, region_id: str, need: str, area: str, kind: str, as_json: bool
 ) -> None:
     """Search the library by need and area."""
+    from . import library
+
     svc, actor = _actor(ctx, region_id)
     found = library.search(svc, actor, need, area, kind)
     if as_json:
@@ -83,6 +86,8 @@ def add_command(
     source: str,
 ) -> None:
     """Add one resource with its offers."""
+    from . import library
+
     svc, actor = _actor(ctx, region_id)
     tags = [t.strip() for t in needs.split(",") if t.strip()]
     res = Resource(
@@ -115,6 +120,8 @@ def add_command(
 @pass_ctx
 def import_command(ctx: Context, region_id: str, path: Path | None) -> None:
     """Add the resources not yet in the library (by code); all or nothing."""
+    from . import charity, library
+
     svc, actor = _actor(ctx, region_id)
     if path is None:
         items = library.config(svc.region(region_id)).library
@@ -132,6 +139,8 @@ def import_command(ctx: Context, region_id: str, path: Path | None) -> None:
 @pass_ctx
 def link_command(ctx: Context, region_id: str, username: str, code: str) -> None:
     """Let a unit account (role unit) act for the library's resource CODE."""
+    from . import library
+
     svc, actor = _actor(ctx, region_id)
     library.link_unit_account(svc, actor, username, code)
     click.echo(f"{username} acts for {code}")
@@ -143,6 +152,8 @@ def link_command(ctx: Context, region_id: str, username: str, code: str) -> None
 @pass_ctx
 def stats_command(ctx: Context, region_id: str, as_json: bool) -> None:
     """The library, wishes, charity funds and volunteers in figures."""
+    from . import charity, library, volunteers, wishes
+
     svc, actor = _actor(ctx, region_id)
     counts = library.counts(svc, actor)
     ws = wishes.statistics(svc, actor, region_id)

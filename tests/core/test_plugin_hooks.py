@@ -54,6 +54,25 @@ def test_fixture_plugin_implements_every_hook(pm: pluggy.PluginManager) -> None:
     assert implemented == specs
 
 
+def test_hook_jiuzhu_cli_commands(
+    pm: pluggy.PluginManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept for plugins written before the jiuzhu.commands entry point: their command runs
+    when typed (the plugins load for a name found nowhere else); --help lists declared ones."""
+    from click.testing import CliRunner
+
+    from jiuzhu.core import cli as core_cli
+
+    monkeypatch.setattr(core_cli, "make_plugin_manager", lambda: pm)
+    ran = CliRunner().invoke(core_cli.cli, ["fixture-legacy"])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output == "added by the jiuzhu_cli_commands hook\n"
+    listed = CliRunner().invoke(core_cli.cli, ["--help"])
+    assert "fixture-legacy" not in listed.output
+    unknown = CliRunner().invoke(core_cli.cli, ["fixture-nothing"])
+    assert unknown.exit_code == 2 and "No such command" in unknown.output
+
+
 def test_hook_jiuzhu_register_regions(fx: Regions) -> None:
     assert "fixtureland" in fx.by_id and "ordos" in fx.by_id
     source = fx.sources["fixtureland"]

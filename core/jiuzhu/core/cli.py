@@ -115,7 +115,19 @@ class FriendlyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         name = self.aliases.get(cmd_name, cmd_name)
-        return self.commands.get(name) or self.plugin_commands().get(name)
+        found = self.commands.get(name) or self.plugin_commands().get(name)
+        return found or self.hook_commands().get(name)
+
+    def hook_commands(self) -> dict[str, click.Command]:
+        """Commands of plugins still adding them by the ``jiuzhu_cli_commands`` hook: the
+        plugins load only for a name found nowhere else (a typo costs that once)."""
+        try:
+            pm = make_plugin_manager()
+        except PluginError:
+            return {}  # the command that needs plugins says so; an unknown name stays unknown
+        added = click.Group()
+        pm.hook.jiuzhu_cli_commands(cli=added)
+        return {n: c for n, c in added.commands.items() if n not in self.commands}
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .access import Actor, Permission, RoleDef
     from .assessment import Instrument
     from .entitlement import EntitlementRule
@@ -220,6 +222,19 @@ def jiuzhu_page_sections(
 
     Return a list of :class:`~jiuzhu.core.sections.PageSection` (or None); query only what
     ``actor`` may see. Results of all plugins are collected, in plugin order.
+    """
+
+
+@hookspec
+def jiuzhu_cli_commands(cli: click.Group) -> None:
+    """Add commands to the ``jiuzhu`` command line — kept for plugins written before the
+    ``jiuzhu.commands`` entry point, which is the way to add commands now (docs/plugins.md,
+    "Commands"): a declared command is listed by ``jiuzhu --help`` without loading any
+    plugin.
+
+    Called only when the name typed is neither a built-in command nor a declared one (the
+    plugins are then loaded); add click commands or groups to ``cli``. Commands added here
+    run, but ``jiuzhu --help`` does not list them.
     """
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from jiuzhu.core.services import Services
+from jiuzhu.core.services.pinning import pin_scope
 from jiuzhu.core.services.users import revoke_tokens
 from jiuzhu.core.storage.tables import audit_log, orders
 
@@ -126,3 +128,58 @@ def test_a_refused_unit_leaves_the_pinned_connection_clean(api: Api):
     r = api.get(admin, f"/api/cases/{cid}")
     assert r.status_code == 200
     assert len(r.json()["orders"]) == placed
+
+
+def test_units_on_the_pinned_connection(svc: Services):
+    """Inside a pin scope a unit runs on the pinned connection and leaves it in autocommit;
+    a unit begun while another holds it gets a connection and a transaction of its own."""
+    if svc.engine.dialect.name != "postgresql":
+        pytest.skip(f"{PG_SKIP}: SQLite pins nothing")
+    with pin_scope():
+        with svc.reading() as first:
+            pass
+        with svc.transaction() as conn:
+            assert conn is first
+            with svc.transaction() as inner:
+                assert inner is not conn  # nested: its own connection, its own commit
+                inner.execute(
+                    audit_log.insert().values(
+                        at=svc.now(),
+                        user_id=None,
+                        username="nested",
+                        action="t",
+                        path="/n",
+                        detail={},
+                        client_ip="",
+                    )
+                )
+            conn.execute(
+                audit_log.insert().values(
+                    at=svc.now(),
+                    user_id=None,
+                    username="outer",
+                    action="t",
+                    path="/o",
+                    detail={},
+                    client_ip="",
+                )
+            )
+        with svc.reading() as again:
+            assert again is first
+            assert again.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+        with pytest.raises(RuntimeError), svc.transaction() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=svc.now(),
+                    user_id=None,
+                    username="rolled-back",
+                    action="t",
+                    path="/r",
+                    detail={},
+                    client_ip="",
+                )
+            )
+            raise RuntimeError("refused half-way")
+    with svc.engine.connect() as conn:
+        names = set(conn.execute(select(audit_log.c.username)).scalars())
+    assert {"nested", "outer"} <= names and "rolled-back" not in names

@@ -194,16 +194,15 @@ class Services:
     @contextmanager
     def _unit(self) -> Iterator[Connection]:
         """The transaction of one unit: on the pinned connection (out of autocommit for
-        its length) or on a connection of its own."""
+        its length), or on a connection of its own — unpinned, or begun while another unit
+        holds the pinned one (its own transaction then, as it would be unpinned)."""
         pinned = self._pinned()
-        if pinned is None:
+        if pinned is None or UNIT in pinned.info:
             if self._writer is None:
                 self._writer = writer(self.engine)
             with self._writer.begin() as conn:
                 yield conn
             return
-        if UNIT in pinned.info:
-            raise RuntimeError("a unit of work cannot begin inside another on its connection")
         if pinned.in_transaction():  # autocommit statements' logical transaction: no-op
             pinned.commit()
         pinned.execution_options(isolation_level=self._default_isolation(pinned))
@@ -213,7 +212,10 @@ class Services:
                 yield pinned
         finally:
             del pinned.info[UNIT]
-            pinned.execution_options(**AUTOCOMMIT)
+            try:
+                pinned.execution_options(**AUTOCOMMIT)
+            except DBAPIError:  # the connection broke: the next use checks out another
+                pinned.close()
 
     @staticmethod
     def _default_isolation(conn: Connection) -> str:

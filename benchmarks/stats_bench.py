@@ -242,7 +242,7 @@ def load(svc: Services, n_orders: int, n_persons: int, seed: int) -> dict[str, A
             conn.execute(text("ANALYZE"))
     t1 = time.perf_counter()
     with svc.engine.begin() as conn:
-        rollups.backfill(conn)
+        rollups.backfill(conn, svc.regions)
     if svc.engine.dialect.name == "postgresql":  # what autovacuum would soon have done
         with svc.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))

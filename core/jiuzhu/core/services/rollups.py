@@ -304,6 +304,8 @@ def _write(conn: Connection, pending: Pending) -> None:
             key = (r.region_id, r.scope, r.period, r.dim, r.key)
             counts.setdefault(key, [0, 0])[0] += 1
             count(key, r.household_key, 1)
+    # moves after the inserts: an insert may wait for rows another unit moves, a move (of
+    # committed rows, locked in key order) never waits for an inserting unit
     r_key = [stats_reach.c[c] for c in KEY]
     for person, hk in sorted(pending.moves.items()):
         moving = [stats_reach.c.person_id == person, stats_reach.c.household_key != hk]

@@ -103,8 +103,13 @@ def _buffer(conn: Connection) -> tuple[Pending, bool]:
     return pending, False
 
 
-def _facts(conn: Connection, order_id: int) -> Any:
-    return conn.execute(
+def _facts(conn: Connection, order_id: int, person_lock: bool = False) -> Any:
+    """The order's region, item, provider, status, area, person and household. With
+    ``person_lock`` the person is held FOR SHARE until the unit commits: a household move
+    of the person (which updates the row) waits for the visit's reach rows to be committed,
+    so that it moves them too, or the visit waits for the move and reads the new household
+    (the visit's locks, case → entitlement → order, are never taken by a move)."""
+    q = (
         select(
             orders.c.region_id,
             orders.c.item_code,
@@ -121,7 +126,8 @@ def _facts(conn: Connection, order_id: int) -> Any:
             )
         )
         .where(orders.c.id == order_id)
-    ).one()
+    )
+    return conn.execute(q.with_for_update(read=True, of=persons) if person_lock else q).one()
 
 
 def _household_key(person_id: int, household_id: int | None) -> int:
@@ -151,7 +157,7 @@ def visited(
 ) -> None:
     """A visit of the order was checked out: one person-time, its minutes, its person.
     ``category``: the catalogue category of the order's item."""
-    f = _facts(conn, order_id)
+    f = _facts(conn, order_id, person_lock=True)
     pending, now = _buffer(conn)
     month = month_of(checkout_at)
     provider = int(f.provider_id)

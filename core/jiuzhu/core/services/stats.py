@@ -305,10 +305,12 @@ def _from_rollups(
             return _counted(conn, region.id, dim, one, areas, per, months)
         return _distinct(conn, region.id, dim, areas, per, months)
 
-    reach = reach_of(_REACH_DIM[group_by])
-    total_reach = reach_of("total").get("", (0, 0))
+    totals = reach_of("total")
+    total_reach = totals.get("", (0, 0))
     if group_by == "region":  # the total, keyed by the region
-        reach = {region.id: total_reach} if "" in reach else {}
+        reach = {region.id: totals[""]} if "" in totals else {}
+    else:
+        reach = reach_of(_REACH_DIM[group_by])
     rows: list[tuple[Any, ...]] = [
         (k, *reach.get(k, (0, 0)), pt, mins) for k, (pt, mins) in sorted(visits.items())
     ]

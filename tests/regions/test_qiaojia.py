@@ -474,7 +474,7 @@ def _bulk(engine: Engine, region: Region) -> None:
         conn.execute(orders.insert(), orows)
         conn.execute(deliveries.insert(), drows)
         conn.execute(session_attendees.insert(), attend)
-        rollups.backfill(conn)  # a bulk load past the services rebuilds the statistics
+        rollups.backfill(conn, [region])  # a bulk load past the services rebuilds the stats
     if engine.dialect.name == "postgresql":
         from sqlalchemy import text
 

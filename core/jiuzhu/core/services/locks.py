@@ -10,6 +10,8 @@ each other's next lock: no deadlock between placing, cancelling, a visit's check
 that needs several cases locks them in ascending id order. A group check-in locks its
 session first, then the attendee's case, entitlement and order; closing a period locks each
 case alone; household changes lock households (lower id first) and persons, never a case.
+A visit's check-out last holds its person FOR SHARE (services.rollups: so a household move
+waits for the visit's statistics rows, or the visit for the move).
 
 The case row is locked FOR NO KEY UPDATE on PostgreSQL: it excludes every other locker of
 the case but not a plain insert that only references it (a case event, an application

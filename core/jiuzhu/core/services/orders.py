@@ -872,7 +872,7 @@ def finish_order(
                 signature=data.mark,
             )
         )
-        rollups.visited(conn, order_id, now, minutes)
+        rollups.visited(conn, order_id, now, minutes, item.category)
         if images:
             store_images(conn, int(drow["id"]), images, actor.username, now)
         booked = book_delivery(

@@ -1,11 +1,14 @@
 """Statistics rollups, kept in the unit of work that writes visits and the money ledger.
 
-Three tables (storage.tables): ``stats_sums`` (person-times, minutes and the net money of
+Five tables (storage.tables): ``stats_sums`` (person-times, minutes and the net money of
 delivered orders per region, month, area, item and provider), ``stats_money`` (per region,
 month, area and funding source: the ledger by the month each row was written, and the net
-money of delivered orders by the month they were finished) and ``stats_reach`` (one row per
-person and scope they were served in, written insert-or-ignore, so distinct persons and
-households are counts over a small table and stay exact).
+money of delivered orders by the month they were finished), ``stats_reach`` (one row per
+person and scope they were served in, written insert-or-ignore), and its exact distinct
+counts: ``stats_reach_count`` (persons and households per scope, period, dim and key) with
+``stats_reach_household`` (reach rows per household key, so a household counts once while
+any of its members is there). The counters move only with the reach rows actually inserted
+(``RETURNING``) or moved to another household, in the same flush.
 
 The services call three hooks, inside their unit of work and under its locks:
 
@@ -19,17 +22,19 @@ table in one order and every row in key order, so two units never wait for each 
 rollup rows in opposite orders (no deadlock) and hold them only for the commit. Outside a
 ``Services.transaction`` (a script on a bare connection) a hook writes at once.
 
-Months are Shanghai months, as the statistics' date bounds are. The migration
-0005_perf fills the tables from existing data with ``backfill``.
+Months are Shanghai months, as the statistics' date bounds are. Categories are the
+catalogue's at check-out; a catalogue moving an item to another category needs
+``backfill`` (as the migration 0007_reach_counts runs) to regroup the history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, case, func, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..storage.tables import (
@@ -39,9 +44,14 @@ from ..storage.tables import (
     persons,
     stats_money,
     stats_reach,
+    stats_reach_count,
+    stats_reach_household,
     stats_sums,
 )
 from ..times import SHANGHAI
+
+if TYPE_CHECKING:
+    from ..regions import Region
 
 PENDING = "jiuzhu.rollups"  # key in Connection.info: the open unit's buffered deltas
 DONE = ("delivered", "rated")  # order statuses whose money counts as delivered
@@ -60,6 +70,8 @@ class Pending:
     money: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
     # (region, scope, period, dim, key, person) -> household key
     reach: dict[tuple[str, str, str, str, str, int], int] = field(default_factory=dict)
+    # person -> the household key their reach rows move to
+    moves: dict[int, int] = field(default_factory=dict)
 
     def add_sums(self, key: tuple[str, str, str, str, int], *delta: int) -> None:
         row = self.sums.setdefault(key, [0, 0, 0, 0])
@@ -91,8 +103,13 @@ def _buffer(conn: Connection) -> tuple[Pending, bool]:
     return pending, False
 
 
-def _facts(conn: Connection, order_id: int) -> Any:
-    return conn.execute(
+def _facts(conn: Connection, order_id: int, person_lock: bool = False) -> Any:
+    """The order's region, item, provider, status, area, person and household. With
+    ``person_lock`` the person is held FOR SHARE until the unit commits: a household move
+    of the person (which updates the row) waits for the visit's reach rows to be committed,
+    so that it moves them too, or the visit waits for the move and reads the new household
+    (the visit's locks, case → entitlement → order, are never taken by a move)."""
+    q = (
         select(
             orders.c.region_id,
             orders.c.item_code,
@@ -109,7 +126,8 @@ def _facts(conn: Connection, order_id: int) -> Any:
             )
         )
         .where(orders.c.id == order_id)
-    ).one()
+    )
+    return conn.execute(q.with_for_update(read=True, of=persons) if person_lock else q).one()
 
 
 def _household_key(person_id: int, household_id: int | None) -> int:
@@ -117,7 +135,7 @@ def _household_key(person_id: int, household_id: int | None) -> int:
 
 
 def _reach_rows(
-    region: str, area: str, month: str, item: str, provider: int
+    area: str, month: str, item: str, category: str, provider: int
 ) -> list[tuple[str, str, str, str]]:
     """(scope, period, dim, key) a visit in ``area`` in ``month`` counts its person in."""
     out: list[tuple[str, str, str, str]] = []
@@ -126,6 +144,7 @@ def _reach_rows(
         for period in ("", year):
             out.append((scope, period, "total", ""))
             out.append((scope, period, "item", item))
+            out.append((scope, period, "category", category))
             out.append((scope, period, "provider", str(provider)))
         out.append((scope, "", "month", month))
     for period in ("", year):
@@ -133,17 +152,18 @@ def _reach_rows(
     return out
 
 
-def visited(conn: Connection, order_id: int, checkout_at: datetime, minutes: int) -> None:
-    """A visit of the order was checked out: one person-time, its minutes, its person."""
-    f = _facts(conn, order_id)
+def visited(
+    conn: Connection, order_id: int, checkout_at: datetime, minutes: int, category: str
+) -> None:
+    """A visit of the order was checked out: one person-time, its minutes, its person.
+    ``category``: the catalogue category of the order's item."""
+    f = _facts(conn, order_id, person_lock=True)
     pending, now = _buffer(conn)
     month = month_of(checkout_at)
     provider = int(f.provider_id)
     pending.add_sums((f.region_id, month, f.area_code, f.item_code, provider), 1, int(minutes))
     hk = _household_key(int(f.person_id), f.household_id)
-    for scope, period, dim, key in _reach_rows(
-        f.region_id, f.area_code, month, f.item_code, provider
-    ):
+    for scope, period, dim, key in _reach_rows(f.area_code, month, f.item_code, category, provider):
         pending.reach[(f.region_id, scope, period, dim, key, int(f.person_id))] = hk
     if now:
         _write(conn, pending)
@@ -194,15 +214,14 @@ def delivered(conn: Connection, order_id: int) -> None:
 
 def household_changed(conn: Connection, person_id: int, household_id: int | None) -> None:
     """The person joined or left a household: their rows count for the new one."""
-    pending = conn.info.get(PENDING)
+    pending, now = _buffer(conn)
     hk = _household_key(person_id, household_id)
-    if pending is not None:
-        for key in pending.reach:
-            if key[5] == person_id:
-                pending.reach[key] = hk
-    conn.execute(
-        update(stats_reach).where(stats_reach.c.person_id == person_id).values(household_key=hk)
-    )
+    for key in pending.reach:
+        if key[5] == person_id:
+            pending.reach[key] = hk
+    pending.moves[person_id] = hk
+    if now:
+        _write(conn, pending)
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -213,8 +232,13 @@ def _insert(conn: Connection, table: Table) -> Any:
     raise NotImplementedError(f"rollups on {conn.dialect.name}")
 
 
+Key = tuple[str, str, str, str, str]  # (region, scope, period, dim, key) of the reach
+KEY = ("region_id", "scope", "period", "dim", "key")
+
+
 def _write(conn: Connection, pending: Pending) -> None:
-    """Upsert in one order: money, sums, reach; rows sorted by key."""
+    """Upsert in one order: money, sums, reach (new rows, then household moves), reach
+    households, reach counts; rows sorted by key."""
     if pending.money:
         ins = _insert(conn, stats_money)
         conn.execute(
@@ -256,10 +280,20 @@ def _write(conn: Connection, pending: Pending) -> None:
                 for k, v in sorted(pending.sums.items())
             ],
         )
+    # reach, then its counters: the rows inserted or moved decide what the counts gain
+    counts: dict[Key, list[int]] = {}  # -> [persons, households]
+    members: dict[tuple[str, str, str, str, str, int], int] = {}  # (*key, household) -> delta
+
+    def count(key: Key, hk: int, d: int) -> None:
+        if hk < 0:  # alone: a household of one, kept in no membership row
+            counts.setdefault(key, [0, 0])[1] += d
+        else:
+            members[(*key, hk)] = members.get((*key, hk), 0) + d
+
     if pending.reach:
         ins = _insert(conn, stats_reach)
-        conn.execute(
-            ins.on_conflict_do_nothing(),
+        for r in conn.execute(
+            ins.on_conflict_do_nothing().returning(*stats_reach.c),  # the rows new here
             [
                 {
                     "region_id": k[0],
@@ -272,25 +306,89 @@ def _write(conn: Connection, pending: Pending) -> None:
                 }
                 for k, hk in sorted(pending.reach.items())
             ],
+        ):
+            key = (r.region_id, r.scope, r.period, r.dim, r.key)
+            counts.setdefault(key, [0, 0])[0] += 1
+            count(key, r.household_key, 1)
+    # moves after the inserts: an insert may wait for rows another unit moves, a move (of
+    # committed rows, locked in key order) never waits for an inserting unit
+    r_key = [stats_reach.c[c] for c in KEY]
+    for person, hk in sorted(pending.moves.items()):
+        moving = [stats_reach.c.person_id == person, stats_reach.c.household_key != hk]
+        rows = conn.execute(
+            select(*r_key, stats_reach.c.household_key)
+            .where(*moving)
+            .order_by(*r_key)
+            .with_for_update()
+        ).all()
+        if rows:
+            conn.execute(update(stats_reach).where(*moving).values(household_key=hk))
+        for r in rows:
+            key = tuple(r[:5])
+            count(key, r.household_key, -1)
+            count(key, hk, 1)
+    changed = {k: d for k, d in members.items() if d}
+    if changed:
+        t = stats_reach_household
+        ins = _insert(conn, t)
+        gone = []
+        for r in conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[c.name for c in t.primary_key],
+                set_={"members": t.c.members + ins.excluded.members},
+            ).returning(*t.c),
+            [
+                {**dict(zip(KEY, k[:5], strict=True)), "household_key": k[5], "members": d}
+                for k, d in sorted(changed.items())
+            ],
+        ):
+            k6 = (r.region_id, r.scope, r.period, r.dim, r.key, r.household_key)
+            before = r.members - changed[k6]
+            # a household counts while it has a member there
+            counts.setdefault(k6[:5], [0, 0])[1] += (r.members > 0) - (before > 0)
+            if r.members == 0:
+                gone.append(k6)
+        if gone:
+            conn.execute(
+                delete(t).where(*(t.c[c] == bindparam(f"b_{c}") for c in (*KEY, "household_key"))),
+                [
+                    {f"b_{c}": v for c, v in zip((*KEY, "household_key"), k6, strict=True)}
+                    for k6 in sorted(gone)
+                ],
+            )
+    counted = {k: v for k, v in counts.items() if v[0] or v[1]}
+    if counted:
+        t = stats_reach_count
+        ins = _insert(conn, t)
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[c.name for c in t.primary_key],
+                set_={c: t.c[c] + ins.excluded[c] for c in ("persons", "households")},
+            ),
+            [
+                {**dict(zip(KEY, k, strict=True)), "persons": v[0], "households": v[1]}
+                for k, v in sorted(counted.items())
+            ],
         )
 
 
-# --- backfill (migration 0005_perf) ------------------------------------------------------
+# --- backfill (migration 0007_reach_counts) ----------------------------------------------
 def _month_sql(dialect: str, moment: Any) -> Any:
     if dialect == "postgresql":
         return func.to_char(func.timezone("Asia/Shanghai", moment), "YYYY-MM")
     return func.strftime("%Y-%m", moment, "+8 hours")
 
 
-def backfill(conn: Connection) -> None:
+def backfill(conn: Connection, regions: Iterable[Region]) -> None:
     """Fill the rollups from the history already stored (set-based, one statement per
-    table and scope), as the hooks would have."""
-    from sqlalchemy import and_, literal
+    table and scope), as the hooks would have; items take their category from the
+    catalogues of ``regions`` (none for an item that is in none)."""
+    from sqlalchemy import literal
 
     from ..storage.tables import deliveries
 
     d = conn.dialect.name
-    for t in (stats_sums, stats_money, stats_reach):
+    for t in (stats_sums, stats_money, stats_reach, stats_reach_household, stats_reach_count):
         conn.execute(t.delete())
     oc = orders.join(cases, cases.c.id == orders.c.case_id)
     # money by the month of each ledger row, and delivered money by the finished month
@@ -382,9 +480,19 @@ def backfill(conn: Connection) -> None:
         .join(persons, persons.c.id == cases.c.person_id)
     )
     year = func.substr(vm, 1, 4)
+    by_category: dict[tuple[str, str], list[str]] = {}
+    for region in regions:
+        for i in region.catalogue.items:
+            by_category.setdefault((region.id, i.category), []).append(i.code)
+    whens = [
+        (and_(orders.c.region_id == r, orders.c.item_code.in_(codes)), c)
+        for (r, c), codes in sorted(by_category.items())
+    ]
+    category = case(*whens, else_="") if whens else literal("")
     keys: dict[str, Any] = {
         "total": literal(""),
         "item": orders.c.item_code,
+        "category": category,
         "provider": func.cast(prov, stats_reach.c.key.type),
         "area": cases.c.area_code,
         "month": vm,
@@ -395,6 +503,7 @@ def backfill(conn: Connection) -> None:
             shapes += [
                 (scope, period, "total"),
                 (scope, period, "item"),
+                (scope, period, "category"),
                 (scope, period, "provider"),
             ]
         shapes.append((scope, literal(""), "month"))
@@ -417,3 +526,22 @@ def backfill(conn: Connection) -> None:
                 .distinct(),
             )
         )
+    # the counters, from the reach rows (a person alone has a household key of their own)
+    r = stats_reach
+    grouped = [r.c[c] for c in KEY]
+    conn.execute(
+        stats_reach_household.insert().from_select(
+            [*KEY, "household_key", "members"],
+            select(*grouped, r.c.household_key, func.count())
+            .where(r.c.household_key > 0)
+            .group_by(*grouped, r.c.household_key),
+        )
+    )
+    conn.execute(
+        stats_reach_count.insert().from_select(
+            [*KEY, "persons", "households"],
+            select(*grouped, func.count(), func.count(func.distinct(r.c.household_key))).group_by(
+                *grouped
+            ),
+        )
+    )

@@ -217,7 +217,7 @@ def check_in(svc: Services, actor: Actor, session_id: int, case_id: int) -> Atte
             )
         ).inserted_primary_key
         assert did is not None
-        rollups.visited(conn, order.id, end, session.minutes)
+        rollups.visited(conn, order.id, end, session.minutes, item.category)
         book_delivery(
             svc,
             conn,

@@ -28,6 +28,7 @@ from ..storage.tables import (
     providers,
     stats_money,
     stats_reach,
+    stats_reach_count,
     stats_sums,
 )
 from ..times import SHANGHAI, local_date
@@ -238,25 +239,11 @@ def _rollup_period(start: date | None, end: date | None) -> Period | None:
     return None
 
 
-def _households(unique: bool) -> Any:
-    """Distinct households among the reach rows. Where each person has one row (``unique``)
-    a person without a household is a household of their own (key -person id): only the
-    rows of household members need the distinct count, so the common case streams
-    through the index without a sort."""
-    hk = stats_reach.c.household_key
-    if not unique:
-        return func.count(func.distinct(hk))
-    members = hk > 0
-    return (
-        func.count() - func.count().filter(members) + func.count(func.distinct(hk)).filter(members)
-    )
-
-
 _REACH_DIM = {
     "region": "total",
     "area": "area",
     "item": "item",
-    "category": "item",
+    "category": "category",
     "provider": "provider",
     "month": "month",
 }
@@ -271,11 +258,12 @@ def _from_rollups(
     period: Period,
 ) -> Figures:
     """The figures from the rollups (services.rollups): a few rows per month and area, and
-    for distinct persons and households a count over who was served in the scope."""
+    distinct persons and households from their counters (``_counted``), or for a scope of
+    several areas from who was served in them (``_distinct``)."""
     per, m_lo, m_hi = period
     areas = sorted(scope)
     cats = {i.code: i.category for i in region.catalogue.items}
-    s, r, m = stats_sums, stats_reach, stats_money
+    s, m = stats_sums, stats_money
 
     def months(col: Any) -> list[ColumnElement[bool]]:
         return [] if m_lo is None else [col >= m_lo, col <= m_hi]
@@ -306,37 +294,28 @@ def _from_rollups(
             visits[str(k)] = (int(pt), int(mins))
         if n:
             amounts[str(k)] = int(amount)
-    # distinct persons and households
-    in_scope = r.c.scope == rollups.WHOLE if whole else r.c.scope.in_(areas)
-    dim = _REACH_DIM[group_by]
-    where: list[ColumnElement[bool]] = [r.c.region_id == region.id, r.c.dim == dim]
-    if dim == "area":
-        where += [r.c.scope == rollups.WHOLE, r.c.period == per, r.c.key.in_(areas)]
-    elif dim == "month":
-        where += [in_scope, r.c.period == "", *months(r.c.key)]
+    # distinct persons and households: from their counters where the scope is the whole
+    # region or one area, and by area (each area counts its own people); over who was
+    # served for a scope of several areas, where the counters cannot be added (a person
+    # with cases in two of the areas, or a household living across them, is one)
+    one = rollups.WHOLE if whole else areas[0] if len(areas) == 1 else None
+
+    def reach_of(dim: str) -> dict[str, tuple[int, int]]:
+        if one is not None or dim == "area":
+            return _counted(conn, region.id, dim, one, areas, per, months)
+        return _distinct(conn, region.id, dim, areas, per, months)
+
+    totals = reach_of("total")
+    total_reach = totals.get("", (0, 0))
+    if group_by == "region":  # the total, keyed by the region
+        reach = {region.id: totals[""]} if "" in totals else {}
     else:
-        where += [in_scope, r.c.period == per]
-    unique = (whole or dim == "area") and group_by != "category"
-    people = func.count() if unique else func.count(func.distinct(r.c.person_id))
-    rkey: Any = case(cats, value=r.c.key, else_="") if group_by == "category" else r.c.key
-    reach = {
-        (region.id if group_by == "region" else str(k)): (int(hh), int(n))
-        for k, n, hh in conn.execute(
-            select(rkey, people, _households(unique)).where(*where).group_by(rkey)
-        ).all()
-    }
-    people = func.count() if whole else func.count(func.distinct(r.c.person_id))
-    n_all, hh_all = conn.execute(
-        select(people, _households(whole)).where(
-            r.c.region_id == region.id, r.c.dim == "total", in_scope, r.c.period == per
-        )
-    ).one()
+        reach = reach_of(_REACH_DIM[group_by])
     rows: list[tuple[Any, ...]] = [
         (k, *reach.get(k, (0, 0)), pt, mins) for k, (pt, mins) in sorted(visits.items())
     ]
     total = (
-        int(hh_all),
-        int(n_all),
+        *total_reach,
         sum(v[0] for v in visits.values()),
         sum(v[1] for v in visits.values()),
     )
@@ -350,6 +329,59 @@ def _from_rollups(
         money[str(k)] = int(delivered)
         held[str(k)] = int(committed)
     return rows, total, amounts, money, held
+
+
+Reach = dict[str, tuple[int, int]]  # key -> (households, persons)
+
+
+def _counted(
+    conn: Connection,
+    region_id: str,
+    dim: str,
+    scope: str | None,
+    areas: list[str],
+    per: str,
+    months: Any,
+) -> Reach:
+    """Households and persons per key from their counters (stats_reach_count) in ``scope``
+    (the whole region or one area); by area from the whole region's, one per area."""
+    c = stats_reach_count
+    where: list[ColumnElement[bool]] = [c.c.region_id == region_id, c.c.dim == dim]
+    if dim == "area":
+        where += [c.c.scope == rollups.WHOLE, c.c.period == per, c.c.key.in_(areas)]
+    elif dim == "month":
+        where += [c.c.scope == scope, c.c.period == "", *months(c.c.key)]
+    else:
+        where += [c.c.scope == scope, c.c.period == per]
+    return {
+        str(k): (int(hh), int(n))
+        for k, hh, n in conn.execute(select(c.c.key, c.c.households, c.c.persons).where(*where))
+    }
+
+
+def _distinct(
+    conn: Connection, region_id: str, dim: str, areas: list[str], per: str, months: Any
+) -> Reach:
+    """Households and persons per key, counted over who was served in each of ``areas``."""
+    r = stats_reach
+    where: list[ColumnElement[bool]] = [
+        r.c.region_id == region_id,
+        r.c.dim == dim,
+        r.c.scope.in_(areas),
+    ]
+    where += [r.c.period == "", *months(r.c.key)] if dim == "month" else [r.c.period == per]
+    return {
+        str(k): (int(hh), int(n))
+        for k, hh, n in conn.execute(
+            select(
+                r.c.key,
+                func.count(func.distinct(r.c.household_key)),
+                func.count(func.distinct(r.c.person_id)),
+            )
+            .where(*where)
+            .group_by(r.c.key)
+        )
+    }
 
 
 def funding_source_names(svc: Services, region: Region) -> dict[str, str]:

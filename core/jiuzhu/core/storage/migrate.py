@@ -94,6 +94,7 @@ def upgrade(
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
+                cfg.attributes["plugin_manager"] = pm  # data migrations read the regions
                 command.upgrade(cfg, revision)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

@@ -376,7 +376,8 @@ stats_money = Table(
 
 # Who was served where (distinct persons stay exact): one row per person and scope, written
 # with insert-or-ignore at check-out. scope: the case's area code, or "*" (the whole region);
-# period: "" (all time) or "YYYY"; dim: total | item | provider | area | month, key its value.
+# period: "" (all time) or "YYYY"; dim: total | item | category | provider | area | month, key
+# its value.
 stats_reach = Table(
     "stats_reach",
     metadata,
@@ -390,6 +391,34 @@ stats_reach = Table(
     Column("household_key", Integer, nullable=False),
 )
 Index("ix_stats_reach_person_id", stats_reach.c.person_id)
+
+# The distinct counts of stats_reach per (region, scope, period, dim, key), kept in the same
+# flush, so the statistics read a few counter rows instead of counting reach rows.
+stats_reach_count = Table(
+    "stats_reach_count",
+    metadata,
+    Column("region_id", String(40), primary_key=True),
+    Column("scope", String(12), primary_key=True),
+    Column("period", String(4), primary_key=True),
+    Column("dim", String(8), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("persons", BigInteger, nullable=False, server_default="0"),
+    Column("households", BigInteger, nullable=False, server_default="0"),
+)
+
+# How many reach rows of each key a household has (households > 0 only: a person alone,
+# key -person id, is always one household of one); a row goes when its members reach 0.
+stats_reach_household = Table(
+    "stats_reach_household",
+    metadata,
+    Column("region_id", String(40), primary_key=True),
+    Column("scope", String(12), primary_key=True),
+    Column("period", String(4), primary_key=True),
+    Column("dim", String(8), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("household_key", Integer, primary_key=True, autoincrement=False),
+    Column("members", Integer, nullable=False),
+)
 
 # the dispatch board and home-page queues: open orders of a region by urgency and deadline
 # (the lists order by urgent first, then the deadline: ``ORDER BY urgent DESC, due_at``)

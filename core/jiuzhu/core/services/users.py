@@ -674,8 +674,9 @@ def token_user_audited(
     connection (services.pinning). The row is written by ``INSERT … SELECT`` from the token
     and its user, so it is written only while the token is live and the user active: the
     check and the record are one statement (atomic without a transaction around it), and a
-    token revoked or a user deactivated (by any process) is refused at once. What the user is (role, region, area) is cached per process for a minute —
-    those never change for a user — so a repeated caller costs that one statement."""
+    token revoked or a user deactivated (by any process) is refused at once. What the user
+    is (role, region, area) is cached per process for a minute — those never change for a
+    user — so a repeated caller costs that one statement."""
     from .audit import audit_values
 
     if not token or len(token) > 100:

@@ -176,3 +176,29 @@ def test_typed_parquet_columns(tmp_path: Path) -> None:
     pq.write_table(pa.table({"age": pa.array([45, 130], pa.int64())}), bad)
     with pytest.raises(Invalid, match=r"bad.parquet: row 3, column A \(age\)"):
         _ = read_roster(bad).population  # a Parquet roster is read when used
+
+
+def test_household_ids_are_fnv1a_of_the_text_in_any_row_group():
+    """Household ids hash the id's UTF-8 text (FNV-1a 64, published vectors, halved to stay
+    non-negative), so a household cut by a Parquet row group keeps one id; the first member
+    listed is its head, and a person without an id is a household of their own."""
+    import pyarrow as pa
+
+    from jiuzhu.plugins.compare.roster import _households, _stable_ids
+
+    got = _stable_ids(pa.array(["a", "", "foobar"]))
+    assert got.tolist() == [
+        0xAF63DC4C8601EC8C >> 1,
+        0xCBF29CE484222325 >> 1,
+        0x85944171F73967E8 >> 1,
+    ]
+    texts = ["张家", "", "李家", "张家", " 李家 ", "", "王家"]
+    ids, head = _households((0, pa.array(texts)), len(texts), 0)
+    assert ids[0] == ids[3] and ids[2] == ids[4] and len({ids[0], ids[2], ids[6]}) == 3
+    assert ids[1] == -2 and ids[5] == -6  # alone: -(row index + 1)
+    assert head.tolist() == [True, True, True, False, False, True, True]
+    later, later_head = _households((0, pa.array(texts[3:])), 4, 3)  # a later row group
+    assert later.tolist() == [ids[3], ids[4], -6, ids[6]]
+    assert later_head.tolist() == [True, True, True, True]
+    sliced = _stable_ids(pa.array(["x", "张家", "李家"]).slice(1))  # an offset into buffers
+    assert sliced.tolist() == [ids[0], ids[2]]

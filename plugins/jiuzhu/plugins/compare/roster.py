@@ -420,18 +420,43 @@ def _households(
     if got is None:
         return own, np.ones(n, dtype=np.bool_)
     arr = pc.utf8_trim_whitespace(_text(got[1]))
-    distinct = pc.unique(arr).to_pylist()
-    hashed = [
-        int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "big") >> 1
-        for v in distinct
-    ]
-    index = np.asarray(pc.index_in(arr, value_set=pa.array(distinct)).to_numpy(False), np.intp)
-    ids = np.array(hashed, dtype=np.int64)[index] if n else np.zeros(0, np.int64)
-    ids = np.where(arr.to_numpy(zero_copy_only=False) == "", own, ids)
-    _, first = np.unique(ids, return_index=True)
+    distinct = pc.unique(arr)
+    index = np.asarray(pc.index_in(arr, value_set=distinct).to_numpy(False), np.intp)
+    ids = _stable_ids(distinct)[index] if n else np.zeros(0, np.int64)
+    alone = pc.equal(arr, "").to_numpy(zero_copy_only=False)
+    ids = np.where(alone, own, ids)
+    # the first row of each household id is its head (each person alone is their own)
+    first = np.full(len(distinct), n, dtype=np.intp)
+    np.minimum.at(first, index, np.arange(n, dtype=np.intp))
     head = np.zeros(n, dtype=np.bool_)
-    head[first] = True
+    head[first[first < n]] = True
+    head[alone] = True
     return ids.astype(np.int64), head
+
+
+_FNV_BASIS = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def _stable_ids(values: pa.Array) -> npt.NDArray[np.int64]:
+    """A non-negative 63-bit FNV-1a hash of each string's UTF-8 bytes, computed over
+    Arrow's buffers a byte position at a time (as many steps as the longest id, not one
+    Python call per household)."""
+    values = values.cast(pa.large_string())
+    _, offsets_buf, data_buf = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    )
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    h = np.full(len(values), _FNV_BASIS, dtype=np.uint64)
+    last = max(len(data) - 1, 0)
+    for j in range(int(lengths.max(initial=0))):
+        byte = data[np.minimum(starts + j, last)].astype(np.uint64)
+        h = np.where(j < lengths, (h ^ byte) * _FNV_PRIME, h)
+    return (h >> np.uint64(1)).astype(np.int64)
 
 
 def _sha256(path: Path) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, select
 
 from jiuzhu.core.services import Services
 from jiuzhu.core.services.pinning import pin_scope
@@ -130,6 +130,15 @@ def test_a_refused_unit_leaves_the_pinned_connection_clean(api: Api):
     assert len(r.json()["orders"]) == placed
 
 
+def _mark(conn: Connection, svc: Services, name: str) -> None:
+    """An audit row named ``name``: a write to find afterwards (or not)."""
+    conn.execute(
+        audit_log.insert().values(
+            at=svc.now(), user_id=None, username=name, action="t", path="/", detail={}, client_ip=""
+        )
+    )
+
+
 def test_units_on_the_pinned_connection(svc: Services):
     """Inside a pin scope a unit runs on the pinned connection and leaves it in autocommit;
     a unit begun while another holds it gets a connection and a transaction of its own."""
@@ -142,43 +151,13 @@ def test_units_on_the_pinned_connection(svc: Services):
             assert conn is first
             with svc.transaction() as inner:
                 assert inner is not conn  # nested: its own connection, its own commit
-                inner.execute(
-                    audit_log.insert().values(
-                        at=svc.now(),
-                        user_id=None,
-                        username="nested",
-                        action="t",
-                        path="/n",
-                        detail={},
-                        client_ip="",
-                    )
-                )
-            conn.execute(
-                audit_log.insert().values(
-                    at=svc.now(),
-                    user_id=None,
-                    username="outer",
-                    action="t",
-                    path="/o",
-                    detail={},
-                    client_ip="",
-                )
-            )
+                _mark(inner, svc, "nested")
+            _mark(conn, svc, "outer")
         with svc.reading() as again:
             assert again is first
             assert again.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
         with pytest.raises(RuntimeError), svc.transaction() as conn:
-            conn.execute(
-                audit_log.insert().values(
-                    at=svc.now(),
-                    user_id=None,
-                    username="rolled-back",
-                    action="t",
-                    path="/r",
-                    detail={},
-                    client_ip="",
-                )
-            )
+            _mark(conn, svc, "rolled-back")
             raise RuntimeError("refused half-way")
     with svc.engine.connect() as conn:
         names = set(conn.execute(select(audit_log.c.username)).scalars())

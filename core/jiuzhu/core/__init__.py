@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+from .lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .base import Base, ConfigError, Invalid, NotFound, Refused
@@ -33,15 +34,11 @@ _LAZY = {
     "Region": "regions",
     "RegionSource": "regions",
 }
+_find = lazy_exports(__name__, _LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _find(name)
 
 
 __all__ = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -374,18 +376,27 @@ stats_money = Table(
     Column("delivered_fen", Money, nullable=False, server_default="0"),
 )
 
+
 # Who was served where (distinct persons stay exact): one row per person and scope, written
 # with insert-or-ignore at check-out. scope: the case's area code, or "*" (the whole region);
 # period: "" (all time) or "YYYY"; dim: total | item | category | provider | area | month, key
 # its value.
+def _reach_key() -> list[Column[Any]]:
+    """(region, scope, period, dim, key): what a reach row, its counters and its households'
+    members are kept by."""
+    return [
+        Column("region_id", String(40), primary_key=True),
+        Column("scope", String(12), primary_key=True),
+        Column("period", String(4), primary_key=True),
+        Column("dim", String(8), primary_key=True),
+        Column("key", String(40), primary_key=True),
+    ]
+
+
 stats_reach = Table(
     "stats_reach",
     metadata,
-    Column("region_id", String(40), primary_key=True),
-    Column("scope", String(12), primary_key=True),
-    Column("period", String(4), primary_key=True),
-    Column("dim", String(8), primary_key=True),
-    Column("key", String(40), primary_key=True),
+    *_reach_key(),
     Column("person_id", Integer, primary_key=True, autoincrement=False),
     # the person's household now (-person id without one); moves with the person
     Column("household_key", Integer, nullable=False),
@@ -397,11 +408,7 @@ Index("ix_stats_reach_person_id", stats_reach.c.person_id)
 stats_reach_count = Table(
     "stats_reach_count",
     metadata,
-    Column("region_id", String(40), primary_key=True),
-    Column("scope", String(12), primary_key=True),
-    Column("period", String(4), primary_key=True),
-    Column("dim", String(8), primary_key=True),
-    Column("key", String(40), primary_key=True),
+    *_reach_key(),
     Column("persons", BigInteger, nullable=False, server_default="0"),
     Column("households", BigInteger, nullable=False, server_default="0"),
 )
@@ -411,11 +418,7 @@ stats_reach_count = Table(
 stats_reach_household = Table(
     "stats_reach_household",
     metadata,
-    Column("region_id", String(40), primary_key=True),
-    Column("scope", String(12), primary_key=True),
-    Column("period", String(4), primary_key=True),
-    Column("dim", String(8), primary_key=True),
-    Column("key", String(40), primary_key=True),
+    *_reach_key(),
     Column("household_key", Integer, primary_key=True, autoincrement=False),
     Column("members", Integer, nullable=False),
 )

@@ -9,12 +9,12 @@ Python API (the web app and notebooks use it; the ``jiuzhu compare`` command is 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
+from jiuzhu.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from jiuzhu.core import Region
@@ -43,12 +43,11 @@ _LAZY = {
     "Comparison": "results",
 }
 
+_find = lazy_exports(__name__, _LAZY)
+
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return _find(name)
 
 
 __all__ = [

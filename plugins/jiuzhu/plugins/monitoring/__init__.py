@@ -8,12 +8,12 @@ through ``jiuzhu_warning_rules``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jiuzhu.core import hookimpl
+from jiuzhu.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from jiuzhu.core import Region
@@ -28,12 +28,11 @@ if TYPE_CHECKING:
 # imports this package for its commands and must not pay for numpy and the services.
 _LAZY = {"Monitoring": "config", "RuleKind": "rules"}
 
+_find = lazy_exports(__name__, _LAZY)
+
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return _find(name)
 
 
 @hookimpl

@@ -76,14 +76,20 @@ class ListFilters:
             (self.q, self.area, self.item, self.urgent, self.date_from, self.date_to, self.status)
         )
 
-    def order_where(self, region: Region) -> list[ColumnElement[bool]]:
-        """The filters as conditions on orders joined to cases and persons."""
+    def _person_where(self, region: Region) -> list[ColumnElement[bool]]:
+        """The name (prefix, LIKE wildcards taken literally) and area filters, on cases
+        joined to persons: what the order and case lists share."""
         where: list[ColumnElement[bool]] = []
         if self.q:
             escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(persons.c.name.like(escaped + "%", escape="\\"))
         if self.area:
             where.append(cases.c.area_code.in_(sorted(area_subtree(region.info, self.area))))
+        return where
+
+    def order_where(self, region: Region) -> list[ColumnElement[bool]]:
+        """The filters as conditions on orders joined to cases and persons."""
+        where = self._person_where(region)
         if self.item:
             where.append(orders.c.item_code == self.item)
         if self.urgent:
@@ -92,12 +98,7 @@ class ListFilters:
 
     def case_where(self, region: Region) -> list[ColumnElement[bool]]:
         """The filters as conditions on cases joined to persons (dates: opened)."""
-        where: list[ColumnElement[bool]] = []
-        if self.q:
-            escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append(persons.c.name.like(escaped + "%", escape="\\"))
-        if self.area:
-            where.append(cases.c.area_code.in_(sorted(area_subtree(region.info, self.area))))
+        where = self._person_where(region)
         if self.status:
             where.append(cases.c.status == self.status)
         return where + self.between(cases.c.opened_at)
